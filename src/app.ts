@@ -1,0 +1,97 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { type Express, type Router } from "express";
+import cookieParser from "cookie-parser";
+import helmet from "helmet";
+import ejs from "ejs";
+import type { AppContext } from "./context.js";
+import "./platform/http/types.js";
+import { resolveOrganization } from "./platform/http/organization.js";
+import { chooseLocale } from "./platform/http/locale.js";
+import { csrfProtection } from "./platform/http/csrf.js";
+import { errorHandler, notFound } from "./platform/http/error-handler.js";
+import { devMailRouter, opsRouter, type Readiness } from "./platform/http/ops-routes.js";
+import { loadSession } from "./identity/sessions.js";
+import { capabilityRouters } from "./routers.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const viewsDir = path.join(root, "views");
+
+/** Paths whose POSTs carry no session cookie to protect (bearer-token API, public file check). */
+const csrfExempt = (p: string) => p.startsWith("/api/") || p === "/verify";
+
+export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", ctx.config.TRUST_PROXY ? 1 : false);
+  configureViews(app, ctx);
+
+  app.use(securityHeaders());
+  app.use(accessLog(ctx));
+  app.use("/public", express.static(path.join(root, "public"), { maxAge: ctx.config.production ? "7d" : 0, index: false }));
+  app.use(opsRouter(ctx, readiness));
+  app.use(cookieParser());
+  app.use("/api", express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+  app.use(express.urlencoded({ extended: false, limit: "64kb" }));
+  app.use(resolveOrganization(ctx));
+  app.use(loadSession(ctx));
+  app.use(chooseLocale(ctx));
+  app.use(csrfProtection(ctx, { exempt: csrfExempt }));
+
+  if (!ctx.config.production) app.use(devMailRouter(ctx));
+  for (const router of capabilityRouters(ctx)) app.use(router as Router);
+
+  app.use(notFound());
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+/** A strict CSP: our own scripts and styles only, no inline code, no third-party origins. */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    crossOriginEmbedderPolicy: false,
+  });
+}
+
+/** Method, route, status and time only: no query strings, bodies or client addresses. */
+function accessLog(ctx: AppContext): express.RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      if (req.path === "/healthz") return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      ctx.logger.info({ method: req.method, route: req.route?.path ?? req.path.split("/").slice(0, 3).join("/"), status: res.statusCode, ms: Math.round(ms) }, "http");
+    });
+    next();
+  };
+}
+
+/** EJS pages wrapped in views/layout.ejs unless a page sets layout: false. */
+function configureViews(app: Express, ctx: AppContext): void {
+  app.set("views", viewsDir);
+  app.set("view engine", "ejs");
+  const cache = ctx.config.production;
+  app.engine("ejs", (file: string, options: object, done: (err: unknown, html?: string) => void) => {
+    const locals = options as Record<string, unknown>;
+    ejs.renderFile(file, locals, { cache }, (err, body) => {
+      if (err || locals.layout === false) return done(err, body);
+      ejs.renderFile(path.join(viewsDir, "layout.ejs"), { ...locals, body }, { cache }, done);
+    });
+  });
+}

@@ -1,0 +1,310 @@
+/**
+ * Directory of GDPR supervisory authorities (Art. 77: the right to complain to the
+ * authority where the person lives, works or where the infringement happened).
+ *
+ * FI, SE, NL and EE are copied exactly from shared/DOMAIN.md. The other entries were
+ * checked against stored copies of the authorities' own pages (or pages that quote
+ * them). Rules kept while compiling:
+ *  - https only;
+ *  - a postal line is listed only when a source showed it; where none did, the
+ *    address is left empty rather than guessed (the dossier then shows only the URL);
+ *  - where no dedicated complaint page could be confirmed, complaintUrl points to the
+ *    authority's contact page or, failing that, its home page, and a comment says so.
+ * Authorities move and rename pages: re-check before relying on an entry in production.
+ */
+
+export interface SupervisoryAuthority {
+  /** ISO 3166-1 alpha-2 code, upper case. */
+  country: string;
+  nameLocal: string;
+  nameEnglish: string;
+  website: string;
+  complaintUrl: string;
+  postalAddress: string[];
+}
+
+const list: SupervisoryAuthority[] = [
+  {
+    country: "AT",
+    nameLocal: "Österreichische Datenschutzbehörde",
+    nameEnglish: "Austrian Data Protection Authority",
+    website: "https://www.dsb.gv.at",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.dsb.gv.at",
+    postalAddress: ["Barichgasse 40-42", "1030 Wien"],
+  },
+  {
+    country: "BE",
+    nameLocal: "Autorité de protection des données / Gegevensbeschermingsautoriteit",
+    nameEnglish: "Belgian Data Protection Authority",
+    website: "https://www.autoriteprotectiondonnees.be",
+    complaintUrl: "https://www.autoriteprotectiondonnees.be/citoyen/agir/introduire-une-plainte",
+    postalAddress: ["Rue de la Presse 35", "1000 Bruxelles"],
+  },
+  {
+    country: "BG",
+    nameLocal: "Комисия за защита на личните данни",
+    nameEnglish: "Commission for Personal Data Protection",
+    website: "https://www.cpdp.bg",
+    // The site was restructured; the old complaint page URL may not survive: home page.
+    complaintUrl: "https://www.cpdp.bg",
+    postalAddress: ["2 Prof. Tsvetan Lazarov Blvd.", "Sofia 1592"],
+  },
+  {
+    country: "CY",
+    nameLocal: "Γραφείο Επιτρόπου Προστασίας Δεδομένων Προσωπικού Χαρακτήρα",
+    nameEnglish: "Office of the Commissioner for Personal Data Protection",
+    website: "https://www.dataprotection.gov.cy",
+    complaintUrl:
+      "https://www.dataprotection.gov.cy/dataprotection/dataprotection.nsf/page1i_en/page1i_en?opendocument",
+    // Street address not confirmed by a source: left out.
+    postalAddress: [],
+  },
+  {
+    country: "CZ",
+    nameLocal: "Úřad pro ochranu osobních údajů",
+    nameEnglish: "Office for Personal Data Protection",
+    website: "https://www.uoou.cz",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.uoou.cz",
+    postalAddress: ["Pplk. Sochora 27", "170 00 Praha 7"],
+  },
+  {
+    country: "DE",
+    // Federal authority. Complaints about private companies usually go to the data
+    // protection authority of the Land (state) instead; the BfDI covers federal
+    // bodies, telecoms and postal services and forwards other complaints.
+    nameLocal: "Bundesbeauftragte für den Datenschutz und die Informationsfreiheit (BfDI)",
+    nameEnglish: "Federal Commissioner for Data Protection and Freedom of Information",
+    website: "https://www.bfdi.bund.de",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.bfdi.bund.de",
+    postalAddress: ["Graurheindorfer Straße 153", "53117 Bonn"],
+  },
+  {
+    country: "DK",
+    nameLocal: "Datatilsynet",
+    nameEnglish: "Danish Data Protection Agency",
+    website: "https://www.datatilsynet.dk",
+    // No current complaint page confirmed: home page.
+    complaintUrl: "https://www.datatilsynet.dk",
+    postalAddress: ["Carl Jacobsens Vej 35", "2500 Valby"],
+  },
+  {
+    country: "EE",
+    nameLocal: "Andmekaitse Inspektsioon (AKI)",
+    nameEnglish: "Estonian Data Protection Inspectorate",
+    website: "https://www.aki.ee",
+    // Contact page: DOMAIN.md found no dedicated complaint form.
+    complaintUrl: "https://www.aki.ee/vota-uhendust",
+    postalAddress: ["Tatari 39", "10134 Tallinn"],
+  },
+  {
+    country: "ES",
+    nameLocal: "Agencia Española de Protección de Datos (AEPD)",
+    nameEnglish: "Spanish Data Protection Agency",
+    website: "https://www.aepd.es",
+    // The e-office list of procedures, where the complaint forms are.
+    complaintUrl: "https://sedeagpd.gob.es/sede-electronica-web/vistas/infoSede/tramitesEntidadAll.jsf",
+    // Street address not confirmed by a source: left out.
+    postalAddress: [],
+  },
+  {
+    country: "FI",
+    nameLocal: "Tietosuojavaltuutetun toimisto",
+    nameEnglish: "Office of the Data Protection Ombudsman",
+    website: "https://tietosuoja.fi",
+    complaintUrl: "https://tietosuoja.fi/notification-to-the-data-protection-ombudsman",
+    postalAddress: ["PL 800", "00531 Helsinki"],
+  },
+  {
+    country: "FR",
+    nameLocal: "Commission nationale de l'informatique et des libertés (CNIL)",
+    nameEnglish: "French Data Protection Authority (CNIL)",
+    website: "https://www.cnil.fr",
+    // No complaint page URL confirmed: home page (it links to "Plaintes").
+    complaintUrl: "https://www.cnil.fr",
+    postalAddress: ["3 Place de Fontenoy", "TSA 80715", "75334 Paris Cedex 07"],
+  },
+  {
+    country: "GR",
+    nameLocal: "Αρχή Προστασίας Δεδομένων Προσωπικού Χαρακτήρα",
+    nameEnglish: "Hellenic Data Protection Authority",
+    website: "https://www.dpa.gr",
+    // Only a legacy complaint URL was found: home page.
+    complaintUrl: "https://www.dpa.gr",
+    postalAddress: ["Kifisias Av. 1-3", "115 23 Athens"],
+  },
+  {
+    country: "HR",
+    nameLocal: "Agencija za zaštitu osobnih podataka (AZOP)",
+    nameEnglish: "Croatian Personal Data Protection Agency",
+    website: "https://azop.hr",
+    complaintUrl: "https://azop.hr/zahtjev-za-utvrdivanje-povrede-prava/",
+    postalAddress: ["Selska cesta 136", "10000 Zagreb"],
+  },
+  {
+    country: "HU",
+    nameLocal: "Nemzeti Adatvédelmi és Információszabadság Hatóság (NAIH)",
+    nameEnglish: "Hungarian National Authority for Data Protection and Freedom of Information",
+    website: "https://naih.hu",
+    // Online case start page, which covers complaints.
+    complaintUrl: "https://naih.hu/online-ugyinditas",
+    // The authority's letter address (P.O. box) as it publishes it.
+    postalAddress: ["Pf. 9.", "1363 Budapest"],
+  },
+  {
+    country: "IE",
+    nameLocal: "An Coimisiún um Chosaint Sonraí",
+    nameEnglish: "Data Protection Commission",
+    website: "https://www.dataprotection.ie",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.dataprotection.ie",
+    postalAddress: ["21 Fitzwilliam Square South", "Dublin 2", "D02 RD28"],
+  },
+  {
+    country: "IS",
+    nameLocal: "Persónuvernd",
+    nameEnglish: "Icelandic Data Protection Authority",
+    website: "https://www.personuvernd.is",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.personuvernd.is",
+    postalAddress: ["Laugavegur 166, 4th floor", "105 Reykjavík"],
+  },
+  {
+    country: "IT",
+    nameLocal: "Garante per la protezione dei dati personali",
+    nameEnglish: "Italian Data Protection Authority",
+    website: "https://www.garanteprivacy.it",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.garanteprivacy.it",
+    postalAddress: ["Piazza Venezia 11", "00187 Roma"],
+  },
+  {
+    country: "LI",
+    nameLocal: "Datenschutzstelle Fürstentum Liechtenstein",
+    nameEnglish: "Data Protection Authority of Liechtenstein",
+    website: "https://dss.llv.li",
+    complaintUrl: "https://dss.llv.li/datenschutz/themen-z/beschwerderecht",
+    // Street address not confirmed by a source: left out.
+    postalAddress: [],
+  },
+  {
+    country: "LT",
+    nameLocal: "Valstybinė duomenų apsaugos inspekcija",
+    nameEnglish: "State Data Protection Inspectorate",
+    website: "https://vdai.lrv.lt",
+    complaintUrl: "https://vdai.lrv.lt/lt/veiklos-sritys-1/skundu-nagrinejimas",
+    // Sources disagree on the current street address: left out.
+    postalAddress: [],
+  },
+  {
+    country: "LU",
+    nameLocal: "Commission nationale pour la protection des données (CNPD)",
+    nameEnglish: "National Data Protection Commission",
+    website: "https://cnpd.public.lu",
+    complaintUrl: "https://cnpd.public.lu/en/particuliers/faire-valoir.html",
+    postalAddress: ["15, Boulevard du Jazz", "L-4370 Belvaux"],
+  },
+  {
+    country: "LV",
+    nameLocal: "Datu valsts inspekcija",
+    nameEnglish: "Data State Inspectorate",
+    website: "https://www.dvi.gov.lv",
+    complaintUrl: "https://dvi.gov.lv/en/services/complaint-concerning-processing-personal-data",
+    postalAddress: ["Elijas iela 17", "Rīga, LV-1050"],
+  },
+  {
+    country: "MT",
+    nameLocal: "Information and Data Protection Commissioner (IDPC)",
+    nameEnglish: "Office of the Information and Data Protection Commissioner",
+    website: "https://idpc.org.mt",
+    // No dedicated complaint page URL confirmed: home page.
+    complaintUrl: "https://idpc.org.mt",
+    postalAddress: ["Floor 2, Airways House", "High Street", "Sliema SLM 1549"],
+  },
+  {
+    country: "NL",
+    nameLocal: "Autoriteit Persoonsgegevens (AP)",
+    nameEnglish: "Dutch Data Protection Authority",
+    website: "https://autoriteitpersoonsgegevens.nl",
+    complaintUrl:
+      "https://autoriteitpersoonsgegevens.nl/en/submitting-a-tip-off-or-a-complaint-to-the-dutch-dpa",
+    postalAddress: ["Postbus 93374", "2509 AJ Den Haag"],
+  },
+  {
+    country: "NO",
+    nameLocal: "Datatilsynet",
+    nameEnglish: "Norwegian Data Protection Authority",
+    website: "https://www.datatilsynet.no",
+    complaintUrl: "https://www.datatilsynet.no/en/about-us/contact-us/how-to-complain-to-the-norwegian-dpa/",
+    postalAddress: ["Postboks 458 Sentrum", "0105 Oslo"],
+  },
+  {
+    country: "PL",
+    nameLocal: "Urząd Ochrony Danych Osobowych (UODO)",
+    nameEnglish: "Personal Data Protection Office",
+    website: "https://uodo.gov.pl",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://uodo.gov.pl",
+    postalAddress: ["ul. Stawki 2", "00-193 Warszawa"],
+  },
+  {
+    country: "PT",
+    nameLocal: "Comissão Nacional de Proteção de Dados (CNPD)",
+    nameEnglish: "National Data Protection Commission",
+    website: "https://www.cnpd.pt",
+    // No dedicated complaint page confirmed: home page.
+    complaintUrl: "https://www.cnpd.pt",
+    // Street address not confirmed by a source: left out.
+    postalAddress: [],
+  },
+  {
+    country: "RO",
+    nameLocal: "Autoritatea Națională de Supraveghere a Prelucrării Datelor cu Caracter Personal (ANSPDCP)",
+    nameEnglish: "National Supervisory Authority for Personal Data Processing",
+    website: "https://www.dataprotection.ro",
+    complaintUrl: "https://www.dataprotection.ro/index.jsp?page=Plangeri_RGPD&lang=en",
+    // Postal code not confirmed by a source: street and district only.
+    postalAddress: ["B-dul G-ral. Gheorghe Magheru 28-30", "Sector 1, București"],
+  },
+  {
+    country: "SE",
+    nameLocal: "Integritetsskyddsmyndigheten (IMY)",
+    nameEnglish: "Swedish Authority for Privacy Protection",
+    website: "https://www.imy.se",
+    complaintUrl: "https://www.imy.se/privatperson/utfora-arenden/lamna-ett-klagomal/",
+    postalAddress: ["Box 8114", "104 20 Stockholm"],
+  },
+  {
+    country: "SI",
+    nameLocal: "Informacijski pooblaščenec",
+    nameEnglish: "Information Commissioner of the Republic of Slovenia",
+    website: "https://www.ip-rs.si",
+    complaintUrl: "https://www.ip-rs.si/en/data-protection/how-to-file-an-application/",
+    postalAddress: ["Dunajska 22", "1000 Ljubljana"],
+  },
+  {
+    country: "SK",
+    nameLocal: "Úrad na ochranu osobných údajov Slovenskej republiky",
+    nameEnglish: "Office for Personal Data Protection of the Slovak Republic",
+    website: "https://dataprotection.gov.sk",
+    complaintUrl: "https://dataprotection.gov.sk/sk/urad/konanie-ochrane-osobnych-udajov/",
+    // Street address not confirmed by a source: left out.
+    postalAddress: [],
+  },
+];
+
+/** Frozen deeply so callers cannot edit the shared directory by accident. */
+export const authorities: readonly SupervisoryAuthority[] = Object.freeze(
+  list.map((a) => Object.freeze({ ...a, postalAddress: Object.freeze([...a.postalAddress]) as string[] })),
+);
+
+const byCountry = new Map(authorities.map((a) => [a.country, a]));
+
+/** Looks up by ISO alpha-2 code (case-insensitive); throws RangeError if unknown. */
+export function authorityFor(country: string): SupervisoryAuthority {
+  const found = byCountry.get(country.trim().toUpperCase());
+  if (!found) throw new RangeError(`No supervisory authority known for country "${country}"`);
+  return found;
+}

@@ -1,0 +1,127 @@
+import { bigserial, index, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { bytea, createdAt, id, ts } from "./columns.js";
+import { organizations } from "./organizations.js";
+
+export const subjects = pgTable(
+  "subjects",
+  {
+    id: id(),
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    /** The chat platform's own id, for idempotent ingest. */
+    externalId: text("external_id"),
+    /** Lower-cased; null for people known only by a conversation receipt code. */
+    email: text("email"),
+    displayName: text("display_name"),
+    passwordHash: text("password_hash"),
+    locale: text("locale"),
+    emailVerifiedAt: ts("email_verified_at"),
+    /** Set when staff verified the person by other means (no document copy is ever stored). */
+    staffVerifiedAt: ts("staff_verified_at"),
+    staffVerifiedNote: text("staff_verified_note"),
+    restrictedAt: ts("restricted_at"),
+    researchObjectionAt: ts("research_objection_at"),
+    consentWithdrawnAt: ts("consent_withdrawn_at"),
+    lastActivityAt: ts("last_activity_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique("subjects_org_external").on(t.orgId, t.externalId),
+    unique("subjects_org_email").on(t.orgId, t.email),
+  ],
+);
+
+/** Per-conversation data keys, wrapped by the master key. Deleting a row crypto-shreds its data. */
+export const dataKeys = pgTable("data_keys", {
+  id: id(),
+  wrappedKey: bytea("wrapped_key").notNull(),
+  createdAt: createdAt(),
+});
+
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: id(),
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    subjectId: uuid("subject_id").references(() => subjects.id, { onDelete: "set null" }),
+    externalId: text("external_id"),
+    /** SHA-256 of the normalized receipt code shown to the chatter at the end of the chat. */
+    receiptCodeHash: text("receipt_code_hash").unique(),
+    topic: text("topic"),
+    language: text("language"),
+    startedAt: ts("started_at").notNull(),
+    endedAt: ts("ended_at"),
+    /** IP address encrypted with the conversation's data key (police may need it in danger). */
+    ipEnc: bytea("ip_enc"),
+    ipTruncatedAt: ts("ip_truncated_at"),
+    messageCount: integer("message_count").notNull().default(0),
+    dataKeyId: uuid("data_key_id").references(() => dataKeys.id, { onDelete: "set null" }),
+    legalHoldAt: ts("legal_hold_at"),
+    legalHoldReason: text("legal_hold_reason"),
+    restrictedAt: ts("restricted_at"),
+    /** Tombstone: after erasure only date, topic and the request reference remain. */
+    erasedAt: ts("erased_at"),
+    erasedByReference: text("erased_by_reference"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique("conversations_org_external").on(t.orgId, t.externalId),
+    index("conversations_subject").on(t.subjectId),
+    index("conversations_org_started").on(t.orgId, t.startedAt),
+  ],
+);
+
+export const senderRoles = ["subject", "worker", "system", "other"] as const;
+export type SenderRole = (typeof senderRoles)[number];
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    senderRole: text("sender_role").$type<SenderRole>().notNull(),
+    /** Worker names and participant handles are personal data too: encrypted like the body. */
+    senderLabelEnc: bytea("sender_label_enc"),
+    bodyEnc: bytea("body_enc").notNull(),
+    sentAt: ts("sent_at").notNull(),
+  },
+  (t) => [
+    index("messages_conversation_sent").on(t.conversationId, t.sentAt, t.id),
+    unique("messages_conversation_external").on(t.conversationId, t.externalId),
+    index("messages_sent_at").on(t.sentAt),
+  ],
+);
+
+export const notes = pgTable(
+  "notes",
+  {
+    id: id(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    bodyEnc: bytea("body_enc").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("notes_conversation").on(t.conversationId),
+    unique("notes_conversation_external").on(t.conversationId, t.externalId),
+  ],
+);
+
+/** Art. 16 for transcripts: history is not rewritten, the requester's statement is attached. */
+export const conversationStatements = pgTable(
+  "conversation_statements",
+  {
+    id: id(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    requestId: uuid("request_id"),
+    bodyEnc: bytea("body_enc").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("statements_conversation").on(t.conversationId)],
+);

@@ -1,0 +1,4 @@
+export * from "./organizations.js";
+export * from "./chats.js";
+export * from "./requests.js";
+export * from "./platform.js";

@@ -1,0 +1,158 @@
+import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, ts } from "./columns.js";
+import { organizations } from "./organizations.js";
+
+/** Append-only, hash-chained: hash = sha256(prev_hash + canonical entry). See platform/audit.ts. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey(),
+    at: ts("at").notNull(),
+    orgId: uuid("org_id"),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    actorRole: text("actor_role"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    /** The data subject the entry concerns, for "who has seen my data". */
+    subjectId: uuid("subject_id"),
+    /** Keyed hash of the client IP: links repeated events without storing the address. */
+    ipPseudonym: text("ip_pseudonym"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    index("audit_org_at").on(t.orgId, t.at),
+    index("audit_subject").on(t.subjectId, t.at),
+    index("audit_action").on(t.action),
+  ],
+);
+
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: id(),
+    orgId: uuid("org_id").references(() => organizations.id),
+    kind: text("kind").$type<"email" | "webhook">().notNull(),
+    /** E-mail: the recipient address. Webhook: the recipient id. */
+    recipient: text("recipient").notNull(),
+    template: text("template").notNull(),
+    locale: text("locale").notNull().default("en"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    requestId: uuid("request_id"),
+    /** A stable key so the same notification is never queued twice. */
+    dedupeKey: text("dedupe_key").unique(),
+    /** Message-ID fixed at enqueue time: a retry after an unknown outcome keeps the same id. */
+    messageId: text("message_id").notNull(),
+    status: text("status").$type<"pending" | "sending" | "sent" | "failed">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    lockedUntil: ts("locked_until"),
+    lastError: text("last_error"),
+    sentAt: ts("sent_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("outbox_due").on(t.status, t.nextAttemptAt)],
+);
+
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
+    /** At most one job per key (e.g. "export:<id>", "cron:retention:<day>"), across instances. */
+    uniqueKey: text("unique_key"),
+    status: text("status").$type<"queued" | "running" | "done" | "failed">().notNull().default("queued"),
+    runAt: ts("run_at").notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull().default(5),
+    lockedBy: text("locked_by"),
+    lockedUntil: ts("locked_until"),
+    lastError: text("last_error"),
+    finishedAt: ts("finished_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("jobs_due").on(t.status, t.runAt), uniqueIndex("jobs_unique_key").on(t.uniqueKey)],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie token: a leaked table does not yield usable cookies. */
+    idHash: text("id_hash").primaryKey(),
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    kind: text("kind").$type<"requester" | "staff">().notNull(),
+    subjectId: uuid("subject_id"),
+    staffId: uuid("staff_id"),
+    /** Receipt-code sessions are scoped to the one conversation proved. */
+    conversationId: uuid("conversation_id"),
+    email: text("email"),
+    assurance: text("assurance").notNull(),
+    /** Staff: password checked but second factor still pending. */
+    stage: text("stage").notNull().default("complete"),
+    reauthAt: ts("reauth_at"),
+    locale: text("locale"),
+    createdAt: createdAt(),
+    lastSeenAt: ts("last_seen_at").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+  },
+  (t) => [index("sessions_expires").on(t.expiresAt)],
+);
+
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  hits: integer("hits").notNull(),
+  resetAt: ts("reset_at").notNull(),
+});
+
+export const verificationCodes = pgTable(
+  "verification_codes",
+  {
+    id: id(),
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    /** Keyed hash of the normalized address, so codes can be found without storing it twice. */
+    emailHash: text("email_hash").notNull(),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: ts("expires_at").notNull(),
+    consumedAt: ts("consumed_at"),
+    supersededAt: ts("superseded_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("verification_codes_lookup").on(t.orgId, t.emailHash)],
+);
+
+export const passwordResets = pgTable("password_resets", {
+  id: id(),
+  orgId: uuid("org_id").notNull().references(() => organizations.id),
+  subjectId: uuid("subject_id").notNull(),
+  tokenHash: text("token_hash").notNull().unique(),
+  expiresAt: ts("expires_at").notNull(),
+  usedAt: ts("used_at"),
+  createdAt: createdAt(),
+});
+
+export const retentionPolicies = pgTable("retention_policies", {
+  id: id(),
+  orgId: uuid("org_id").notNull().references(() => organizations.id),
+  category: text("category").notNull(),
+  periodDays: integer("period_days").notNull(),
+  basis: text("basis").$type<"created" | "last_activity">().notNull(),
+  action: text("action").$type<"delete" | "tombstone" | "truncate_ip">().notNull(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const retentionRuns = pgTable("retention_runs", {
+  id: id(),
+  orgId: uuid("org_id").notNull().references(() => organizations.id),
+  startedAt: ts("started_at").notNull(),
+  finishedAt: ts("finished_at"),
+  dryRun: integer("dry_run").notNull().default(0),
+  status: text("status").notNull().default("running"),
+  counts: jsonb("counts").$type<Record<string, number>>().notNull().default({}),
+  kept: jsonb("kept").$type<Record<string, number>>().notNull().default({}),
+  cursor: jsonb("cursor").$type<Record<string, unknown>>().notNull().default({}),
+});

@@ -1,0 +1,198 @@
+/**
+ * Self-contained, print-friendly HTML transcript of one conversation (GDPR Art. 15(3)
+ * copy in a form that opens offline in any browser). Chat text is hostile input:
+ * every piece of caller-provided text goes through escapeHtml, and a CSP meta tag
+ * forbids scripts and external loads in case an escape is ever missed.
+ */
+import { escapeHtml } from "./escape.js";
+
+export interface TranscriptMessage {
+  sentAt: Date;
+  senderRole: "subject" | "worker" | "system" | "other";
+  /** Already pseudonymised / role-labelled by the caller (Art. 15(4)). */
+  senderLabel: string;
+  body: string;
+}
+
+export interface TranscriptConversation {
+  id: string;
+  topic: string | null;
+  startedAt: Date;
+  endedAt: Date | null;
+  messages: TranscriptMessage[];
+  /** Requester statements attached under Art. 16; history itself is never rewritten. */
+  statements: { createdAt: Date; body: string }[];
+}
+
+export interface TranscriptContext {
+  orgName: string;
+  reference: string;
+  timeZone: string;
+  locale: string;
+  t: (key: string, vars?: Record<string, string | number>) => string;
+}
+
+const ROLES = new Set<TranscriptMessage["senderRole"]>(["subject", "worker", "system", "other"]);
+
+/** Role label via t; an unexpected runtime value falls back to "other" instead of a raw key. */
+export function roleLabel(role: string, t: TranscriptContext["t"]): string {
+  const safe = ROLES.has(role as TranscriptMessage["senderRole"]) ? role : "other";
+  return t(`exports.transcript.role.${safe}`);
+}
+
+/** False when the caller's label already is the role ("Chat worker"), to avoid repeating it. */
+export function labelNeedsRole(senderLabel: string, role: string): boolean {
+  return senderLabel.trim().toLocaleLowerCase() !== role.trim().toLocaleLowerCase();
+}
+
+/** Date + time in the requester's time zone and locale (shared with the PDF renderer). */
+export function formatDateTime(date: Date, locale: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "medium", timeStyle: "medium" }).format(date);
+}
+
+export function formatDate(date: Date, locale: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "full" }).format(date);
+}
+
+export function formatTime(date: Date, locale: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, { timeZone, timeStyle: "medium" }).format(date);
+}
+
+/** Translated text, escaped: vars may carry user text, and translations are data too. */
+function tx(ctx: TranscriptContext, key: string, vars?: Record<string, string | number>): string {
+  return escapeHtml(ctx.t(key, vars));
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+  line-height: 1.5; color: #1a1a1a; background: #fff; margin: 0 auto; max-width: 46rem; padding: 1.5rem 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+h2 { font-size: 1.2rem; margin: 2rem 0 0.75rem; border-bottom: 1px solid #ccc; padding-bottom: 0.25rem; }
+h3 { font-size: 1rem; margin: 1.5rem 0 0.5rem; color: #444; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0; }
+dl.meta dt { font-weight: 600; }
+dl.meta dd { margin: 0; overflow-wrap: anywhere; }
+ol.messages, ol.statements { list-style: none; padding: 0; margin: 0; }
+li.msg, li.statement { border-left: 4px solid #999; padding: 0.4rem 0.75rem; margin: 0 0 0.75rem; break-inside: avoid; }
+li.role-subject { border-color: #1f6feb; background: #f2f7ff; }
+li.role-worker { border-color: #2e7d32; background: #f3faf3; }
+li.role-system { border-color: #777; background: #f5f5f5; }
+li.role-other { border-color: #8e44ad; background: #faf4fc; }
+li.statement { border-color: #b26a00; background: #fff8ee; }
+.who { font-weight: 600; }
+li .role, li time { color: #555; font-size: 0.9rem; }
+.body { margin: 0.25rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.note { color: #555; font-size: 0.9rem; margin-top: 2rem; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  li.msg, li.statement { background: none !important; }
+  h2 { break-after: avoid; }
+}
+`;
+
+function renderMeta(conv: TranscriptConversation, ctx: TranscriptContext): string {
+  const { locale, timeZone } = ctx;
+  const rows: [string, string][] = [
+    ["exports.transcript.organization", escapeHtml(ctx.orgName)],
+    ["exports.transcript.reference", escapeHtml(ctx.reference)],
+    ["exports.transcript.conversation", escapeHtml(conv.id)],
+    ["exports.transcript.topic", conv.topic ? escapeHtml(conv.topic) : tx(ctx, "exports.transcript.noTopic")],
+    ["exports.transcript.started", timeTag(conv.startedAt, formatDateTime(conv.startedAt, locale, timeZone))],
+    [
+      "exports.transcript.ended",
+      conv.endedAt
+        ? timeTag(conv.endedAt, formatDateTime(conv.endedAt, locale, timeZone))
+        : tx(ctx, "exports.transcript.ongoing"),
+    ],
+    ["exports.transcript.timeZone", escapeHtml(timeZone)],
+    ["exports.transcript.messageCount", escapeHtml(String(conv.messages.length))],
+  ];
+  const items = rows.map(([key, value]) => `<dt>${tx(ctx, key)}</dt><dd>${value}</dd>`).join("");
+  return `<dl class="meta">${items}</dl>`;
+}
+
+function timeTag(date: Date, label: string): string {
+  return `<time datetime="${escapeHtml(date.toISOString())}">${escapeHtml(label)}</time>`;
+}
+
+function renderMessage(m: TranscriptMessage, ctx: TranscriptContext): string {
+  const role = ROLES.has(m.senderRole) ? m.senderRole : "other";
+  const label = roleLabel(role, ctx.t);
+  const roleSpan = labelNeedsRole(m.senderLabel, label) ? `<span class="role">(${escapeHtml(label)})</span> ` : "";
+  return (
+    `<li class="msg role-${role}">` +
+    `<span class="who">${escapeHtml(m.senderLabel)}</span> ` +
+    roleSpan +
+    timeTag(m.sentAt, formatTime(m.sentAt, ctx.locale, ctx.timeZone)) +
+    `<p class="body">${escapeHtml(m.body)}</p></li>`
+  );
+}
+
+/** Messages grouped under a heading per calendar day (in the requester's time zone). */
+function renderMessages(conv: TranscriptConversation, ctx: TranscriptContext): string {
+  if (conv.messages.length === 0) return `<p>${tx(ctx, "exports.transcript.noMessages")}</p>`;
+  const parts: string[] = [];
+  let currentDay = "";
+  let open = false;
+  for (const m of conv.messages) {
+    const day = formatDate(m.sentAt, ctx.locale, ctx.timeZone);
+    if (day !== currentDay) {
+      if (open) parts.push("</ol>");
+      parts.push(`<h3>${escapeHtml(day)}</h3><ol class="messages">`);
+      currentDay = day;
+      open = true;
+    }
+    parts.push(renderMessage(m, ctx));
+  }
+  parts.push("</ol>");
+  return parts.join("");
+}
+
+function renderStatements(conv: TranscriptConversation, ctx: TranscriptContext): string {
+  if (conv.statements.length === 0) return "";
+  const items = conv.statements
+    .map(
+      (s) =>
+        `<li class="statement">` +
+        `<span class="who">${tx(ctx, "exports.transcript.statementAdded")}</span> ` +
+        timeTag(s.createdAt, formatDateTime(s.createdAt, ctx.locale, ctx.timeZone)) +
+        `<p class="body">${escapeHtml(s.body)}</p></li>`,
+    )
+    .join("");
+  return (
+    `<section><h2>${tx(ctx, "exports.transcript.statements")}</h2>` +
+    `<p>${tx(ctx, "exports.transcript.statementsIntro")}</p>` +
+    `<ol class="statements">${items}</ol></section>`
+  );
+}
+
+export function renderTranscriptHtml(conv: TranscriptConversation, ctx: TranscriptContext): string {
+  const title = tx(ctx, "exports.transcript.title");
+  return [
+    "<!DOCTYPE html>",
+    `<html lang="${escapeHtml(ctx.locale)}">`,
+    "<head>",
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${title} – ${escapeHtml(ctx.reference)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    "<header>",
+    `<h1>${title}</h1>`,
+    renderMeta(conv, ctx),
+    "</header>",
+    "<main>",
+    `<section><h2>${tx(ctx, "exports.transcript.messages")}</h2>${renderMessages(conv, ctx)}</section>`,
+    renderStatements(conv, ctx),
+    "</main>",
+    `<footer><p class="note">${tx(ctx, "exports.transcript.privacyNote")}</p></footer>`,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}

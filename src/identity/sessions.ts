@@ -1,0 +1,92 @@
+import type { RequestHandler, Response } from "express";
+import { and, eq, lt } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import type { Executor } from "../db/client.js";
+import { sessions, type AssuranceLevel } from "../db/schema/index.js";
+import { randomToken, sha256Hex } from "../platform/crypto.js";
+
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = Omit<typeof sessions.$inferInsert, "idHash" | "lastSeenAt" | "expiresAt" | "createdAt">;
+
+export const SESSION_COOKIE = "rd_session";
+export const IDLE_TIMEOUT_MS = 30 * 60_000;
+/** Sessions end after this however active they are. */
+const ABSOLUTE_MS = 12 * 60 * 60_000;
+/** Do not write last_seen_at on every request. */
+const TOUCH_AFTER_MS = 60_000;
+
+/**
+ * Starts a session. The old one (if any) is destroyed: the id is always regenerated at sign-in,
+ * so a planted cookie never becomes an authenticated session.
+ */
+export async function startSession(
+  ctx: AppContext,
+  res: Response,
+  data: NewSession,
+  previous?: Session,
+  db: Executor = ctx.db,
+): Promise<Session> {
+  if (previous) await db.delete(sessions).where(eq(sessions.idHash, previous.idHash));
+  const token = randomToken();
+  const now = ctx.clock.now();
+  const [session] = await db
+    .insert(sessions)
+    .values({ ...data, idHash: sha256Hex(token), lastSeenAt: now, expiresAt: new Date(now.getTime() + ABSOLUTE_MS) })
+    .returning();
+  setSessionCookie(ctx, res, token);
+  return session!;
+}
+
+export function setSessionCookie(ctx: AppContext, res: Response, token: string): void {
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: ctx.config.TRUST_PROXY || ctx.config.production,
+    path: "/",
+  });
+}
+
+export async function endSession(ctx: AppContext, res: Response, session: Session | undefined): Promise<void> {
+  if (session) await ctx.db.delete(sessions).where(eq(sessions.idHash, session.idHash));
+  res.clearCookie(SESSION_COOKIE, { path: "/" });
+}
+
+/** Loads the session named by the cookie: idle and absolute timeouts enforced, org must match. */
+export function loadSession(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const token = req.cookies?.[SESSION_COOKIE] as string | undefined;
+    if (!token) return next();
+    const now = ctx.clock.now();
+    const [session] = await ctx.db.select().from(sessions).where(eq(sessions.idHash, sha256Hex(token)));
+    const alive =
+      session &&
+      session.orgId === req.org.id &&
+      session.expiresAt > now &&
+      now.getTime() - session.lastSeenAt.getTime() < IDLE_TIMEOUT_MS;
+    if (!alive) {
+      if (session) await ctx.db.delete(sessions).where(eq(sessions.idHash, session.idHash));
+      res.clearCookie(SESSION_COOKIE, { path: "/" });
+      return next();
+    }
+    if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+      await ctx.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, session.idHash));
+    }
+    req.session = session;
+    res.locals.session = session;
+    next();
+  };
+}
+
+export async function updateSession(ctx: AppContext, session: Session, patch: Partial<NewSession> & { reauthAt?: Date }): Promise<void> {
+  await ctx.db.update(sessions).set(patch).where(eq(sessions.idHash, session.idHash));
+}
+
+export async function purgeExpiredSessions(ctx: AppContext): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.delete(sessions).where(lt(sessions.expiresAt, now));
+  await ctx.db.delete(sessions).where(and(lt(sessions.lastSeenAt, new Date(now.getTime() - IDLE_TIMEOUT_MS))));
+}
+
+export function assuranceOf(session: Session | undefined): AssuranceLevel | undefined {
+  return session?.assurance as AssuranceLevel | undefined;
+}

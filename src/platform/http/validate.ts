@@ -1,0 +1,44 @@
+import type { z } from "zod";
+import { ValidationError, type FieldErrors } from "../errors.js";
+
+/**
+ * Parses input with a zod schema. Field errors become i18n keys next to each field: a schema's
+ * own message is used when it is a key (starts with "errors." or a capability prefix), otherwise
+ * the issue's kind maps to a generic key.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(toFieldErrors(result.error));
+}
+
+export function toFieldErrors(error: z.ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join(".") || "_form";
+    if (fields[path]) continue;
+    fields[path] = isMessageKey(issue.message) ? issue.message : genericKey(issue);
+  }
+  return fields;
+}
+
+function isMessageKey(message: string): boolean {
+  return /^[a-z]+\.[\w.]+$/.test(message);
+}
+
+function genericKey(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "too_small":
+      return issue.minimum === 1 ? "platform.errors.required" : "platform.errors.tooShort";
+    case "too_big":
+      return "platform.errors.tooLong";
+    case "invalid_format":
+      return issue.format === "email" ? "platform.errors.email" : "platform.errors.format";
+    case "invalid_value":
+      return "platform.errors.choose";
+    case "invalid_type":
+      return issue.input === undefined ? "platform.errors.required" : "platform.errors.format";
+    default:
+      return "platform.errors.format";
+  }
+}

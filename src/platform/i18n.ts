@@ -1,0 +1,94 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Every user-facing string goes through t(). Catalogs live beside the capability that uses them
+ * (src/<capability>/locales/<lang>.json); keys are prefixed with the capability's folder name,
+ * so "signIn.title" in src/identity/locales/fi.json is t("identity.signIn.title").
+ */
+export const supportedLocales = ["en", "fi", "sv", "nl", "et"] as const;
+export type Locale = (typeof supportedLocales)[number];
+export type Vars = Record<string, string | number>;
+export type Translate = (key: string, vars?: Vars) => string;
+
+export const localeNames: Record<Locale, string> = {
+  en: "English",
+  fi: "Suomi",
+  sv: "Svenska",
+  nl: "Nederlands",
+  et: "Eesti",
+};
+
+const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+type Catalog = Map<string, string>;
+let catalogs: Record<Locale, Catalog> | undefined;
+
+function flatten(prefix: string, value: unknown, into: Catalog): void {
+  if (typeof value === "string") {
+    into.set(prefix, value);
+    return;
+  }
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(`${prefix}.${k}`, v, into);
+}
+
+/** Reads every src/<capability>/locales/<lang>.json once. */
+export function loadCatalogs(): Record<Locale, Catalog> {
+  if (catalogs) return catalogs;
+  const result = Object.fromEntries(supportedLocales.map((l) => [l, new Map()])) as Record<Locale, Catalog>;
+  for (const capability of fs.readdirSync(srcDir)) {
+    const dir = path.join(srcDir, capability, "locales");
+    if (!fs.existsSync(dir)) continue;
+    for (const locale of supportedLocales) {
+      const file = path.join(dir, `${locale}.json`);
+      if (fs.existsSync(file)) flatten(capability, JSON.parse(fs.readFileSync(file, "utf8")), result[locale]);
+    }
+  }
+  catalogs = result;
+  return result;
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (supportedLocales as readonly string[]).includes(value);
+}
+
+export function interpolate(template: string, vars: Vars = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in vars ? String(vars[name]) : whole,
+  );
+}
+
+/** A translator for one locale; a key missing there falls back to English, then to the key itself. */
+export function translator(locale: Locale): Translate {
+  const all = loadCatalogs();
+  return (key, vars) => interpolate(all[locale].get(key) ?? all.en.get(key) ?? key, vars);
+}
+
+/** Picks the best supported locale from an Accept-Language header. */
+export function negotiateLocale(header: string | undefined, allowed: readonly string[]): Locale | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .split(",")
+    .map((part) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = Number(params.find((p) => p.trim().startsWith("q="))?.split("=")[1] ?? 1);
+      return { lang: tag.toLowerCase().split("-")[0] ?? "", q: Number.isFinite(q) ? q : 0 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  return ranked.map((x) => x.lang).find((l): l is Locale => isLocale(l) && allowed.includes(l));
+}
+
+/** Dates and times in the locale's format and the organization's time zone. */
+export function formatters(locale: Locale, timeZone: string) {
+  const date = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "long" });
+  const dateTime = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "medium", timeStyle: "short" });
+  return {
+    date: (d: Date) => date.format(d),
+    dateTime: (d: Date) => dateTime.format(d),
+    /** A YYYY-MM-DD local date (e.g. a due date) in the locale's long format. */
+    localDate: (ymd: string) =>
+      new Intl.DateTimeFormat(locale, { timeZone: "UTC", dateStyle: "long" }).format(new Date(`${ymd}T00:00:00Z`)),
+  };
+}
