@@ -1,0 +1,33 @@
+import type { Request, RequestHandler } from "express";
+import type { AssuranceLevel } from "../db/schema/index.js";
+import { UnauthenticatedError } from "../platform/errors.js";
+
+/** Who a signed-in requester is, as far as the portal knows. */
+export interface Requester {
+  subjectId: string | null;
+  /** Set for receipt-code sessions: the one conversation this person proved. */
+  conversationId: string | null;
+  email: string | null;
+  assurance: AssuranceLevel;
+}
+
+export const assuranceOrder: readonly AssuranceLevel[] = ["receipt", "email", "account", "staff_verified"];
+
+export function atLeast(level: AssuranceLevel, required: AssuranceLevel): boolean {
+  return assuranceOrder.indexOf(level) >= assuranceOrder.indexOf(required);
+}
+
+export function requesterOf(req: Request): Requester | undefined {
+  const s = req.session;
+  if (!s || s.kind !== "requester" || s.stage !== "complete") return undefined;
+  return { subjectId: s.subjectId, conversationId: s.conversationId, email: s.email, assurance: s.assurance as AssuranceLevel };
+}
+
+/** Pages for signed-in requesters: others go to sign-in and come back afterwards. */
+export function requireRequester(): RequestHandler {
+  return (req, res, next) => {
+    if (requesterOf(req)) return next();
+    if (req.method === "GET") return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+    next(new UnauthenticatedError());
+  };
+}
