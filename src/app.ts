@@ -30,6 +30,10 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   app.use(accessLog(ctx));
   app.use("/public", express.static(path.join(root, "public"), { maxAge: ctx.config.production ? "7d" : 0, index: false }));
   app.use(opsRouter(ctx, readiness));
+  app.use((req, _res, next) => {
+    req.ctx = ctx;
+    next();
+  });
   app.use(cookieParser());
   app.use("/api", express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
   app.use(express.urlencoded({ extended: false, limit: "64kb" }));

@@ -369,6 +369,7 @@ CREATE TABLE "sessions" (
 	"stage" text DEFAULT 'complete' NOT NULL,
 	"reauth_at" timestamp with time zone,
 	"locale" text,
+	"draft" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_seen_at" timestamp with time zone NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL
@@ -442,7 +443,7 @@ CREATE INDEX "audit_org_at" ON "audit_log" USING btree ("org_id","at");--> state
 CREATE INDEX "audit_subject" ON "audit_log" USING btree ("subject_id","at");--> statement-breakpoint
 CREATE INDEX "audit_action" ON "audit_log" USING btree ("action");--> statement-breakpoint
 CREATE INDEX "jobs_due" ON "jobs" USING btree ("status","run_at");--> statement-breakpoint
-CREATE INDEX "jobs_unique_key" ON "jobs" USING btree ("unique_key");--> statement-breakpoint
+CREATE UNIQUE INDEX "jobs_unique_key" ON "jobs" USING btree ("unique_key");--> statement-breakpoint
 CREATE INDEX "outbox_due" ON "outbox" USING btree ("status","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "sessions_expires" ON "sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "verification_codes_lookup" ON "verification_codes" USING btree ("org_id","email_hash");

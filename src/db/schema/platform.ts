@@ -95,6 +95,8 @@ export const sessions = pgTable(
     stage: text("stage").notNull().default("complete"),
     reauthAt: ts("reauth_at"),
     locale: text("locale"),
+    /** Answers of a multi-page form in progress (e.g. a new request), kept until submitted. */
+    draft: jsonb("draft").$type<Record<string, unknown>>(),
     createdAt: createdAt(),
     lastSeenAt: ts("last_seen_at").notNull(),
     expiresAt: ts("expires_at").notNull(),

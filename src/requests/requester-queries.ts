@@ -1,0 +1,66 @@
+import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { conversations, requestEvents, requestMessages, requests } from "../db/schema/index.js";
+import type { Requester } from "../identity/guards.js";
+import { NotFoundError } from "../platform/errors.js";
+import type { RequestRow } from "./change-status.js";
+
+/** The condition that a request belongs to this requester: their subject, or their receipt conversation. */
+function ownedBy(requester: Requester) {
+  const parts = [
+    requester.subjectId ? eq(requests.subjectId, requester.subjectId) : undefined,
+    requester.conversationId ? eq(requests.receiptConversationId, requester.conversationId) : undefined,
+  ].filter((p) => p !== undefined);
+  return parts.length ? or(...parts) : undefined;
+}
+
+export async function listMyRequests(ctx: AppContext, orgId: string, requester: Requester): Promise<RequestRow[]> {
+  const owner = ownedBy(requester);
+  if (!owner) return [];
+  return ctx.db.select().from(requests).where(and(eq(requests.orgId, orgId), owner)).orderBy(desc(requests.receivedAt)).limit(200);
+}
+
+/** One of the requester's own requests; anyone else's is "not found", never "forbidden". */
+export async function getMyRequest(ctx: AppContext, orgId: string, requester: Requester, reference: string): Promise<RequestRow> {
+  const owner = ownedBy(requester);
+  const [row] = owner
+    ? await ctx.db.select().from(requests).where(and(eq(requests.orgId, orgId), eq(requests.reference, reference), owner))
+    : [];
+  if (!row) throw new NotFoundError("request");
+  return row;
+}
+
+export async function requestTimeline(ctx: AppContext, requestId: string, opts: { requesterView: boolean }) {
+  const where = opts.requesterView
+    ? and(eq(requestEvents.requestId, requestId), eq(requestEvents.visibleToRequester, 1))
+    : eq(requestEvents.requestId, requestId);
+  return ctx.db.select().from(requestEvents).where(where).orderBy(asc(requestEvents.at), asc(requestEvents.id));
+}
+
+export async function requestThread(ctx: AppContext, requestId: string) {
+  return ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, requestId)).orderBy(asc(requestMessages.createdAt));
+}
+
+/** Conversations the requester may pick from: date, topic and length only, no content. */
+export async function pickableConversations(ctx: AppContext, orgId: string, requester: Requester) {
+  const mine = [
+    requester.subjectId ? eq(conversations.subjectId, requester.subjectId) : undefined,
+    requester.conversationId ? eq(conversations.id, requester.conversationId) : undefined,
+  ].filter((p) => p !== undefined);
+  if (mine.length === 0) return [];
+  return ctx.db
+    .select({ id: conversations.id, startedAt: conversations.startedAt, topic: conversations.topic, messageCount: conversations.messageCount, erasedAt: conversations.erasedAt })
+    .from(conversations)
+    .where(and(eq(conversations.orgId, orgId), or(...mine)))
+    .orderBy(desc(conversations.startedAt))
+    .limit(500);
+}
+
+export async function conversationSummaries(ctx: AppContext, ids: string[]) {
+  if (ids.length === 0) return [];
+  return ctx.db
+    .select({ id: conversations.id, startedAt: conversations.startedAt, topic: conversations.topic, messageCount: conversations.messageCount, erasedAt: conversations.erasedAt, legalHoldAt: conversations.legalHoldAt })
+    .from(conversations)
+    .where(inArray(conversations.id, ids))
+    .orderBy(asc(conversations.startedAt));
+}

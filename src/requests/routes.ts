@@ -1,0 +1,186 @@
+import { Router, type Request, type Response } from "express";
+import type { AppContext } from "../context.js";
+import { requireRequester, requesterOf, type Requester } from "../identity/guards.js";
+import { updateSession } from "../identity/sessions.js";
+import { ValidationError } from "../platform/errors.js";
+import { parseInput } from "../platform/http/validate.js";
+import { conversationsSchema, detailsSchema, draftSchema, messageSchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { submitRequest } from "./submit-request.js";
+import { withdrawRequest } from "./withdraw-request.js";
+import { postRequestMessage } from "./post-message.js";
+import { conversationSummaries, getMyRequest, listMyRequests, pickableConversations, requestThread, requestTimeline } from "./requester-queries.js";
+import { requestStatusView } from "./status-view.js";
+
+type PartialDraft = Partial<Draft>;
+
+const me = (req: Request): Requester => requesterOf(req)!;
+const draftOf = (req: Request): PartialDraft => (req.session?.draft ?? {}) as PartialDraft;
+
+async function saveDraft(req: Request, draft: PartialDraft): Promise<void> {
+  await updateSession(req.ctx, req.session!, { draft: draft as Record<string, unknown> });
+}
+
+/** Re-renders a step with its field errors, or passes anything else to the error handler. */
+function renderInvalid(res: Response, view: string, locals: Record<string, unknown>, err: unknown): void {
+  if (!(err instanceof ValidationError)) throw err;
+  res.status(422).render(view, { ...locals, fieldErrors: err.fieldErrors });
+}
+
+/** The requester's side: a guided form (one question per page), "my requests" and the thread. */
+export function requestsRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use("/requests", requireRequester());
+
+  router.get("/requests", async (req, res) => {
+    const mine = await listMyRequests(ctx, req.org.id, me(req));
+    res.render("requests/list", { title: req.t("requests.list.title"), requests: mine.map((r) => requestStatusView(r, req.org, ctx.clock.now())) });
+  });
+
+  router.get("/requests/new", async (req, res) => {
+    await saveDraft(req, {});
+    res.redirect(303, "/requests/new/type");
+  });
+
+  router.get("/requests/new/type", (req, res) => {
+    res.render("requests/new-type", { title: req.t("requests.new.type.title"), values: draftOf(req) });
+  });
+  router.post("/requests/new/type", async (req, res) => {
+    try {
+      const { type } = parseInput(typeSchema, req.body);
+      const draft: PartialDraft = { type, conversationIds: [], details: {} };
+      const scopes = scopesByType[type];
+      const receiptOnly = !me(req).subjectId && me(req).conversationId;
+      if (scopes.length === 1 || receiptOnly) {
+        draft.scope = receiptOnly && type !== "withdraw_consent" ? "chosen_conversations" : scopes[0];
+        if (receiptOnly && draft.scope === "chosen_conversations") draft.conversationIds = [me(req).conversationId!];
+      }
+      await saveDraft(req, draft);
+      res.redirect(303, nextStep(draft));
+    } catch (err) {
+      renderInvalid(res, "requests/new-type", { title: req.t("requests.new.type.title"), values: req.body }, err);
+    }
+  });
+
+  router.get("/requests/new/scope", (req, res) => {
+    const draft = draftOf(req);
+    if (!draft.type) return res.redirect(303, "/requests/new/type");
+    res.render("requests/new-scope", { title: req.t("requests.new.scope.title"), values: draft, scopes: scopesByType[draft.type] });
+  });
+  router.post("/requests/new/scope", async (req, res) => {
+    const draft = draftOf(req);
+    if (!draft.type) return res.redirect(303, "/requests/new/type");
+    try {
+      const { scope } = parseInput(scopeSchema, req.body);
+      if (!scopesByType[draft.type].includes(scope)) throw new ValidationError({ scope: "requests.errors.chooseScope" });
+      const next = { ...draft, scope, conversationIds: scope === "chosen_conversations" ? draft.conversationIds ?? [] : [] };
+      await saveDraft(req, next);
+      res.redirect(303, nextStep(next));
+    } catch (err) {
+      renderInvalid(res, "requests/new-scope", { title: req.t("requests.new.scope.title"), values: req.body, scopes: scopesByType[draft.type] }, err);
+    }
+  });
+
+  router.get("/requests/new/conversations", async (req, res) => {
+    const draft = draftOf(req);
+    if (!draft.scope) return res.redirect(303, "/requests/new/type");
+    const list = await pickableConversations(ctx, req.org.id, me(req));
+    res.render("requests/new-conversations", { title: req.t("requests.new.conversations.title"), values: draft, conversations: list.filter((c) => !c.erasedAt) });
+  });
+  router.post("/requests/new/conversations", async (req, res) => {
+    const draft = draftOf(req);
+    try {
+      const { conversationIds } = parseInput(conversationsSchema, req.body);
+      const next = { ...draft, conversationIds };
+      await saveDraft(req, next);
+      res.redirect(303, nextStep(next, "conversations"));
+    } catch (err) {
+      const list = await pickableConversations(ctx, req.org.id, me(req));
+      renderInvalid(res, "requests/new-conversations", { title: req.t("requests.new.conversations.title"), values: draft, conversations: list.filter((c) => !c.erasedAt) }, err);
+    }
+  });
+
+  router.get("/requests/new/details", (req, res) => {
+    const draft = draftOf(req);
+    if (!draft.scope) return res.redirect(303, "/requests/new/type");
+    res.render("requests/new-details", { title: req.t("requests.new.details.title"), draft, values: draft.details ?? {} });
+  });
+  router.post("/requests/new/details", async (req, res) => {
+    const draft = draftOf(req);
+    try {
+      const details = parseInput(detailsSchema, req.body);
+      const next = { ...draft, details };
+      await saveDraft(req, next);
+      res.redirect(303, "/requests/new/check");
+    } catch (err) {
+      renderInvalid(res, "requests/new-details", { title: req.t("requests.new.details.title"), draft, values: req.body }, err);
+    }
+  });
+
+  router.get("/requests/new/check", async (req, res) => {
+    const draft = draftOf(req);
+    if (!draft.type || !draft.scope) return res.redirect(303, "/requests/new/type");
+    res.render("requests/new-check", { title: req.t("requests.new.check.title"), draft, chosen: await conversationSummaries(ctx, draft.conversationIds ?? []) });
+  });
+  router.post("/requests/new/check", async (req, res) => {
+    const draft = draftOf(req);
+    const parsed = draftSchema.safeParse(draft);
+    if (!parsed.success) return res.redirect(303, "/requests/new/type");
+    try {
+      const result = await submitRequest(ctx, req.org, me(req), parsed.data, req.locale);
+      await saveDraft(req, {});
+      res.redirect(303, result.created ? `/requests/${result.request.reference}/confirmation` : `/requests/${result.request.reference}?duplicate=1`);
+    } catch (err) {
+      renderInvalid(res, "requests/new-check", { title: req.t("requests.new.check.title"), draft, chosen: await conversationSummaries(ctx, draft.conversationIds ?? []) }, err);
+    }
+  });
+
+  router.get("/requests/:reference/confirmation", async (req, res) => {
+    const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference);
+    res.render("requests/confirmation", { title: req.t("requests.confirmation.title"), request: requestStatusView(request, req.org, ctx.clock.now()) });
+  });
+
+  router.get("/requests/:reference", async (req, res) => {
+    await renderRequestPage(ctx, req, res, {});
+  });
+
+  router.post("/requests/:reference/messages", async (req, res) => {
+    const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference);
+    try {
+      const { body } = parseInput(messageSchema, req.body);
+      await postRequestMessage(ctx, req.org, { type: "subject", id: me(req).subjectId }, request, body);
+      res.redirect(303, `/requests/${request.reference}#thread`);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      res.status(422);
+      await renderRequestPage(ctx, req, res, { fieldErrors: err.fieldErrors, values: req.body });
+    }
+  });
+
+  router.post("/requests/:reference/withdraw", async (req, res) => {
+    const request = await withdrawRequest(ctx, req.org.id, me(req), req.params.reference as string);
+    res.redirect(303, `/requests/${request.reference}`);
+  });
+
+  return router;
+}
+
+async function renderRequestPage(ctx: AppContext, req: Request, res: Response, extra: Record<string, unknown>): Promise<void> {
+  const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference as string);
+  const [events, thread, chosen] = await Promise.all([
+    requestTimeline(ctx, request.id, { requesterView: true }),
+    requestThread(ctx, request.id),
+    conversationSummaries(ctx, request.conversationIds),
+  ]);
+  res.render("requests/show", {
+    title: req.t("requests.show.title", { reference: request.reference }),
+    request: requestStatusView(request, req.org, ctx.clock.now()),
+    events, thread, chosen, duplicate: req.query.duplicate === "1", ...extra,
+  });
+}
+
+/** The next unanswered question of the guided form. */
+function nextStep(draft: PartialDraft, after?: "conversations"): string {
+  if (!draft.scope) return "/requests/new/scope";
+  if (draft.scope === "chosen_conversations" && after !== "conversations" && (draft.conversationIds ?? []).length === 0) return "/requests/new/conversations";
+  return "/requests/new/details";
+}

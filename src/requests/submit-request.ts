@@ -1,0 +1,138 @@
+import crypto from "node:crypto";
+import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import { conversations, requests, subjects, type AssuranceLevel } from "../db/schema/index.js";
+import type { Organization } from "../platform/http/types.js";
+import { appendAudit, type Actor } from "../platform/audit.js";
+import { canonicalJson } from "../platform/audit.js";
+import { ValidationError, type FieldErrors } from "../platform/errors.js";
+import { newReference } from "../platform/codes.js";
+import { enqueueOutbox } from "../platform/outbox.js";
+import { atLeast, type Requester } from "../identity/guards.js";
+import { closedStatuses } from "./lifecycle.js";
+import { dueDate } from "./deadlines.js";
+import { recordEvent } from "./events.js";
+import { scopesByType, type Draft } from "./schema.js";
+import type { RequestRow } from "./change-status.js";
+
+export type SubmitResult = { created: true; request: RequestRow } | { created: false; request: RequestRow };
+
+/**
+ * Files a request. The clock starts now (receipt through an official channel, EDPB 01/2022 §159).
+ * An identical open request leads to the existing one instead of a second.
+ */
+export async function submitRequest(ctx: AppContext, org: Organization, requester: Requester, draft: Draft, locale: string): Promise<SubmitResult> {
+  return ctx.db.transaction(async (tx) => {
+    const subjectId = requester.subjectId ?? (requester.email ? await subjectForEmail(tx, org.id, requester.email, locale) : null);
+    const input = await validateDraft(tx, org, requester, subjectId, draft);
+    const dedupeKey = fingerprint(input);
+    const existing = await findOpenDuplicate(tx, org.id, subjectId, requester.conversationId, dedupeKey);
+    if (existing) return { created: false, request: existing };
+
+    const now = ctx.clock.now();
+    const due = dueDate(now, org.country, org.timeZone);
+    const [request] = await tx
+      .insert(requests)
+      .values({
+        orgId: org.id, reference: newReference(), subjectId, receiptConversationId: requester.conversationId,
+        type: input.type, scope: input.scope, conversationIds: input.conversationIds, details: input.details as Record<string, unknown>,
+        dedupeKey, status: "submitted", assurance: requester.assurance, locale, receivedAt: now, dueDate: due, effectiveDueDate: due,
+      })
+      .returning();
+    const actor: Actor = { type: "subject", id: subjectId };
+    await recordEvent(tx, ctx.clock, request!.id, actor, { kind: "submitted", toStatus: "submitted" });
+    await appendAudit(tx, ctx, {
+      orgId: org.id, actor, action: "request.submitted", target: { type: "request", id: request!.id }, subjectId,
+      details: { reference: request!.reference, type: input.type, scope: input.scope, conversations: input.conversationIds.length, assurance: requester.assurance },
+    });
+    const email = requester.email ?? (subjectId ? await emailOf(tx, subjectId) : null);
+    if (email) {
+      await enqueueOutbox(tx, {
+        orgId: org.id, kind: "email", recipient: email, template: "request_received", locale, requestId: request!.id,
+        dedupeKey: `request_received:${request!.id}`,
+        payload: { reference: request!.reference, dueDate: due, requestUrl: `${ctx.config.BASE_URL}/requests/${request!.reference}`, orgName: org.name },
+      }, now);
+    }
+    return { created: true, request: request! };
+  });
+}
+
+/** People who proved an address but have no chat account become subjects known by that address. */
+async function subjectForEmail(tx: Tx, orgId: string, email: string, locale: string): Promise<string> {
+  const [found] = await tx.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.email, email)));
+  if (found) return found.id;
+  const [created] = await tx.insert(subjects).values({ orgId, email, locale }).onConflictDoNothing().returning({ id: subjects.id });
+  if (created) return created.id;
+  const [raced] = await tx.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.email, email)));
+  return raced!.id;
+}
+
+async function emailOf(tx: Tx, subjectId: string): Promise<string | null> {
+  const [s] = await tx.select({ email: subjects.email }).from(subjects).where(eq(subjects.id, subjectId));
+  return s?.email ?? null;
+}
+
+/** Erasing or restricting a whole account history needs more than possession of one receipt code. */
+export const minimumAssurance: Partial<Record<Draft["type"], AssuranceLevel>> = {
+  erasure: "email",
+  restriction: "email",
+  rectification: "email",
+};
+
+async function validateDraft(tx: Tx, org: Organization, requester: Requester, subjectId: string | null, draft: Draft): Promise<Draft> {
+  const errors: FieldErrors = {};
+  if (!scopesByType[draft.type].includes(draft.scope)) errors.scope = "requests.errors.chooseScope";
+  const receiptOnly = requester.conversationId !== null && !subjectId;
+  if (receiptOnly && draft.scope !== "chosen_conversations" && draft.type !== "withdraw_consent") errors.scope = "requests.errors.receiptScope";
+  if (draft.scope === "all_conversations" && minimumAssurance[draft.type] && !atLeast(requester.assurance, minimumAssurance[draft.type]!)) {
+    errors.scope = "requests.errors.assuranceTooLow";
+  }
+  const conversationIds = draft.scope === "chosen_conversations" ? [...new Set(draft.conversationIds)] : [];
+  if (draft.scope === "chosen_conversations") {
+    if (conversationIds.length === 0) errors.conversationIds = "requests.errors.chooseConversation";
+    else if (!(await ownsAll(tx, org.id, requester, subjectId, conversationIds))) errors.conversationIds = "requests.errors.unknownConversation";
+  }
+  const details = detailsFor(draft, errors, receiptOnly);
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return { ...draft, conversationIds, details };
+}
+
+function detailsFor(draft: Draft, errors: FieldErrors, receiptOnly: boolean): Draft["details"] {
+  const d = draft.details;
+  if (draft.type !== "rectification") return d.note ? { note: d.note } : {};
+  if (draft.scope === "profile") {
+    if (receiptOnly) errors.scope = "requests.errors.receiptScope";
+    if (!d.field) errors.field = "requests.errors.chooseField";
+    if (!d.value) errors.value = "platform.errors.required";
+    else if (d.field === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(d.value)) errors.value = "platform.errors.email";
+    return { field: d.field, value: d.value };
+  }
+  if (!d.statement) errors.statement = "platform.errors.required";
+  return { statement: d.statement };
+}
+
+/** Every chosen conversation must be the requester's own and still exist. */
+async function ownsAll(tx: Tx, orgId: string, requester: Requester, subjectId: string | null, ids: string[]): Promise<boolean> {
+  const rows = await tx
+    .select({ id: conversations.id, subjectId: conversations.subjectId })
+    .from(conversations)
+    .where(and(eq(conversations.orgId, orgId), inArray(conversations.id, ids), isNull(conversations.erasedAt)));
+  if (rows.length !== ids.length) return false;
+  return rows.every((c) => (subjectId !== null && c.subjectId === subjectId) || c.id === requester.conversationId);
+}
+
+function fingerprint(d: Draft): string {
+  return crypto.createHash("sha256").update(canonicalJson([d.type, d.scope, [...d.conversationIds].sort(), d.details])).digest("hex");
+}
+
+async function findOpenDuplicate(tx: Tx, orgId: string, subjectId: string | null, receiptConversationId: string | null, dedupeKey: string): Promise<RequestRow | undefined> {
+  const owner = subjectId ? eq(requests.subjectId, subjectId) : receiptConversationId ? eq(requests.receiptConversationId, receiptConversationId) : undefined;
+  if (!owner) return undefined;
+  const [row] = await tx
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), owner, eq(requests.dedupeKey, dedupeKey), notInArray(requests.status, [...closedStatuses])))
+    .limit(1);
+  return row;
+}

@@ -1,0 +1,136 @@
+import { expect } from "chai";
+import { eq } from "drizzle-orm";
+import { freshContext, type TestContext } from "../support/context.js";
+import { makeConversation, makeOrg, makeSubject } from "../support/factories.js";
+import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
+import { buildApp } from "../../src/app.js";
+import { auditLog, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
+import { verifyAuditChain } from "../../src/platform/audit.js";
+
+describe("requester journey over HTTP", () => {
+  let ctx: TestContext;
+  let org: Awaited<ReturnType<typeof makeOrg>>;
+  let subject: Awaited<ReturnType<typeof makeSubject>>;
+  let convA: Awaited<ReturnType<typeof makeConversation>>;
+  let convB: Awaited<ReturnType<typeof makeConversation>>;
+  let agent: Agent;
+
+  beforeEach(async () => {
+    ctx = await freshContext();
+    ctx.clock.set("2026-01-31T10:00:00Z");
+    org = await makeOrg(ctx);
+    subject = await makeSubject(ctx, org.id);
+    convA = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Bullying" });
+    convB = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Exams" });
+    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: subject.id, email: subject.email, assurance: "account" });
+  });
+
+  async function post(path: string, form: Record<string, string | string[]>) {
+    const token = await csrfFrom(agent, path);
+    return agent.post(path).type("form").send({ ...form, _csrf: token });
+  }
+
+  it("files a police-transcript request step by step and shows the legal due date", async () => {
+    await agent.get("/requests/new").expect(303);
+    let res = await post("/requests/new/type", { type: "police_transcript" });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal("/requests/new/conversations");
+    const page = await agent.get("/requests/new/conversations").expect(200);
+    expect(page.text).to.include("Bullying").and.include("Exams");
+    expect(page.text).not.to.include("Hello, I need help");
+    res = await post("/requests/new/conversations", { conversationIds: [convA.id] });
+    expect(res.headers.location).to.equal("/requests/new/details");
+    res = await post("/requests/new/details", { note: "For the police" });
+    expect(res.headers.location).to.equal("/requests/new/check");
+    const check = await agent.get("/requests/new/check").expect(200);
+    expect(check.text).to.include("Check your answers").and.include("Bullying").and.not.include("Exams");
+    res = await post("/requests/new/check", {});
+    expect(res.status).to.equal(303);
+    const confirmation = await agent.get(res.headers.location as string).expect(200);
+    const reference = /RD-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(confirmation.text)![0];
+    // Received 31 Jan 2026 → 28 Feb 2026 is a Saturday → due Monday 2 March 2026.
+    expect(confirmation.text).to.include("March 2, 2026");
+
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
+    expect(row!.dueDate).to.equal("2026-03-02");
+    expect(row!.conversationIds).to.deep.equal([convA.id]);
+    expect(row!.assurance).to.equal("account");
+    const events = await ctx.db.select().from(requestEvents).where(eq(requestEvents.requestId, row!.id));
+    expect(events.map((e) => e.kind)).to.deep.equal(["submitted"]);
+    const audits = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.submitted"));
+    expect(audits).to.have.length(1);
+    const mails = await ctx.db.select().from(outbox).where(eq(outbox.requestId, row!.id));
+    expect(mails.map((m) => m.template)).to.deep.equal(["request_received"]);
+    expect(JSON.stringify(mails[0]!.payload)).not.to.include("Bullying");
+    expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
+  });
+
+  it("leads an identical open request to the existing one", async () => {
+    const file = async () => {
+      await post("/requests/new/type", { type: "access" });
+      await post("/requests/new/scope", { scope: "all_conversations" });
+      await post("/requests/new/details", { note: "" });
+      return post("/requests/new/check", {});
+    };
+    const first = await file();
+    const second = await file();
+    expect(second.headers.location).to.match(/\?duplicate=1$/);
+    expect(first.headers.location).to.include((second.headers.location as string).split("?")[0]!.slice("/requests/".length));
+    expect(await ctx.db.select().from(requests)).to.have.length(1);
+  });
+
+  it("refuses someone else's conversation and stores nothing", async () => {
+    const other = await makeSubject(ctx, org.id);
+    const theirs = await makeConversation(ctx, org.id, { subjectId: other.id });
+    await post("/requests/new/type", { type: "erasure" });
+    await post("/requests/new/scope", { scope: "chosen_conversations" });
+    const res = await post("/requests/new/conversations", { conversationIds: [theirs.id] });
+    expect(res.status).to.equal(303);
+    await post("/requests/new/details", {});
+    const submit = await post("/requests/new/check", {});
+    expect(submit.status).to.equal(422);
+    expect(submit.text).to.include("Choose only chats from the list");
+    expect(await ctx.db.select().from(requests)).to.have.length(0);
+  });
+
+  it("shows a clear error next to a missing choice and a too long text", async () => {
+    const res = await post("/requests/new/type", {});
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("error-summary").and.include("Choose what you want to ask for");
+    await post("/requests/new/type", { type: "rectification" });
+    await post("/requests/new/scope", { scope: "chosen_conversations" });
+    await post("/requests/new/conversations", { conversationIds: [convB.id] });
+    const long = await post("/requests/new/details", { statement: "x".repeat(5001) });
+    expect(long.status).to.equal(422);
+    expect(long.text).to.include("This is too long");
+    expect(await ctx.db.select().from(requests)).to.have.length(0);
+  });
+
+  it("lets the requester message staff, withdraw, and never see another person's request", async () => {
+    await post("/requests/new/type", { type: "objection" });
+    await post("/requests/new/scope", { scope: "all_conversations" });
+    await post("/requests/new/details", {});
+    const done = await post("/requests/new/check", {});
+    const reference = /RD-[0-9A-Z-]+/.exec(done.headers.location as string)![0];
+    const msg = await post(`/requests/${reference}`, {});
+    expect(msg.status).to.be.oneOf([404, 405, 403]);
+    const token = await csrfFrom(agent, `/requests/${reference}`);
+    await agent.post(`/requests/${reference}/messages`).type("form").send({ _csrf: token, body: "Please hurry <b>now</b>" }).expect(303);
+    const page = await agent.get(`/requests/${reference}`).expect(200);
+    expect(page.text).to.include("Please hurry &lt;b&gt;now&lt;/b&gt;");
+    const token2 = await csrfFrom(agent, `/requests/${reference}`);
+    await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2 }).expect(303);
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
+    expect(row!.status).to.equal("withdrawn");
+
+    const stranger = await makeSubject(ctx, org.id);
+    const strangerAgent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: stranger.id, email: stranger.email });
+    await strangerAgent.get(`/requests/${reference}`).expect(404);
+  });
+
+  it("sends a signed-out visitor to sign in", async () => {
+    const { default: request } = await import("supertest");
+    const res = await request(buildApp(ctx)).get("/requests").expect(303);
+    expect(res.headers.location).to.equal("/sign-in?next=%2Frequests");
+  });
+});
