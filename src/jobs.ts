@@ -1,14 +1,17 @@
 import type { AppContext } from "./context.js";
 import type { JobDefinition } from "./platform/jobs.js";
 import { deliverDueOutbox, type OutboxDeliverer } from "./platform/outbox.js";
-import { sendOutboxMail } from "./mail/send-outbox-mail.js";
+import { mailFromFor, sendOutboxMail } from "./mail/send-outbox-mail.js";
+import { alertNewlyOverdue, sendDpoDigests } from "./mail/staff-reminders.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
+import { deliverWebhook } from "./chats/webhooks.js";
+import { exportJobDefinitions } from "./exports/jobs.js";
 
 /** How each kind of outbox row is delivered. */
 export function outboxDeliverers(): Record<"email" | "webhook", OutboxDeliverer | undefined> {
   return {
-    email: (ctx, row) => sendOutboxMail(ctx, row, ctx.config.MAIL_FROM),
-    webhook: undefined,
+    email: async (ctx, row) => sendOutboxMail(ctx, row, await mailFromFor(ctx, row.orgId)),
+    webhook: (ctx, row) => deliverWebhook(ctx, row),
   };
 }
 
@@ -16,6 +19,9 @@ export function outboxDeliverers(): Record<"email" | "webhook", OutboxDeliverer 
 export function jobDefinitions(): JobDefinition[] {
   return [
     { name: "sessions.purge", everyMs: 15 * 60_000, handler: (ctx) => purgeExpiredSessions(ctx) },
+    { name: "mail.dpo-digest", everyMs: 24 * 60 * 60_000, handler: async (ctx) => void (await sendDpoDigests(ctx)) },
+    { name: "mail.overdue-alerts", everyMs: 60 * 60_000, handler: async (ctx) => void (await alertNewlyOverdue(ctx)) },
+    ...exportJobDefinitions(),
   ];
 }
 

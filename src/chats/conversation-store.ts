@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import {
@@ -72,22 +73,158 @@ async function requireKey(db: Executor, keys: KeyRing, conv: Conversation): Prom
 export async function appendMessages(db: Executor, keys: KeyRing, conv: Conversation, batch: PlainMessage[]): Promise<number> {
   if (batch.length === 0) return 0;
   const key = await requireKey(db, keys, conv);
-  const rows = batch.map((m) => ({
-    conversationId: conv.id,
+  const inserted = await insertSealedMessages(db, sealMessages(key, conv.id, batch));
+  return inserted.get(conv.id) ?? 0;
+}
+
+/* ---- Bulk writers (ingest API, NDJSON import): the caller holds the unwrapped key. ---- */
+
+export type SealedMessage = typeof messages.$inferInsert;
+export type SealedNote = typeof notes.$inferInsert;
+
+export interface PlainNote {
+  externalId?: string | null;
+  body: string;
+  createdAt?: Date;
+}
+
+/** Seals messages of one conversation with its data key (see conversationKey). */
+export function sealMessages(key: Buffer, conversationId: string, batch: PlainMessage[]): SealedMessage[] {
+  return batch.map((m) => ({
+    conversationId,
     externalId: m.externalId ?? null,
     senderRole: m.senderRole,
-    senderLabelEnc: m.senderLabel ? seal(key, m.senderLabel, aad(conv.id, "label")) : null,
-    bodyEnc: seal(key, m.body, aad(conv.id, "body")),
+    senderLabelEnc: m.senderLabel ? seal(key, m.senderLabel, aad(conversationId, "label")) : null,
+    bodyEnc: seal(key, m.body, aad(conversationId, "body")),
     sentAt: m.sentAt,
   }));
-  const inserted = await db.insert(messages).values(rows).onConflictDoNothing().returning({ id: messages.id });
-  if (inserted.length > 0) {
-    await db
-      .update(conversations)
-      .set({ messageCount: sql`${conversations.messageCount} + ${inserted.length}` })
-      .where(eq(conversations.id, conv.id));
+}
+
+/** Rows per INSERT statement; each column travels as one array parameter (unnest). */
+const ROWS_PER_STATEMENT = 5000;
+
+const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
+const timestamps = (dates: (Date | null | undefined)[]) => sql.param(dates.map((d) => (d ? d.toISOString() : null)));
+
+/**
+ * Inserts sealed messages of any number of conversations, idempotent on (conversation,
+ * externalId), and keeps each conversation's message count. Each column is sent as one array
+ * (INSERT … SELECT FROM unnest), which is much cheaper than thousands of bound parameters.
+ * Returns how many rows were new per conversation id.
+ */
+export async function insertSealedMessages(db: Executor, rows: SealedMessage[]): Promise<Map<string, number>> {
+  const added = new Map<string, number>();
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const inserted = rowsOf<{ conversation_id: string }>(
+      await db.execute(sql`
+        insert into messages (conversation_id, external_id, sender_role, sender_label_enc, body_enc, sent_at)
+        select * from unnest(
+          ${sql.param(chunk.map((r) => r.conversationId))}::uuid[], ${sql.param(chunk.map((r) => r.externalId ?? null))}::text[],
+          ${sql.param(chunk.map((r) => r.senderRole))}::text[], ${sql.param(chunk.map((r) => r.senderLabelEnc ?? null))}::bytea[],
+          ${sql.param(chunk.map((r) => r.bodyEnc))}::bytea[], ${timestamps(chunk.map((r) => r.sentAt))}::timestamptz[])
+        on conflict do nothing
+        returning conversation_id`),
+    );
+    for (const r of inserted) added.set(r.conversation_id, (added.get(r.conversation_id) ?? 0) + 1);
   }
-  return inserted.length;
+  if (added.size > 0) {
+    await db.execute(
+      sql`update conversations set message_count = conversations.message_count + v.n
+          from unnest(${sql.param([...added.keys()])}::uuid[], ${sql.param([...added.values()])}::integer[]) as v(id, n)
+          where conversations.id = v.id`,
+    );
+  }
+  return added;
+}
+
+export function sealNotes(key: Buffer, conversationId: string, batch: PlainNote[]): SealedNote[] {
+  return batch.map((n) => ({
+    conversationId,
+    externalId: n.externalId ?? null,
+    bodyEnc: seal(key, n.body, aad(conversationId, "note")),
+    ...(n.createdAt ? { createdAt: n.createdAt } : {}),
+  }));
+}
+
+/** Inserts sealed notes, idempotent on (conversation, externalId); returns how many were new. */
+export async function insertSealedNotes(db: Executor, rows: SealedNote[]): Promise<number> {
+  let count = 0;
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const inserted = rowsOf<{ id: string }>(
+      await db.execute(sql`
+        insert into notes (conversation_id, external_id, body_enc, created_at)
+        select c, e, b, coalesce(t, now()) from unnest(
+          ${sql.param(chunk.map((r) => r.conversationId))}::uuid[], ${sql.param(chunk.map((r) => r.externalId ?? null))}::text[],
+          ${sql.param(chunk.map((r) => r.bodyEnc))}::bytea[], ${timestamps(chunk.map((r) => r.createdAt as Date | undefined))}::timestamptz[]) as u(c, e, b, t)
+        on conflict do nothing
+        returning id`),
+    );
+    count += inserted.length;
+  }
+  return count;
+}
+
+/** Appends notes; idempotent on (conversation, externalId). Returns how many were new. */
+export async function appendNotes(db: Executor, keys: KeyRing, conv: Conversation, batch: PlainNote[]): Promise<number> {
+  if (batch.length === 0) return 0;
+  const key = await requireKey(db, keys, conv);
+  return insertSealedNotes(db, sealNotes(key, conv.id, batch));
+}
+
+/**
+ * Creates several conversations with one INSERT for their data keys and one for the rows (ids
+ * are chosen here so the IP can be sealed under its conversation id before the insert). Returns
+ * each conversation with its data key in the clear, for sealing its messages right away.
+ */
+export async function createConversations(
+  db: Executor,
+  keys: KeyRing,
+  inputs: NewConversation[],
+): Promise<{ conversation: Conversation; key: Buffer }[]> {
+  if (inputs.length === 0) return [];
+  const prepared = inputs.map((input) => {
+    const { key, wrapped } = keys.newDataKey();
+    const id = crypto.randomUUID();
+    const dataKeyId = crypto.randomUUID();
+    const { ip, ...rest } = input;
+    const row: typeof conversations.$inferInsert = { ...rest, id, dataKeyId, ipEnc: ip ? seal(key, ip, aad(id, "ip")) : null };
+    return { key, wrapped, dataKeyId, row };
+  });
+  await db.insert(dataKeys).values(prepared.map((p) => ({ id: p.dataKeyId, wrappedKey: p.wrapped })));
+  const rows = await db.insert(conversations).values(prepared.map((p) => p.row)).returning();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return prepared.map((p) => ({ conversation: byId.get(p.row.id!)!, key: p.key }));
+}
+
+/** Data keys of several conversations in one query (erased ones are absent from the map). */
+export async function conversationKeys(db: Executor, keys: KeyRing, convs: Pick<Conversation, "id" | "dataKeyId">[]): Promise<Map<string, Buffer>> {
+  const ids = [...new Set(convs.map((c) => c.dataKeyId).filter((x): x is string => !!x))];
+  const result = new Map<string, Buffer>();
+  if (ids.length === 0) return result;
+  const rows = await db.select().from(dataKeys).where(inArray(dataKeys.id, ids));
+  const unwrapped = new Map(rows.map((r) => [r.id, keys.unwrapDataKey(r.wrappedKey)]));
+  for (const c of convs) {
+    const key = c.dataKeyId ? unwrapped.get(c.dataKeyId) : undefined;
+    if (key) result.set(c.id, key);
+  }
+  return result;
+}
+
+/** Changes a conversation's metadata; a new IP address is sealed like at creation (null clears it). */
+export async function updateConversation(
+  db: Executor,
+  keys: KeyRing,
+  conv: Conversation,
+  changes: Partial<Omit<NewConversation, "orgId">>,
+): Promise<Conversation> {
+  const { ip, ...rest } = changes;
+  const set: Partial<typeof conversations.$inferInsert> = { ...rest };
+  if (ip !== undefined) set.ipEnc = ip ? seal(await requireKey(db, keys, conv), ip, aad(conv.id, "ip")) : null;
+  if (Object.keys(set).length === 0) return conv;
+  const [row] = await db.update(conversations).set(set).where(eq(conversations.id, conv.id)).returning();
+  return row!;
 }
 
 export async function addNote(db: Executor, keys: KeyRing, conv: Conversation, body: string, externalId?: string, createdAt?: Date): Promise<void> {

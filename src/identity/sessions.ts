@@ -26,29 +26,47 @@ export async function startSession(
   previous?: Session,
   db: Executor = ctx.db,
 ): Promise<Session> {
-  if (previous) await db.delete(sessions).where(eq(sessions.idHash, previous.idHash));
+  const { session, token } = await createSession(ctx, db, data, previous?.idHash);
+  setSessionCookie(ctx, res, token);
+  return session;
+}
+
+/**
+ * The database half of startSession, for use cases that start a session inside their own
+ * transaction (so the sign-in, its audit entry and the session commit together). The caller
+ * sets the cookie with setSessionCookie once the transaction has committed.
+ */
+export async function createSession(
+  ctx: Pick<AppContext, "clock">,
+  db: Executor,
+  data: NewSession,
+  previousIdHash?: string,
+): Promise<{ session: Session; token: string }> {
+  if (previousIdHash) await db.delete(sessions).where(eq(sessions.idHash, previousIdHash));
   const token = randomToken();
   const now = ctx.clock.now();
   const [session] = await db
     .insert(sessions)
     .values({ ...data, idHash: sha256Hex(token), lastSeenAt: now, expiresAt: new Date(now.getTime() + ABSOLUTE_MS) })
     .returning();
-  setSessionCookie(ctx, res, token);
-  return session!;
+  return { session: session!, token };
+}
+
+function cookieOptions(ctx: AppContext) {
+  return { httpOnly: true, sameSite: "lax", secure: ctx.config.TRUST_PROXY || ctx.config.production, path: "/" } as const;
 }
 
 export function setSessionCookie(ctx: AppContext, res: Response, token: string): void {
-  res.cookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: ctx.config.TRUST_PROXY || ctx.config.production,
-    path: "/",
-  });
+  res.cookie(SESSION_COOKIE, token, cookieOptions(ctx));
+}
+
+export function clearSessionCookie(ctx: AppContext, res: Response): void {
+  res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
 }
 
 export async function endSession(ctx: AppContext, res: Response, session: Session | undefined): Promise<void> {
   if (session) await ctx.db.delete(sessions).where(eq(sessions.idHash, session.idHash));
-  res.clearCookie(SESSION_COOKIE, { path: "/" });
+  clearSessionCookie(ctx, res);
 }
 
 /** Loads the session named by the cookie: idle and absolute timeouts enforced, org must match. */
@@ -65,7 +83,7 @@ export function loadSession(ctx: AppContext): RequestHandler {
       now.getTime() - session.lastSeenAt.getTime() < IDLE_TIMEOUT_MS;
     if (!alive) {
       if (session) await ctx.db.delete(sessions).where(eq(sessions.idHash, session.idHash));
-      res.clearCookie(SESSION_COOKIE, { path: "/" });
+      clearSessionCookie(ctx, res);
       return next();
     }
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {

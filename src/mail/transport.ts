@@ -2,8 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import nodemailer from "nodemailer";
 
+/** An address string ("Name <a@b>" or "a@b") or a display name with an address. */
+export type MailAddress = string | { name: string; address: string };
+
 export interface OutgoingMail {
-  from: string;
+  from: MailAddress;
   to: string;
   subject: string;
   text: string;
@@ -26,12 +29,39 @@ export function mailboxDir(dataDir: string): string {
   return path.join(dataDir, "mail");
 }
 
+/** Marks every message as automatic (RFC 3834), so vacation responders do not answer it. */
+const automaticHeaders = { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" };
+
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/**
+ * nodemailer options for SMTP_URL. smtps:// is TLS from the first byte (port 465). smtp:// to any
+ * host but this machine must upgrade with STARTTLS (requireTLS), so a network attacker cannot strip
+ * TLS and read codes and links; a relay on localhost may speak plain SMTP. Query parameters of the
+ * URL override these defaults (e.g. ?requireTLS=false, ?pool=true, ?tls.servername=…). Timeouts
+ * are short so a hung server fails an attempt well within the outbox lease.
+ */
+export function smtpOptions(url: string): Record<string, unknown> {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === "smtps:";
+  const loopback = loopbackHosts.has(parsed.hostname.toLowerCase());
+  return {
+    url,
+    requireTLS: !secure && !loopback,
+    tls: { minVersion: "TLSv1.2" },
+    connectionTimeout: 20_000,
+    greetingTimeout: 20_000,
+    socketTimeout: 60_000,
+    dnsTimeout: 15_000,
+  };
+}
+
 function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+  const transporter = nodemailer.createTransport(smtpOptions(url));
   return {
     kind: "smtp",
     async send(mail) {
-      await transporter.sendMail(mail);
+      await transporter.sendMail({ ...mail, headers: automaticHeaders });
     },
     close: () => transporter.close(),
   };
@@ -43,7 +73,7 @@ function fileMailbox(dir: string): MailTransport {
     kind: "file",
     async send(mail) {
       fs.mkdirSync(dir, { recursive: true });
-      const info = await builder.sendMail(mail);
+      const info = await builder.sendMail({ ...mail, headers: automaticHeaders });
       const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}.eml`;
       // Write then rename: a reader never sees half a message.
       const tmp = path.join(dir, `.${name}.tmp`);

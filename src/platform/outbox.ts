@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { and, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, lt, lte, or, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { outbox } from "../db/schema/index.js";
@@ -8,12 +8,26 @@ import { outbox } from "../db/schema/index.js";
  * The transactional outbox: a notification is a row written in the same transaction as the change
  * it announces, and a worker delivers it later with retries and exponential backoff. Mail is
  * marked sent right after the server accepts it, and carries a Message-ID fixed at enqueue time.
+ *
+ * Exactly-once in the ordinary case: a row is claimed under a lease (SKIP LOCKED, so instances
+ * never share a row), the lease is renewed right before each delivery and every later write is
+ * fenced by the attempt number, so a worker that lost its lease can neither deliver again nor
+ * overwrite the outcome of the worker that took over. What remains is the unavoidable window
+ * between the server accepting a message and the "sent" commit (a crash there re-sends, with the
+ * same Message-ID so the receiving side can tell).
  */
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxDeliverer = (ctx: AppContext, row: OutboxRow) => Promise<void>;
 
 /** Thrown by a deliverer when retrying cannot help (a rejected address, a 4xx from a webhook). */
 export class PermanentDeliveryError extends Error {}
+
+/**
+ * Thrown by a deliverer when the channel itself is unavailable (SMTP server unreachable, login
+ * refused): the other rows of the same kind in this batch are not tried but deferred the same way,
+ * so an outage costs one failed connection per poll instead of one per queued message.
+ */
+export class ChannelUnavailableError extends Error {}
 
 export interface EnqueueInput {
   orgId: string | null;
@@ -26,22 +40,31 @@ export interface EnqueueInput {
   dedupeKey?: string;
 }
 
-export async function enqueueOutbox(db: Executor, input: EnqueueInput, now: Date): Promise<void> {
-  await db
+/** Queues a notification; false when a row with the same dedupeKey already exists. */
+export async function enqueueOutbox(db: Executor, input: EnqueueInput, now: Date): Promise<boolean> {
+  const inserted = await db
     .insert(outbox)
     .values({
       ...input,
       requestId: input.requestId ?? null,
       messageId: `<${crypto.randomUUID()}@rightsdesk>`,
       nextAttemptAt: now,
+      createdAt: now,
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: outbox.id });
+  return inserted.length > 0;
 }
 
-const LEASE_MS = 2 * 60_000;
-export const MAX_ATTEMPTS = 25;
+/** Longer than a delivery can take: the SMTP transport's own timeouts end well within it. */
+export const LEASE_MS = 5 * 60_000;
+/**
+ * Attempts before a message is given up (and shown to staff as failed). With the backoff below
+ * capped at 30 min, 150 attempts span about three days: an outage over a weekend loses nothing.
+ */
+export const MAX_ATTEMPTS = 150;
 
-/** 30 s, 1 min, 2 min … capped at 30 min: with 25 tries an outage of many hours loses nothing. */
+/** 30 s, 1 min, 2 min … capped at 30 min. */
 export function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 30 * 60_000);
 }
@@ -57,18 +80,25 @@ async function claimDue(ctx: AppContext, limit: number): Promise<OutboxRow[]> {
         and(eq(outbox.status, "sending"), lt(outbox.lockedUntil, now)),
       ),
     )
-    .orderBy(outbox.nextAttemptAt)
+    .orderBy(outbox.nextAttemptAt, outbox.createdAt)
     .limit(limit)
     .for("update", { skipLocked: true });
-  return ctx.db
+  const rows = await ctx.db
     .update(outbox)
     .set({ status: "sending", lockedUntil: new Date(now.getTime() + LEASE_MS), attempts: sql`${outbox.attempts} + 1` })
     .where(inArray(outbox.id, due))
     .returning();
+  return rows.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** The row is still ours: claimed by this attempt and not taken over after a lease ran out. */
+function owned(row: OutboxRow) {
+  return and(eq(outbox.id, row.id), eq(outbox.status, "sending"), eq(outbox.attempts, row.attempts));
 }
 
 export interface DeliveryCounts {
   sent: number;
+  /** Failed this time, will be tried again (including rows deferred because their channel was down). */
   retried: number;
   failed: number;
 }
@@ -79,49 +109,94 @@ export async function deliverDueOutbox(
   limit = 20,
 ): Promise<DeliveryCounts> {
   const counts: DeliveryCounts = { sent: 0, retried: 0, failed: 0 };
+  const down = new Map<OutboxRow["kind"], string>();
+  const recovered = new Set<OutboxRow["kind"]>();
   for (const row of await claimDue(ctx, limit)) {
-    const outcome = await deliverOne(ctx, deliverers, row);
-    counts[outcome] += 1;
+    const reason = down.get(row.kind);
+    const outcome = reason === undefined ? await deliverOne(ctx, deliverers, row, down) : await recordFailure(ctx, row, reason, false);
+    if (outcome) counts[outcome] += 1;
+    // E-mail goes through one relay; webhooks go to many receivers, each recovering on its own.
+    if (outcome === "sent" && row.attempts > 1 && row.kind === "email") recovered.add(row.kind);
   }
+  for (const kind of recovered) if (!down.has(kind)) await releaseBacklog(ctx, kind);
   return counts;
+}
+
+/**
+ * A message that had failed before went through: the mail relay is back. Mail still backing off
+ * (up to 30 min) becomes due now, so the backlog of an outage leaves within minutes.
+ */
+async function releaseBacklog(ctx: AppContext, kind: OutboxRow["kind"]): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db
+    .update(outbox)
+    .set({ nextAttemptAt: now })
+    .where(and(eq(outbox.kind, kind), eq(outbox.status, "pending"), gt(outbox.nextAttemptAt, now), isNotNull(outbox.lastError)));
 }
 
 async function deliverOne(
   ctx: AppContext,
   deliverers: Partial<Record<OutboxRow["kind"], OutboxDeliverer>>,
   row: OutboxRow,
-): Promise<keyof DeliveryCounts> {
-  const now = () => ctx.clock.now();
+  down: Map<OutboxRow["kind"], string>,
+): Promise<keyof DeliveryCounts | undefined> {
+  // Renew the lease just before delivering: rows late in a batch must not have been taken over.
+  const renewed = await ctx.db
+    .update(outbox)
+    .set({ lockedUntil: new Date(ctx.clock.now().getTime() + LEASE_MS) })
+    .where(owned(row))
+    .returning({ id: outbox.id });
+  if (renewed.length === 0) {
+    ctx.logger.warn({ outboxId: row.id }, "outbox lease lost before delivery; left to its new owner");
+    return undefined;
+  }
   try {
     const deliver = deliverers[row.kind];
     if (!deliver) throw new PermanentDeliveryError(`no deliverer for ${row.kind}`);
     await deliver(ctx, row);
-    await ctx.db
-      .update(outbox)
-      .set({ status: "sent", sentAt: now(), lockedUntil: null, lastError: null })
-      .where(eq(outbox.id, row.id));
-    return "sent";
   } catch (err) {
-    const permanent = err instanceof PermanentDeliveryError || row.attempts >= MAX_ATTEMPTS;
     const reason = describeError(err);
-    ctx.logger.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, permanent, reason }, "delivery failed");
-    await ctx.db
-      .update(outbox)
-      .set({
-        status: permanent ? "failed" : "pending",
-        lockedUntil: null,
-        lastError: reason,
-        nextAttemptAt: new Date(now().getTime() + backoffMs(row.attempts)),
-      })
-      .where(eq(outbox.id, row.id));
-    return permanent ? "failed" : "retried";
+    if (err instanceof ChannelUnavailableError) down.set(row.kind, reason);
+    return recordFailure(ctx, row, reason, err instanceof PermanentDeliveryError);
   }
+  const marked = await ctx.db
+    .update(outbox)
+    .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null })
+    .where(owned(row))
+    .returning({ id: outbox.id });
+  if (marked.length === 0) ctx.logger.warn({ outboxId: row.id }, "outbox row delivered after its lease was taken over");
+  return "sent";
+}
+
+/**
+ * A failed (or deferred) attempt: back off exponentially, or fail for good when the error is
+ * permanent or the attempts are used up. A failed row's next_attempt_at keeps the time of
+ * its last attempt (failures.ts shows it as the failure time).
+ */
+async function recordFailure(ctx: AppContext, row: OutboxRow, reason: string, permanentError: boolean): Promise<keyof DeliveryCounts> {
+  const now = ctx.clock.now();
+  const gaveUp = !permanentError && row.attempts >= MAX_ATTEMPTS;
+  const permanent = permanentError || gaveUp;
+  ctx.logger.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, permanent, reason }, "delivery failed");
+  await ctx.db
+    .update(outbox)
+    .set({
+      status: permanent ? "failed" : "pending",
+      lockedUntil: null,
+      lastError: gaveUp ? `gave up after ${row.attempts} attempts: ${reason}`.slice(0, 240) : reason,
+      nextAttemptAt: permanent ? now : new Date(now.getTime() + backoffMs(row.attempts)),
+    })
+    .where(owned(row));
+  return permanent ? "failed" : "retried";
 }
 
 /** A short reason for staff, without the message itself or any address. */
-function describeError(err: unknown): string {
-  const e = err as { code?: string; responseCode?: number; message?: string };
-  if (e.responseCode) return `SMTP ${e.responseCode}`;
-  if (e.code) return e.code;
+export function describeError(err: unknown): string {
+  const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string };
+  if (e.responseCode) {
+    const enhanced = typeof e.response === "string" ? /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(e.response)?.[1] : undefined;
+    return enhanced ? `SMTP ${e.responseCode} ${enhanced}` : `SMTP ${e.responseCode}`;
+  }
+  if (e.code) return e.originalCode && e.originalCode !== e.code ? `${e.code} (${e.originalCode})` : e.code;
   return (e.message ?? "error").replace(/\S+@\S+/g, "[address]").slice(0, 200);
 }

@@ -45,17 +45,40 @@ export function labelNeedsRole(senderLabel: string, role: string): boolean {
   return senderLabel.trim().toLocaleLowerCase() !== role.trim().toLocaleLowerCase();
 }
 
+/**
+ * Intl formatters are costly to build and cheap to use; a long transcript formats every message,
+ * so they are cached per (locale, time zone, style).
+ */
+const formatterCache = new Map<string, Intl.DateTimeFormat>();
+
+function cachedFormatter(locale: string, timeZone: string, style: "dateTime" | "date" | "time"): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${style}`;
+  let f = formatterCache.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      style === "dateTime"
+        ? { timeZone, dateStyle: "medium", timeStyle: "medium" }
+        : style === "date"
+          ? { timeZone, dateStyle: "full" }
+          : { timeZone, timeStyle: "medium" };
+    f = new Intl.DateTimeFormat(locale, options);
+    if (formatterCache.size > 200) formatterCache.clear();
+    formatterCache.set(key, f);
+  }
+  return f;
+}
+
 /** Date + time in the requester's time zone and locale (shared with the PDF renderer). */
 export function formatDateTime(date: Date, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "medium", timeStyle: "medium" }).format(date);
+  return cachedFormatter(locale, timeZone, "dateTime").format(date);
 }
 
 export function formatDate(date: Date, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "full" }).format(date);
+  return cachedFormatter(locale, timeZone, "date").format(date);
 }
 
 export function formatTime(date: Date, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, { timeZone, timeStyle: "medium" }).format(date);
+  return cachedFormatter(locale, timeZone, "time").format(date);
 }
 
 /** Translated text, escaped: vars may carry user text, and translations are data too. */
@@ -92,7 +115,10 @@ li .role, li time { color: #555; font-size: 0.9rem; }
 }
 `;
 
-function renderMeta(conv: TranscriptConversation, ctx: TranscriptContext): string {
+/** What the header needs: a conversation without its messages, plus how many there are. */
+export type TranscriptHeader = Omit<TranscriptConversation, "messages" | "statements"> & { messageCount: number };
+
+function renderMeta(conv: TranscriptHeader, ctx: TranscriptContext): string {
   const { locale, timeZone } = ctx;
   const rows: [string, string][] = [
     ["exports.transcript.organization", escapeHtml(ctx.orgName)],
@@ -107,7 +133,7 @@ function renderMeta(conv: TranscriptConversation, ctx: TranscriptContext): strin
         : tx(ctx, "exports.transcript.ongoing"),
     ],
     ["exports.transcript.timeZone", escapeHtml(timeZone)],
-    ["exports.transcript.messageCount", escapeHtml(String(conv.messages.length))],
+    ["exports.transcript.messageCount", escapeHtml(String(conv.messageCount))],
   ];
   const items = rows.map(([key, value]) => `<dt>${tx(ctx, key)}</dt><dd>${value}</dd>`).join("");
   return `<dl class="meta">${items}</dl>`;
@@ -130,27 +156,7 @@ function renderMessage(m: TranscriptMessage, ctx: TranscriptContext): string {
   );
 }
 
-/** Messages grouped under a heading per calendar day (in the requester's time zone). */
-function renderMessages(conv: TranscriptConversation, ctx: TranscriptContext): string {
-  if (conv.messages.length === 0) return `<p>${tx(ctx, "exports.transcript.noMessages")}</p>`;
-  const parts: string[] = [];
-  let currentDay = "";
-  let open = false;
-  for (const m of conv.messages) {
-    const day = formatDate(m.sentAt, ctx.locale, ctx.timeZone);
-    if (day !== currentDay) {
-      if (open) parts.push("</ol>");
-      parts.push(`<h3>${escapeHtml(day)}</h3><ol class="messages">`);
-      currentDay = day;
-      open = true;
-    }
-    parts.push(renderMessage(m, ctx));
-  }
-  parts.push("</ol>");
-  return parts.join("");
-}
-
-function renderStatements(conv: TranscriptConversation, ctx: TranscriptContext): string {
+function renderStatements(conv: Pick<TranscriptConversation, "statements">, ctx: TranscriptContext): string {
   if (conv.statements.length === 0) return "";
   const items = conv.statements
     .map(
@@ -168,31 +174,77 @@ function renderStatements(conv: TranscriptConversation, ctx: TranscriptContext):
   );
 }
 
+/**
+ * Writes a transcript in pieces, so a long conversation is rendered page by page without holding
+ * it in memory: begin(), then messages() for each batch, then end(). Messages are grouped under a
+ * heading per calendar day in the requester's time zone; the grouping carries across batches.
+ */
+export class TranscriptHtmlWriter {
+  private currentDay = "";
+  private open = false;
+  private written = 0;
+
+  constructor(
+    private readonly conv: TranscriptHeader,
+    private readonly ctx: TranscriptContext,
+  ) {}
+
+  begin(): string {
+    const { ctx } = this;
+    const title = tx(ctx, "exports.transcript.title");
+    return [
+      "<!DOCTYPE html>",
+      `<html lang="${escapeHtml(ctx.locale)}">`,
+      "<head>",
+      '<meta charset="utf-8">',
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+      '<meta name="referrer" content="no-referrer">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      `<title>${title} – ${escapeHtml(ctx.reference)}</title>`,
+      `<style>${STYLE}</style>`,
+      "</head>",
+      "<body>",
+      "<header>",
+      `<h1>${title}</h1>`,
+      renderMeta(this.conv, ctx),
+      "</header>",
+      "<main>",
+      `<section><h2>${tx(ctx, "exports.transcript.messages")}</h2>`,
+    ].join("\n");
+  }
+
+  messages(batch: readonly TranscriptMessage[]): string {
+    const parts: string[] = [];
+    for (const m of batch) {
+      const day = formatDate(m.sentAt, this.ctx.locale, this.ctx.timeZone);
+      if (day !== this.currentDay) {
+        if (this.open) parts.push("</ol>");
+        parts.push(`<h3>${escapeHtml(day)}</h3><ol class="messages">`);
+        this.currentDay = day;
+        this.open = true;
+      }
+      parts.push(renderMessage(m, this.ctx));
+      this.written += 1;
+    }
+    return parts.join("");
+  }
+
+  end(statements: TranscriptConversation["statements"]): string {
+    const { ctx } = this;
+    const closing = this.written === 0 ? `<p>${tx(ctx, "exports.transcript.noMessages")}</p>` : this.open ? "</ol>" : "";
+    return [
+      `${closing}</section>`,
+      renderStatements({ statements }, ctx),
+      "</main>",
+      `<footer><p class="note">${tx(ctx, "exports.transcript.privacyNote")}</p></footer>`,
+      "</body>",
+      "</html>",
+      "",
+    ].join("\n");
+  }
+}
+
 export function renderTranscriptHtml(conv: TranscriptConversation, ctx: TranscriptContext): string {
-  const title = tx(ctx, "exports.transcript.title");
-  return [
-    "<!DOCTYPE html>",
-    `<html lang="${escapeHtml(ctx.locale)}">`,
-    "<head>",
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="referrer" content="no-referrer">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${title} – ${escapeHtml(ctx.reference)}</title>`,
-    `<style>${STYLE}</style>`,
-    "</head>",
-    "<body>",
-    "<header>",
-    `<h1>${title}</h1>`,
-    renderMeta(conv, ctx),
-    "</header>",
-    "<main>",
-    `<section><h2>${tx(ctx, "exports.transcript.messages")}</h2>${renderMessages(conv, ctx)}</section>`,
-    renderStatements(conv, ctx),
-    "</main>",
-    `<footer><p class="note">${tx(ctx, "exports.transcript.privacyNote")}</p></footer>`,
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  const writer = new TranscriptHtmlWriter({ ...conv, messageCount: conv.messages.length }, ctx);
+  return writer.begin() + writer.messages(conv.messages) + writer.end(conv.statements);
 }

@@ -1,0 +1,221 @@
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
+import { z } from "zod";
+import type { AppContext } from "../context.js";
+import { AppError, ConflictError, ValidationError } from "../platform/errors.js";
+import { toFieldErrors } from "../platform/http/validate.js";
+import { clientIp, limiter } from "../platform/http/rate-limit.js";
+import { translator } from "../platform/i18n.js";
+import { apiActor, requireApiToken, type ApiPrincipal, type ApiScope } from "./api-tokens.js";
+import { upsertSubject } from "./upsert-subject.js";
+import { upsertConversation } from "./upsert-conversation.js";
+import { appendConversationMessages } from "./append-conversation-messages.js";
+import { appendConversationNotes } from "./append-conversation-notes.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { pgErrorCode } from "./ingest.js";
+import {
+  appendResultSchema, conversationBodySchema, conversationResourceSchema, externalIdParamsSchema,
+  messagesBodySchema, notesBodySchema, subjectBodySchema, subjectResourceSchema,
+} from "./schema.js";
+
+/**
+ * The chat platform's JSON API under /api/v1. Every route is one entry of `chatsApiRoutes`:
+ * the same entry mounts the handler (validating with its zod schemas) and describes the operation
+ * in the OpenAPI document, so the document cannot list a route that does not exist, or miss one.
+ */
+export const API_PREFIX = "/api/v1";
+
+export interface ApiCall<P, B> {
+  ctx: AppContext;
+  params: P;
+  body: B;
+  /** Present on every route with a scope. */
+  principal: ApiPrincipal;
+  ip: string | undefined;
+}
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiRoute {
+  method: "get" | "put" | "post";
+  /** Express path below API_PREFIX, e.g. "/subjects/:externalId". */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** null: public (no token). */
+  scope: ApiScope | null;
+  params?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Problem statuses this route can answer besides the common ones. */
+  problems: number[];
+  handle(call: ApiCall<unknown, unknown>): Promise<ApiResult>;
+}
+
+/** Keeps each handler's params and body typed by its own schemas. */
+function route<P extends z.ZodObject | undefined, B extends z.ZodType | undefined>(
+  def: Omit<ApiRoute, "params" | "body" | "handle"> & {
+    params?: P;
+    body?: B;
+    handle(call: ApiCall<P extends z.ZodObject ? z.infer<P> : undefined, B extends z.ZodType ? z.infer<B> : undefined>): Promise<ApiResult>;
+  },
+): ApiRoute {
+  return def as unknown as ApiRoute;
+}
+
+export const chatsApiRoutes: ApiRoute[] = [
+  route({
+    method: "get",
+    path: "/openapi.json",
+    operationId: "getOpenApiDocument",
+    summary: "This document",
+    scope: null,
+    responses: { 200: { description: "The OpenAPI 3.1 document." } },
+    problems: [],
+    handle: async ({ ctx }) => ({ status: 200, body: openApiDocument(ctx) }),
+  }),
+  route({
+    method: "put",
+    path: "/subjects/:externalId",
+    operationId: "putSubject",
+    summary: "Create or replace a chat account's profile",
+    description: "Idempotent: the same body again changes nothing and answers 200 with the same result.",
+    scope: "ingest",
+    params: externalIdParamsSchema,
+    body: subjectBodySchema,
+    responses: {
+      200: { description: "Updated, or unchanged.", schema: subjectResourceSchema },
+      201: { description: "Created.", schema: subjectResourceSchema },
+    },
+    problems: [409],
+    handle: async ({ ctx, params, body, principal, ip }) => {
+      const r = await upsertSubject(ctx, apiActor(principal), { orgId: principal.orgId, externalId: params.externalId, body, ip });
+      return { status: r.outcome === "created" ? 201 : 200, body: r.resource };
+    },
+  }),
+  route({
+    method: "put",
+    path: "/conversations/:externalId",
+    operationId: "putConversation",
+    summary: "Create or replace a conversation's metadata",
+    description: "Idempotent. An erased conversation takes no writes (409 conversation_erased).",
+    scope: "ingest",
+    params: externalIdParamsSchema,
+    body: conversationBodySchema,
+    responses: {
+      200: { description: "Updated, or unchanged.", schema: conversationResourceSchema },
+      201: { description: "Created.", schema: conversationResourceSchema },
+    },
+    problems: [409],
+    handle: async ({ ctx, params, body, principal, ip }) => {
+      const r = await upsertConversation(ctx, apiActor(principal), { orgId: principal.orgId, externalId: params.externalId, body, ip });
+      return { status: r.outcome === "created" ? 201 : 200, body: r.resource };
+    },
+  }),
+  route({
+    method: "post",
+    path: "/conversations/:externalId/messages",
+    operationId: "appendMessages",
+    summary: "Append up to 1000 messages to a conversation",
+    description: "Idempotent on each message's externalId: a replay stores nothing twice and answers the same.",
+    scope: "ingest",
+    params: externalIdParamsSchema,
+    body: messagesBodySchema,
+    responses: { 200: { description: "Stored (or already stored).", schema: appendResultSchema } },
+    problems: [404, 409],
+    handle: async ({ ctx, params, body, principal, ip }) => ({
+      status: 200,
+      body: await appendConversationMessages(ctx, apiActor(principal), { orgId: principal.orgId, externalId: params.externalId, messages: body.messages, ip }),
+    }),
+  }),
+  route({
+    method: "post",
+    path: "/conversations/:externalId/notes",
+    operationId: "appendNotes",
+    summary: "Attach worker notes to a conversation",
+    description: "Idempotent on each note's externalId.",
+    scope: "ingest",
+    params: externalIdParamsSchema,
+    body: notesBodySchema,
+    responses: { 200: { description: "Stored (or already stored).", schema: appendResultSchema } },
+    problems: [404, 409],
+    handle: async ({ ctx, params, body, principal, ip }) => ({
+      status: 200,
+      body: await appendConversationNotes(ctx, apiActor(principal), { orgId: principal.orgId, externalId: params.externalId, notes: body.notes, ip }),
+    }),
+  }),
+];
+
+let cachedDocument: { baseUrl: string; doc: object } | undefined;
+function openApiDocument(ctx: AppContext): object {
+  if (cachedDocument?.baseUrl !== ctx.config.BASE_URL) {
+    cachedDocument = { baseUrl: ctx.config.BASE_URL, doc: buildOpenApiDocument(chatsApiRoutes, { prefix: API_PREFIX, serverUrl: ctx.config.BASE_URL }) };
+  }
+  return cachedDocument.doc;
+}
+
+export interface ChatsApiOptions {
+  /** Requests per token per window (default 600 a minute). */
+  rateLimit?: { windowMs: number; limit: number };
+}
+
+/** Mounts every route of the table; middleware is per route, so other paths are untouched. */
+export function chatsApiRouter(ctx: AppContext, opts: ChatsApiOptions = {}): Router {
+  const router = Router();
+  const perToken = limiter(ctx, {
+    name: "api-token",
+    windowMs: opts.rateLimit?.windowMs ?? 60_000,
+    limit: opts.rateLimit?.limit ?? 600,
+    key: (req) => req.apiToken?.tokenId,
+  });
+  for (const r of chatsApiRoutes) {
+    const guards: RequestHandler[] = r.scope ? [requireApiToken(ctx, r.scope), perToken] : [];
+    router[r.method](`${API_PREFIX}${r.path}`, ...guards, async (req: Request, res) => {
+      const params = r.params ? parseApiInput(r.params, req.params) : undefined;
+      const body = r.body ? parseApiInput(r.body, req.body) : undefined;
+      const result = await r.handle({ ctx, params, body, principal: req.apiToken!, ip: clientIp(req) });
+      res.status(result.status).json(result.body);
+    });
+  }
+  router.use(API_PREFIX, chatsProblems());
+  return router;
+}
+
+/**
+ * parseInput, except that an unknown field is reported at its own path ("messages.2.passwrod")
+ * rather than at the object holding it, so the client sees which field to drop.
+ */
+export function parseApiInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const unknownKeys = result.error.issues.filter((i) => i.code === "unrecognized_keys");
+  const fields = toFieldErrors(new z.ZodError(result.error.issues.filter((i) => i.code !== "unrecognized_keys")));
+  for (const issue of unknownKeys) {
+    for (const key of issue.keys) fields[[...issue.path, key].map(String).join(".")] ??= "chats.api.errors.unknownField";
+  }
+  throw new ValidationError(fields);
+}
+
+/**
+ * Renders this capability's own refusals (conversation_erased, receipt_code_taken, …) as RFC 9457
+ * problem+json with a detail; a lost race on a unique key becomes a 409. Everything else goes on to
+ * the app's error handler (validation, auth, rate limits, 413).
+ */
+function chatsProblems(): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (pgErrorCode(err) === "23505") return next(new ConflictError());
+    if (!(err instanceof AppError) || res.headersSent) return next(err);
+    const t = req.t ?? translator("en");
+    const key = `chats.problems.${err.code}`;
+    if (t(key) === key) return next(err);
+    res.status(err.status).type("application/problem+json").json({
+      type: `https://rightsdesk.invalid/problems/${err.code}`,
+      title: t(key),
+      status: err.status,
+      detail: err.message,
+    });
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Job "exports.build": moves an export pending → building → ready | failed. Each attempt is
+ * counted on the row and writes its own temporary file; the file is fsynced, renamed into place,
+ * and only then named by the row in the transaction that marks it ready (together with its
+ * audit entry and the ready hooks). A crash or an error at any point leaves nothing served: the
+ * row is not ready, leftover files are removed, and the job runner retries. Idempotent: a ready
+ * or expired export is left alone; a stale attempt (its process died) is superseded by the next.
+ */
+import fsp from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { exports } from "../db/schema/index.js";
+import { appendAudit, systemActor } from "../platform/audit.js";
+import { newReference } from "../platform/codes.js";
+import { exportBeforePublishHooks, exportReadyHooks, type ExportRow } from "./hooks.js";
+import { loadExportContext, resolveScope, type WithheldItem } from "./package-data.js";
+import { writeZipPackage, type PackageInput } from "./zip-package.js";
+import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
+import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "./storage.js";
+import type { ManifestBody } from "./manifest.js";
+
+export const DEFAULT_EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
+export const DEFAULT_MAX_DOWNLOADS = 5;
+
+/** A failure with a stable code shown to staff on the export (never personal data). */
+export class ExportBuildError extends Error {
+  constructor(
+    readonly code: string,
+    readonly permanent = false,
+    options?: { cause?: unknown },
+  ) {
+    super(code, options);
+    this.name = "ExportBuildError";
+  }
+}
+
+const EXTENSIONS = { access_zip: "zip", export_json: "zip", police_pdf: "pdf", dossier: "pdf" } as const;
+const FILE_SUFFIX = { access_zip: "access", export_json: "export", police_pdf: "police-transcript", dossier: "dossier" } as const;
+
+export function exportContentType(kind: ExportRow["kind"]): string {
+  return EXTENSIONS[kind] === "zip" ? "application/zip" : "application/pdf";
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
+/** Marks the export building and counts the attempt; assigns its verification code once. */
+async function claim(ctx: AppContext, exportId: string): Promise<ExportRow | undefined> {
+  for (let tries = 0; ; tries++) {
+    try {
+      const [row] = await ctx.db
+        .update(exports)
+        .set({
+          status: "building",
+          attempts: sql`${exports.attempts} + 1`,
+          error: null,
+          verificationCode: sql`coalesce(${exports.verificationCode}, ${newReference("V")})`,
+        })
+        .where(and(eq(exports.id, exportId), inArray(exports.status, ["pending", "building", "failed"])))
+        .returning();
+      return row;
+    } catch (err) {
+      if (!isUniqueViolation(err) || tries >= 5) throw err;
+    }
+  }
+}
+
+function errorCode(err: unknown): { code: string; permanent: boolean } {
+  if (err instanceof ExportBuildError) return { code: err.code, permanent: err.permanent };
+  const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof fsCode === "string" && /^E[A-Z]+$/.test(fsCode)) return { code: "storage_error", permanent: false };
+  if (err instanceof Error && err.message === "conversation content was erased") return { code: "content_unavailable", permanent: false };
+  return { code: "internal", permanent: false };
+}
+
+async function markFailed(ctx: AppContext, row: ExportRow, code: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const [failed] = await tx
+      .update(exports)
+      .set({ status: "failed", error: code })
+      .where(and(eq(exports.id, row.id), eq(exports.status, "building"), eq(exports.attempts, row.attempts)))
+      .returning({ id: exports.id });
+    if (!failed) return;
+    await appendAudit(tx, ctx, {
+      orgId: row.orgId,
+      actor: systemActor,
+      action: "export.failed",
+      target: { type: "export", id: row.id },
+      details: { kind: row.kind, attempt: row.attempts, code },
+    });
+  });
+}
+
+export async function buildExport(ctx: AppContext, exportId: string): Promise<void> {
+  const row = await claim(ctx, exportId);
+  if (!row) return; // ready, expired or gone: nothing to do
+  let files: AttemptFiles | undefined;
+  let temp: Awaited<ReturnType<typeof openTemp>> | undefined;
+  try {
+    if (row.kind === "dossier") throw new ExportBuildError("unsupported_kind", true);
+    const loaded = await loadExportContext(ctx.db, row);
+    if (!loaded) throw new ExportBuildError("request_missing", true);
+    const scope = await resolveScope(ctx.db, loaded.request);
+    const input: PackageInput = { ctx, exportRow: row, ...loaded, scope, issuedAt: ctx.clock.now(), verificationCode: row.verificationCode! };
+
+    files = attemptFiles(ctx.config, row.orgId, row.id, row.attempts, EXTENSIONS[row.kind]);
+    temp = await openTemp(files.tmp);
+    const hasher = new HashingStream();
+    const written = pipeline(hasher, temp.stream); // resolves once the file is fsynced and closed
+    written.catch(() => undefined);
+
+    let manifest: ManifestBody;
+    let signature: string;
+    let withheld: WithheldItem[];
+    const fileName = `${loaded.request.reference}-${FILE_SUFFIX[row.kind]}.${EXTENSIONS[row.kind]}`;
+    if (row.kind === "police_pdf") {
+      const result = await writePolicePdf(input, hasher); // ends `hasher` when the PDF is complete
+      await written;
+      ({ manifest, signature } = finishPdfManifest(ctx, input, result, { name: fileName, sha256: hasher.digest(), bytes: hasher.bytes }));
+      withheld = result.withheld;
+    } else {
+      ({ manifest, signature, withheld } = await writeZipPackage(input, hasher));
+      await written;
+    }
+    const sha256 = row.kind === "police_pdf" ? manifest.file!.sha256 : hasher.digest();
+    const sizeBytes = hasher.bytes;
+
+    for (const hook of exportBeforePublishHooks) {
+      try {
+        await hook(ctx, { exportId: row.id, kind: row.kind, tmpPath: files.tmp, sha256, sizeBytes });
+      } catch (err) {
+        throw new ExportBuildError("publish_check_failed", false, { cause: err });
+      }
+    }
+    await publish(files.tmp, files.final);
+
+    const now = ctx.clock.now();
+    await ctx.db.transaction(async (tx) => {
+      const [ready] = await tx
+        .update(exports)
+        .set({
+          status: "ready",
+          fileName,
+          path: files!.stored,
+          sizeBytes,
+          sha256,
+          manifest: manifest as unknown as Record<string, unknown>,
+          signature,
+          withheld: withheld as unknown as Record<string, unknown>[],
+          error: null,
+          expiresAt: new Date(now.getTime() + DEFAULT_EXPORT_TTL_MS),
+          readyAt: now,
+        })
+        .where(and(eq(exports.id, row.id), eq(exports.status, "building"), eq(exports.attempts, row.attempts)))
+        .returning();
+      if (!ready) throw new ExportBuildError("superseded");
+      await appendAudit(tx, ctx, {
+        orgId: row.orgId,
+        actor: systemActor,
+        action: "export.ready",
+        target: { type: "export", id: row.id },
+        subjectId: loaded.request.subjectId,
+        details: { kind: row.kind, reference: loaded.request.reference, attempt: row.attempts, sizeBytes, sha256, withheld: withheld.map((w) => w.kind) },
+      });
+      for (const hook of exportReadyHooks) {
+        try {
+          await hook(tx, ctx, ready);
+        } catch (err) {
+          throw new ExportBuildError("ready_hook_failed", false, { cause: err });
+        }
+      }
+    });
+    await removeOtherAttempts(files.dir, row.id, files.final);
+    ctx.logger.info({ exportId: row.id, kind: row.kind, attempt: row.attempts, sizeBytes }, "export ready");
+  } catch (err) {
+    await temp?.abort().catch(() => undefined);
+    if (files) await fsp.rm(files.final, { force: true }).catch(() => undefined);
+    const { code, permanent } = errorCode(err);
+    if (code === "superseded") return; // a later attempt owns this export
+    ctx.logger.warn({ exportId: row.id, kind: row.kind, attempt: row.attempts, code, err: err instanceof Error ? err.name : "error" }, "export build failed");
+    await markFailed(ctx, row, code);
+    if (!permanent) throw err;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * A requester downloads their own export: ready, not expired, downloads left. The count and the
+ * audit entry are written in one transaction with a guarded update, so two simultaneous clicks
+ * can never exceed the limit. The file is opened before counting, so a missing file is not
+ * counted as a download.
+ */
+import fsp from "node:fs/promises";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { AppContext } from "../context.js";
+import { exports, requests } from "../db/schema/index.js";
+import type { Requester } from "../identity/guards.js";
+import { appendAudit } from "../platform/audit.js";
+import { NotFoundError } from "../platform/errors.js";
+import type { ExportRow } from "./hooks.js";
+import { absoluteExportPath } from "./storage.js";
+import { exportContentType } from "./build-export.js";
+
+export type DownloadRefusal = "not_ready" | "expired" | "limit_reached" | "file_missing";
+
+export type DownloadOutcome =
+  | { ok: true; file: fsp.FileHandle; row: ExportRow; fileName: string; contentType: string; sizeBytes: number }
+  | { ok: false; reason: DownloadRefusal; row: ExportRow };
+
+const uuid = z.uuid();
+
+/** The export, if it belongs to a request of this requester in this organization; else NotFound. */
+export async function findOwnExport(ctx: AppContext, orgId: string, requester: Requester, reference: string, exportId: string) {
+  if (!uuid.safeParse(exportId).success) throw new NotFoundError("export");
+  const [request] = await ctx.db.select().from(requests).where(and(eq(requests.reference, reference), eq(requests.orgId, orgId)));
+  const owns =
+    request &&
+    ((requester.subjectId !== null && request.subjectId === requester.subjectId) ||
+      (requester.conversationId !== null && request.receiptConversationId === requester.conversationId));
+  if (!request || !owns) throw new NotFoundError("export");
+  const [row] = await ctx.db.select().from(exports).where(and(eq(exports.id, exportId), eq(exports.requestId, request.id)));
+  if (!row) throw new NotFoundError("export");
+  return { request, row };
+}
+
+function refusal(row: ExportRow, now: Date): DownloadRefusal | undefined {
+  if (row.status === "expired") return row.downloadCount >= row.maxDownloads ? "limit_reached" : "expired";
+  if (row.status !== "ready" || !row.path) return "not_ready";
+  if (!row.expiresAt || row.expiresAt <= now) return "expired";
+  if (row.downloadCount >= row.maxDownloads) return "limit_reached";
+  return undefined;
+}
+
+export async function openExportDownload(
+  ctx: AppContext,
+  input: { orgId: string; requester: Requester; reference: string; exportId: string; ip?: string },
+): Promise<DownloadOutcome> {
+  const { request, row } = await findOwnExport(ctx, input.orgId, input.requester, input.reference, input.exportId);
+  const now = ctx.clock.now();
+  const refused = refusal(row, now);
+  if (refused) return { ok: false, reason: refused, row };
+
+  let file: fsp.FileHandle;
+  try {
+    file = await fsp.open(absoluteExportPath(ctx.config, row.path!), "r");
+  } catch {
+    ctx.logger.error({ exportId: row.id }, "export file missing");
+    return { ok: false, reason: "file_missing", row };
+  }
+  try {
+    const counted = await ctx.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(exports)
+        .set({ downloadCount: sql`${exports.downloadCount} + 1` })
+        .where(and(eq(exports.id, row.id), eq(exports.status, "ready"), lt(exports.downloadCount, exports.maxDownloads), gt(exports.expiresAt, now)))
+        .returning();
+      if (!updated) return undefined;
+      await appendAudit(tx, ctx, {
+        orgId: row.orgId,
+        actor: { type: "subject", id: input.requester.subjectId, role: input.requester.assurance },
+        action: "export.downloaded",
+        target: { type: "export", id: row.id },
+        subjectId: request.subjectId,
+        ip: input.ip,
+        details: { kind: row.kind, reference: request.reference, download: updated.downloadCount, of: updated.maxDownloads },
+      });
+      return updated;
+    });
+    if (!counted) {
+      await file.close();
+      const [latest] = await ctx.db.select().from(exports).where(eq(exports.id, row.id));
+      return { ok: false, reason: refusal(latest ?? row, now) ?? "limit_reached", row: latest ?? row };
+    }
+    return {
+      ok: true,
+      file,
+      row: counted,
+      fileName: counted.fileName ?? `${request.reference}.${exportContentType(counted.kind) === "application/zip" ? "zip" : "pdf"}`,
+      contentType: exportContentType(counted.kind),
+      sizeBytes: counted.sizeBytes ?? (await file.stat()).size,
+    };
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * What goes into a package and how people in it are shown. Chat content is read only through
+ * the conversation store, a page at a time. Other people's data (Art. 15(4)): chat workers appear
+ * by role, never by name; other participants get a pseudonym that is the same everywhere in one
+ * package; the requester's own messages are labelled "You"; what was left out is recorded.
+ */
+import { and, asc, eq, inArray, or, type SQL } from "drizzle-orm";
+import type { Executor } from "../db/client.js";
+import {
+  conversations, organizations, requests, subjects, type SenderRole,
+} from "../db/schema/index.js";
+import { readMessages, type Conversation, type ReadMessage } from "../chats/conversation-store.js";
+import type { KeyRing } from "../platform/crypto.js";
+import type { Translate } from "../platform/i18n.js";
+import type { ExportRow } from "./hooks.js";
+import { isoWithOffset } from "./time.js";
+
+export type RequestRow = typeof requests.$inferSelect;
+export type OrganizationRow = typeof organizations.$inferSelect;
+export type SubjectRow = typeof subjects.$inferSelect;
+
+/** One entry of exports.withheld and of the README's "what we left out" list. */
+export interface WithheldItem {
+  kind: "worker_names" | "participant_identities" | "counsellor_notes" | "conversations_not_linked";
+  count?: number;
+  /** Recorded reason, e.g. the DPO's reason for withholding notes. */
+  reason?: string;
+  basis: string;
+}
+
+/**
+ * Where the requests capability records a decision to withhold counsellor notes: a non-empty
+ * string under this key of requests.details is the reason, stated in the package's README.
+ */
+export const NOTES_WITHHELD_REASON_KEY = "notesWithheldReason";
+
+export function notesWithheldReason(request: Pick<RequestRow, "details">): string | undefined {
+  const value = request.details?.[NOTES_WITHHELD_REASON_KEY];
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+export interface ErasedConversation {
+  startedAt: Date;
+  topic: string | null;
+  erasedAt: Date | null;
+  erasedByReference: string | null;
+}
+
+export interface Scope {
+  readable: Conversation[];
+  erased: ErasedConversation[];
+  /** Chosen ids that are not this requester's conversations (never exported). */
+  notLinked: number;
+}
+
+/**
+ * The conversations a request covers. profile: none. all_conversations: every conversation of the
+ * request's subject, or for a receipt-code requester the one conversation they proved.
+ * chosen_conversations: the chosen ids, but only those that belong to the requester.
+ */
+export async function resolveScope(db: Executor, request: RequestRow): Promise<Scope> {
+  const owned: SQL[] = [];
+  if (request.subjectId) owned.push(eq(conversations.subjectId, request.subjectId));
+  if (request.receiptConversationId) owned.push(eq(conversations.id, request.receiptConversationId));
+  if (request.scope === "profile" || owned.length === 0) {
+    return { readable: [], erased: [], notLinked: request.scope === "chosen_conversations" ? request.conversationIds.length : 0 };
+  }
+  const ownedBy = owned.length === 1 ? owned[0]! : or(...owned)!;
+  let rows: Conversation[];
+  let notLinked = 0;
+  if (request.scope === "chosen_conversations") {
+    const ids = [...new Set(request.conversationIds)];
+    rows = ids.length === 0
+      ? []
+      : await db
+          .select()
+          .from(conversations)
+          .where(and(eq(conversations.orgId, request.orgId), inArray(conversations.id, ids), ownedBy))
+          .orderBy(asc(conversations.startedAt), asc(conversations.id));
+    notLinked = ids.length - rows.length;
+  } else {
+    rows = await db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.orgId, request.orgId), ownedBy))
+      .orderBy(asc(conversations.startedAt), asc(conversations.id));
+  }
+  const readable: Conversation[] = [];
+  const erased: ErasedConversation[] = [];
+  for (const c of rows) {
+    if (c.erasedAt || !c.dataKeyId) {
+      erased.push({ startedAt: c.startedAt, topic: c.topic, erasedAt: c.erasedAt, erasedByReference: c.erasedByReference });
+    } else {
+      readable.push(c);
+    }
+  }
+  return { readable, erased, notLinked };
+}
+
+/** "A", "B", … "Z", "AA", "AB", … */
+export function pseudonymLetters(index: number): string {
+  let n = index;
+  let out = "";
+  do {
+    out = String.fromCharCode(65 + (n % 26)) + out;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return out;
+}
+
+/**
+ * Labels senders for one package. The same other participant (by their label on the platform)
+ * gets the same pseudonym in every conversation of the package; worker names are counted as
+ * withheld but never shown.
+ */
+export class SenderLabeller {
+  private readonly participants = new Map<string, string>();
+  private readonly workerNames = new Set<string>();
+  private readonly roles: Record<Exclude<SenderRole, "other">, string>;
+
+  constructor(private readonly t: Translate) {
+    this.roles = {
+      subject: t("exports.transcript.role.subject"),
+      worker: t("exports.transcript.role.worker"),
+      system: t("exports.transcript.role.system"),
+    };
+  }
+
+  label(m: Pick<ReadMessage, "senderRole" | "senderLabel">): string {
+    switch (m.senderRole) {
+      case "subject":
+      case "system":
+        return this.roles[m.senderRole];
+      case "worker":
+        if (m.senderLabel) this.workerNames.add(m.senderLabel);
+        return this.roles.worker;
+      default: {
+        const key = m.senderLabel ?? "";
+        let name = this.participants.get(key);
+        if (!name) {
+          name = this.t("exports.package.participant", { letter: pseudonymLetters(this.participants.size) });
+          this.participants.set(key, name);
+        }
+        return name;
+      }
+    }
+  }
+
+  withheld(): WithheldItem[] {
+    const items: WithheldItem[] = [];
+    if (this.workerNames.size > 0) items.push({ kind: "worker_names", count: this.workerNames.size, basis: "GDPR Art. 15(4)" });
+    if (this.participants.size > 0) items.push({ kind: "participant_identities", count: this.participants.size, basis: "GDPR Art. 15(4)" });
+    return items;
+  }
+}
+
+export const MESSAGE_PAGE_SIZE = 500;
+
+/** A conversation's messages in order, a page at a time (memory stays bounded). */
+export async function* messagePages(db: Executor, keys: KeyRing, conv: Conversation, pageSize = MESSAGE_PAGE_SIZE): AsyncGenerator<ReadMessage[]> {
+  let afterId: number | undefined;
+  for (;;) {
+    const page = await readMessages(db, keys, conv, { afterId, limit: pageSize });
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+/** A message as it appears in a package's JSON and in the PDF's canonical content. */
+export interface PackagedMessage {
+  sentAt: string;
+  senderRole: SenderRole;
+  sender: string;
+  body: string;
+}
+
+export function packagedMessage(m: ReadMessage, labeller: SenderLabeller, timeZone: string): PackagedMessage {
+  return { sentAt: isoWithOffset(m.sentAt, timeZone), senderRole: m.senderRole, sender: labeller.label(m), body: m.body };
+}
+
+export async function loadExportContext(db: Executor, exportRow: ExportRow): Promise<{ request: RequestRow; org: OrganizationRow; subject: SubjectRow | null } | undefined> {
+  if (!exportRow.requestId) return undefined;
+  const [request] = await db.select().from(requests).where(eq(requests.id, exportRow.requestId));
+  if (!request || request.orgId !== exportRow.orgId) return undefined;
+  const [org] = await db.select().from(organizations).where(eq(organizations.id, request.orgId));
+  if (!org) return undefined;
+  const subject = request.subjectId
+    ? ((await db.select().from(subjects).where(and(eq(subjects.id, request.subjectId), eq(subjects.orgId, org.id))))[0] ?? null)
+    : null;
+  return { request, org, subject };
+}

@@ -1,0 +1,381 @@
+/**
+ * Writes the Art. 15 access package (access_zip) and the Art. 20 export (export_json) as a ZIP,
+ * streaming: each conversation is read from the database a page at a time and written straight
+ * into the archive, one entry after another, with backpressure from the archive down to the
+ * file. Every entry is hashed as it is written; manifest.json (last) lists the hashes and is
+ * signed with the organization's Ed25519 key.
+ */
+import crypto from "node:crypto";
+import { once } from "node:events";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { PassThrough, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ZipArchive } from "archiver";
+import { and, count, desc, eq, or, type SQL } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { messages, requests } from "../db/schema/index.js";
+import { readIp, readNotes, readStatements, type Conversation, type ReadMessage } from "../chats/conversation-store.js";
+import { organizationSigningKey } from "../platform/organizations.js";
+import { translator } from "../platform/i18n.js";
+import { TranscriptHtmlWriter, formatDateTime } from "./render/transcript-html.js";
+import { exportJsonSchema } from "./json-schema.js";
+import { articleFifteenInfo } from "./information.js";
+import {
+  MANIFEST_FILE, MANIFEST_FORMAT, manifestFileBytes, publicKeyFingerprint, signManifest,
+  type ManifestBody, type ManifestFile,
+} from "./manifest.js";
+import {
+  SenderLabeller, messagePages, notesWithheldReason,
+  type OrganizationRow, type PackagedMessage, type RequestRow, type Scope, type SubjectRow, type WithheldItem,
+} from "./package-data.js";
+import { renderReadmeHtml, type ReadmeFile } from "./readme.js";
+import { intlLocale, isoWithOffset, localDate, packageLocale } from "./time.js";
+import type { ExportRow } from "./hooks.js";
+import { orgExportDir } from "./storage.js";
+
+/** zlib level for ZIP entries: the usual default, a good balance for text. */
+export const ZIP_LEVEL = 6;
+
+export interface PackageInput {
+  ctx: AppContext;
+  exportRow: ExportRow;
+  request: RequestRow;
+  org: OrganizationRow;
+  subject: SubjectRow | null;
+  scope: Scope;
+  issuedAt: Date;
+  verificationCode: string;
+}
+
+export interface PackageResult {
+  manifest: ManifestBody;
+  signature: string;
+  withheld: WithheldItem[];
+}
+
+type Write = (chunk: string | Buffer) => Promise<void>;
+
+/** A ZIP written one entry at a time, each entry hashed as it streams. */
+class StreamingZip {
+  private readonly archive = new ZipArchive({ zlib: { level: ZIP_LEVEL } });
+  private readonly done: Promise<void>;
+  private readonly failed: Promise<never>;
+  readonly files: ManifestFile[] = [];
+
+  constructor(out: Writable, private readonly date: Date) {
+    this.done = pipeline(this.archive, out);
+    this.failed = new Promise<never>((_, reject) => {
+      this.done.catch(reject);
+      this.archive.on("warning", reject);
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  async add(name: string, produce: (write: Write) => Promise<void>, track = true): Promise<void> {
+    const source = new PassThrough();
+    const hash = crypto.createHash("sha256");
+    let bytes = 0;
+    const entryDone = new Promise<void>((resolve) => this.archive.once("entry", () => resolve()));
+    this.archive.append(source, { name, date: this.date });
+    const write: Write = async (chunk) => {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      if (buf.length === 0) return;
+      hash.update(buf);
+      bytes += buf.length;
+      if (!source.write(buf)) await Promise.race([once(source, "drain"), this.failed]);
+    };
+    try {
+      await produce(write);
+    } catch (err) {
+      source.destroy();
+      throw err;
+    }
+    source.end();
+    await Promise.race([entryDone, this.failed]);
+    if (track) this.files.push({ path: name, sha256: hash.digest("hex"), bytes });
+  }
+
+  addBuffer(name: string, content: string | Buffer, track = true): Promise<void> {
+    return this.add(name, (write) => write(content), track);
+  }
+
+  async finish(): Promise<void> {
+    void this.archive.finalize().catch(() => undefined);
+    await Promise.race([this.done, this.failed]);
+  }
+
+  abort(): void {
+    this.archive.abort();
+    this.archive.destroy();
+  }
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+export async function writeZipPackage(input: PackageInput, out: Writable): Promise<PackageResult> {
+  const { ctx, org, request, subject, scope, issuedAt, verificationCode } = input;
+  const kind = input.exportRow.kind;
+  if (kind !== "access_zip" && kind !== "export_json") throw new Error(`not a zip kind: ${kind}`);
+  const locale = packageLocale(request.locale, org.defaultLocale);
+  const t = translator(locale);
+  const intl = intlLocale(locale);
+  const tz = org.timeZone;
+  const iso = (d: Date) => isoWithOffset(d, tz);
+  const isoOrNull = (d: Date | null | undefined) => (d ? iso(d) : null);
+  const labeller = new SenderLabeller(t);
+  const verifyUrl = `${ctx.config.BASE_URL}/verify`;
+  const keySha256 = publicKeyFingerprint(org.signingPublicKey);
+  const notesReason = notesWithheldReason(request);
+  const withHtml = kind === "access_zip";
+
+  const width = Math.max(3, String(scope.readable.length).length);
+  const convFiles = scope.readable.map((c, i) => ({
+    conv: c,
+    base: `conversations/${String(i + 1).padStart(width, "0")}-${localDate(c.startedAt, tz)}`,
+  }));
+  const readmeFiles: ReadmeFile[] = [];
+  const describe = (path: string, key: string, vars?: Record<string, string | number>) => readmeFiles.push({ path, description: t(key, vars) });
+
+  const zip = new StreamingZip(out, issuedAt);
+  try {
+    // profile.json
+    await zip.addBuffer("profile.json", json(await profileJson(input, iso, isoOrNull, convFiles)));
+    describe("profile.json", "exports.readme.file.profile");
+
+    // conversations
+    for (const { conv, base } of convFiles) {
+      const vars = { date: formatDateTime(conv.startedAt, intl, tz), topic: conv.topic ?? t("exports.transcript.noTopic") };
+      const [counted] = await ctx.db.select({ n: count() }).from(messages).where(eq(messages.conversationId, conv.id));
+      const messageCount = Number(counted?.n ?? 0);
+      const statements = await readStatements(ctx.db, ctx.keys, conv);
+      const jsonWriter = new ConversationJsonWriter(conv, messageCount, tz, await readIp(ctx.db, ctx.keys, conv));
+      if (withHtml) {
+        // One pass over the messages: the HTML goes into the archive, the JSON into a spool file
+        // beside the export (same directory, mode 0600) that is then appended and deleted.
+        const spoolPath = path.join(orgExportDir(ctx.config, org.id), `${input.exportRow.id}.${input.exportRow.attempts}.spool`);
+        const spool = await openSpool(spoolPath);
+        try {
+          await zip.add(`${base}.html`, async (write) => {
+            const writer = new TranscriptHtmlWriter(
+              { id: conv.id, topic: conv.topic, startedAt: conv.startedAt, endedAt: conv.endedAt, messageCount },
+              { orgName: org.name, reference: request.reference, timeZone: tz, locale: intl, t },
+            );
+            await write(writer.begin());
+            await spool.write(jsonWriter.begin());
+            for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
+              const labelled = page.map((m) => ({ m, sender: labeller.label(m) }));
+              await write(writer.messages(labelled.map(({ m, sender }) => ({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: sender, body: m.body }))));
+              await spool.write(jsonWriter.messages(labelled));
+            }
+            await write(writer.end(statements));
+            await spool.write(jsonWriter.end(statements));
+          });
+          await spool.close();
+          describe(`${base}.html`, "exports.readme.file.conversationHtml", vars);
+          await zip.add(`${base}.json`, async (write) => {
+            for await (const chunk of fs.createReadStream(spoolPath, { highWaterMark: 256 * 1024 })) await write(chunk as Buffer);
+          });
+        } finally {
+          await spool.discard();
+        }
+      } else {
+        await zip.add(`${base}.json`, async (write) => {
+          await write(jsonWriter.begin());
+          for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
+            await write(jsonWriter.messages(page.map((m) => ({ m, sender: labeller.label(m) }))));
+          }
+          await write(jsonWriter.end(statements));
+        });
+      }
+      describe(`${base}.json`, "exports.readme.file.conversationJson", vars);
+    }
+
+    // notes.json (counsellor notes), unless withheld with a recorded reason
+    const withheld: WithheldItem[] = [];
+    if (notesReason) {
+      withheld.push({ kind: "counsellor_notes", reason: notesReason, basis: "GDPR Art. 15(4)" });
+    } else {
+      await zip.add("notes.json", async (write) => {
+        await write(`{\n  "format": "rightsdesk-notes/1",\n  "notes": [`);
+        let first = true;
+        for (const { conv } of convFiles) {
+          for (const n of await readNotes(ctx.db, ctx.keys, conv)) {
+            await write(`${first ? "" : ","}\n    ${JSON.stringify({ conversationId: conv.id, createdAt: iso(n.createdAt), body: n.body })}`);
+            first = false;
+          }
+        }
+        await write(`${first ? "" : "\n  "}]\n}\n`);
+      });
+      describe("notes.json", "exports.readme.file.notes");
+    }
+    withheld.push(...labeller.withheld());
+    if (scope.notLinked > 0) withheld.push({ kind: "conversations_not_linked", count: scope.notLinked, basis: "GDPR Art. 15(4)" });
+
+    const info = await articleFifteenInfo(ctx.db, org, locale, t, ctx.config.BASE_URL);
+    if (kind === "export_json") {
+      await zip.addBuffer(
+        "information.json",
+        json({
+          format: "rightsdesk-information/1",
+          ...info,
+          withheld: withheld.map((w) => ({ ...w, description: t(`exports.withheld.${w.kind}`, { count: w.count ?? 0, reason: w.reason ?? "" }) })),
+          erasedConversations: scope.erased.map((c) => ({ startedAt: iso(c.startedAt), topic: c.topic, erasedAt: isoOrNull(c.erasedAt), erasedByReference: c.erasedByReference })),
+        }),
+      );
+      describe("information.json", "exports.readme.file.information");
+      await zip.addBuffer("schema.json", json(exportJsonSchema));
+      describe("schema.json", "exports.readme.file.schema");
+    }
+    describe(MANIFEST_FILE, "exports.readme.file.manifest", { org: org.name });
+
+    const readme = renderReadmeHtml({
+      kind,
+      orgName: org.name,
+      reference: request.reference,
+      issuedAt,
+      locale: intl,
+      timeZone: tz,
+      verificationCode,
+      verifyUrl,
+      keySha256,
+      files: [{ path: "README.html", description: t("exports.readme.file.readme") }, ...readmeFiles],
+      conversationCount: convFiles.length,
+      info,
+      withheld,
+      erased: scope.erased,
+      t,
+    });
+    await zip.addBuffer("README.html", readme);
+
+    const manifest: ManifestBody = {
+      format: MANIFEST_FORMAT,
+      exportId: input.exportRow.id,
+      kind,
+      organization: { id: org.id, name: org.name, signingKeySha256: keySha256 },
+      request: { reference: request.reference },
+      issuedAt: iso(issuedAt),
+      verificationCode,
+      verifyUrl,
+      locale,
+      files: [...zip.files],
+    };
+    const signature = signManifest(manifest, organizationSigningKey(ctx.keys, org));
+    await zip.addBuffer(MANIFEST_FILE, manifestFileBytes(manifest, signature), false);
+    await zip.finish();
+    return { manifest, signature, withheld };
+  } catch (err) {
+    zip.abort();
+    throw err;
+  }
+}
+
+async function profileJson(
+  input: PackageInput,
+  iso: (d: Date) => string,
+  isoOrNull: (d: Date | null | undefined) => string | null,
+  convFiles: { conv: Conversation; base: string }[],
+) {
+  const { ctx, org, request, subject } = input;
+  const own: SQL[] = [];
+  if (request.subjectId) own.push(eq(requests.subjectId, request.subjectId));
+  if (request.receiptConversationId) own.push(eq(requests.receiptConversationId, request.receiptConversationId));
+  const mine = own.length === 0
+    ? [request]
+    : await ctx.db.select().from(requests).where(and(eq(requests.orgId, org.id), own.length === 1 ? own[0]! : or(...own)!)).orderBy(desc(requests.receivedAt));
+  return {
+    format: "rightsdesk-profile/1",
+    organization: { name: org.name },
+    request: { reference: request.reference, type: request.type, receivedAt: iso(request.receivedAt) },
+    knownBy: subject ? "account" : "receipt_code",
+    subject: subject
+      ? {
+          email: subject.email,
+          displayName: subject.displayName,
+          locale: subject.locale,
+          chatPlatformId: subject.externalId,
+          emailVerifiedAt: isoOrNull(subject.emailVerifiedAt),
+          identityVerifiedByStaffAt: isoOrNull(subject.staffVerifiedAt),
+          restrictedAt: isoOrNull(subject.restrictedAt),
+          researchObjectionAt: isoOrNull(subject.researchObjectionAt),
+          consentWithdrawnAt: isoOrNull(subject.consentWithdrawnAt),
+          lastActivityAt: isoOrNull(subject.lastActivityAt),
+          createdAt: iso(subject.createdAt),
+        }
+      : null,
+    requests: mine.map((r) => ({ reference: r.reference, type: r.type, status: r.status, receivedAt: iso(r.receivedAt), completedAt: isoOrNull(r.completedAt) })),
+    conversations: convFiles.map(({ conv, base }) => ({ file: `${base}.json`, id: conv.id, startedAt: iso(conv.startedAt), topic: conv.topic })),
+  };
+}
+
+/** conversations/<n>-<date>.json, written in pieces as messages are read. */
+class ConversationJsonWriter {
+  private first = true;
+
+  constructor(
+    private readonly conv: Conversation,
+    private readonly messageCount: number,
+    private readonly tz: string,
+    private readonly ipAddress: string | null,
+  ) {}
+
+  begin(): string {
+    const { conv, tz } = this;
+    const header = {
+      format: "rightsdesk-conversation/1",
+      id: conv.id,
+      topic: conv.topic,
+      language: conv.language,
+      startedAt: isoWithOffset(conv.startedAt, tz),
+      endedAt: conv.endedAt ? isoWithOffset(conv.endedAt, tz) : null,
+      timeZone: tz,
+      ipAddress: this.ipAddress,
+      onLegalHold: conv.legalHoldAt !== null,
+      restricted: conv.restrictedAt !== null,
+      messageCount: this.messageCount,
+    };
+    const head = JSON.stringify(header, null, 2);
+    return `${head.slice(0, head.lastIndexOf("\n}"))},\n  "messages": [`;
+  }
+
+  messages(page: { m: ReadMessage; sender: string }[]): string {
+    let chunk = "";
+    for (const { m, sender } of page) {
+      const packaged: PackagedMessage = { sentAt: isoWithOffset(m.sentAt, this.tz), senderRole: m.senderRole, sender, body: m.body };
+      chunk += `${this.first ? "" : ","}\n    ${JSON.stringify(packaged)}`;
+      this.first = false;
+    }
+    return chunk;
+  }
+
+  end(statements: { createdAt: Date; body: string }[]): string {
+    const stmts = statements.map((s) => `\n    ${JSON.stringify({ createdAt: isoWithOffset(s.createdAt, this.tz), body: s.body })}`).join(",");
+    return `${this.first ? "" : "\n  "}],\n  "statements": [${stmts}${statements.length ? "\n  " : ""}]\n}\n`;
+  }
+}
+
+/** A scratch file written with backpressure, removed whatever happens. */
+async function openSpool(file: string) {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const stream = fs.createWriteStream(file, { flags: "w", mode: 0o600 });
+  let closed = false;
+  return {
+    async write(chunk: string): Promise<void> {
+      if (chunk.length > 0 && !stream.write(chunk)) await once(stream, "drain");
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      stream.end();
+      await once(stream, "close");
+    },
+    async discard(): Promise<void> {
+      if (!closed) {
+        closed = true;
+        stream.destroy();
+      }
+      await fsp.rm(file, { force: true });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { and, eq } from "drizzle-orm";
+import type { Executor } from "../db/client.js";
+import { subjects, type AssuranceLevel, type organizations } from "../db/schema/index.js";
+import type { NewSession } from "./sessions.js";
+
+/** What the sign-in use cases need to know about the organization. */
+export type SignInOrg = Pick<typeof organizations.$inferSelect, "id" | "name" | "verificationMethods">;
+
+export type SubjectForSignIn = Pick<
+  typeof subjects.$inferSelect,
+  "id" | "email" | "passwordHash" | "emailVerifiedAt" | "staffVerifiedAt"
+>;
+
+/** The subject with this (already normalized) address in this organization, if any. */
+export async function subjectByEmail(db: Executor, orgId: string, email: string): Promise<SubjectForSignIn | undefined> {
+  const [row] = await db
+    .select({
+      id: subjects.id,
+      email: subjects.email,
+      passwordHash: subjects.passwordHash,
+      emailVerifiedAt: subjects.emailVerifiedAt,
+      staffVerifiedAt: subjects.staffVerifiedAt,
+    })
+    .from(subjects)
+    .where(and(eq(subjects.orgId, orgId), eq(subjects.email, email)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * The session's assurance: how this sign-in proved the person, raised to staff_verified when
+ * staff have already verified the subject it proved (receipt sessions name no subject).
+ */
+export function sessionAssurance(method: AssuranceLevel, subject: Pick<SubjectForSignIn, "staffVerifiedAt"> | undefined): AssuranceLevel {
+  return subject?.staffVerifiedAt ? "staff_verified" : method;
+}
+
+export function requesterSession(input: {
+  orgId: string;
+  subjectId: string | null;
+  conversationId?: string | null;
+  email: string | null;
+  assurance: AssuranceLevel;
+  locale?: string | null;
+}): NewSession {
+  return {
+    orgId: input.orgId,
+    kind: "requester",
+    subjectId: input.subjectId,
+    staffId: null,
+    conversationId: input.conversationId ?? null,
+    email: input.email,
+    assurance: input.assurance,
+    stage: "complete",
+    locale: input.locale ?? null,
+  };
+}

@@ -1,0 +1,59 @@
+import type { AppContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import { requestMessages, subjects } from "../db/schema/index.js";
+import { eq } from "drizzle-orm";
+import { authorityFor } from "../complaints/authorities.js";
+import { isLocale, translator } from "../platform/i18n.js";
+import type { Organization } from "../platform/http/types.js";
+import { enqueueOutbox } from "../platform/outbox.js";
+import type { RequestRow } from "../requests/change-status.js";
+import type { StaffActor } from "./policies.js";
+
+export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed";
+
+export const legalGrounds = ["identity_not_established", "manifestly_unfounded_or_excessive", "art17_3_exception"] as const;
+export type LegalGround = (typeof legalGrounds)[number];
+
+/** The translator for the requester's language (decisions are written to them, not to staff). */
+export function requesterT(r: Pick<RequestRow, "locale">) {
+  return translator(isLocale(r.locale) ? r.locale : "en");
+}
+
+function authority(org: Pick<Organization, "authorityCountry">) {
+  try {
+    const a = authorityFor(org.authorityCountry);
+    return { name: a.nameLocal, url: a.complaintUrl };
+  } catch {
+    return { name: "", url: "" };
+  }
+}
+
+/** The editable text a decision form starts with, in the requester's language. */
+export function decisionTemplate(kind: "approve" | "reject" | "askInfo" | "askIdentity", r: RequestRow, org: Organization, ground?: LegalGround): string {
+  const t = requesterT(r);
+  const vars = { reference: r.reference, orgName: org.name, type: t(`requests.types.${r.type}.label`) };
+  if (kind === "reject" && ground) return t(`staff.templates.reject.${ground}`, vars);
+  return t(`staff.templates.${kind}`, vars);
+}
+
+/**
+ * Art. 12(4): every refusal tells the requester of the right to complain to the supervisory
+ * authority and to seek a judicial remedy. Appended by the server, so staff cannot leave it out.
+ */
+export function refusalNotice(r: RequestRow, org: Organization): string {
+  const a = authority(org);
+  return requesterT(r)("staff.templates.rightsNotice", { authorityName: a.name, authorityUrl: a.url });
+}
+
+/** Posts the decision to the requester's thread and queues the "decision" mail, in the caller's transaction. */
+export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, outcome: Outcome, text: string): Promise<void> {
+  await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: text, createdAt: ctx.clock.now() });
+  const [subject] = r.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, r.subjectId)) : [];
+  if (!subject?.email) return;
+  const a = authority(org);
+  await enqueueOutbox(tx, {
+    orgId: org.id, kind: "email", recipient: subject.email, template: "decision", locale: r.locale, requestId: r.id,
+    dedupeKey: `decision:${r.id}:${outcome}:${ctx.clock.now().getTime()}`,
+    payload: { reference: r.reference, outcome, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name, authorityName: a.name, authorityUrl: a.url },
+  }, ctx.clock.now());
+}

@@ -1,0 +1,51 @@
+import type { Request, RequestHandler } from "express";
+import { eq } from "drizzle-orm";
+import { staffUsers } from "../db/schema/index.js";
+import { endSession } from "../identity/sessions.js";
+import { UnauthenticatedError } from "../platform/errors.js";
+import type { StaffActor } from "./policies.js";
+
+export type StaffRow = typeof staffUsers.$inferSelect;
+
+/** Staff who may finish sign-in with only a password (reviewers without an enrolled second factor). */
+export function totpRequired(staff: Pick<StaffRow, "role" | "totpEnrolledAt">): boolean {
+  return staff.role !== "reviewer" || staff.totpEnrolledAt !== null;
+}
+
+/** Re-authentication is fresh for 10 minutes. */
+export const REAUTH_MS = 10 * 60_000;
+
+export function recentlyAuthenticated(req: Request): boolean {
+  const at = req.session?.reauthAt;
+  return !!at && req.ctx.clock.now().getTime() - at.getTime() <= REAUTH_MS;
+}
+
+/** The staff member of a fully signed-in staff session, loaded by requireStaff(). */
+export function staffActorOf(req: Request): StaffActor {
+  const actor = (req as Request & { staffActor?: StaffActor }).staffActor;
+  if (!actor) throw new UnauthenticatedError();
+  return actor;
+}
+
+/** Loads the staff row of a staff session at stage "complete"; disabled or moved staff are signed out. */
+export function requireStaff(): RequestHandler {
+  return async (req, res, next) => {
+    const s = req.session;
+    if (s && s.kind === "staff" && s.stage === "complete" && s.staffId) {
+      const [staff] = await req.ctx.db.select().from(staffUsers).where(eq(staffUsers.id, s.staffId));
+      if (staff && !staff.disabledAt && staff.orgId === s.orgId && staff.orgId === req.org.id) {
+        (req as Request & { staffActor?: StaffActor }).staffActor = { type: "staff", id: staff.id, orgId: staff.orgId, role: staff.role, name: staff.name, email: staff.email };
+        res.locals.staffArea = true;
+        // Staff pages hold personal data: never kept by the browser or a shared cache.
+        res.set("Cache-Control", "no-store");
+        res.locals.staff = staff;
+        return next();
+      }
+      await endSession(req.ctx, res, s);
+      req.session = undefined;
+      res.locals.session = undefined;
+    }
+    if (req.method === "GET") return res.redirect(303, `/staff/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+    next(new UnauthenticatedError());
+  };
+}

@@ -1,0 +1,274 @@
+import { Router, type Request, type Response } from "express";
+import type { AppContext } from "../context.js";
+import type { StaffRole } from "../db/schema/index.js";
+import { clearSessionCookie, endSession, setSessionCookie } from "../identity/sessions.js";
+import { emailHash, normalizeEmail } from "../identity/email-address.js";
+import { safeNext } from "../identity/safe-next.js";
+import { recordAudit } from "../platform/audit.js";
+import { UnauthenticatedError, ValidationError } from "../platform/errors.js";
+import { limiter } from "../platform/http/rate-limit.js";
+import { parseInput } from "../platform/http/validate.js";
+import { extendRequest } from "../requests/extend-request.js";
+import { postRequestMessage } from "../requests/post-message.js";
+import { requestStatusView } from "../requests/status-view.js";
+import { authorize } from "./policies.js";
+import { recentlyAuthenticated, requireStaff, staffActorOf } from "./guards.js";
+import { signInStaff, staffAuthActions } from "./sign-in-staff.js";
+import { completeTotp, totpEnrolment } from "./totp.js";
+import { reauthenticate } from "./reauthenticate.js";
+import { reviewQueue } from "./review-queue.js";
+import { requestDetail, staffRequest } from "./request-detail.js";
+import { startReview } from "./start-review.js";
+import { approveRequest } from "./approve-request.js";
+import { rejectRequest } from "./reject-request.js";
+import { askRequester } from "./ask-requester.js";
+import { confirmErasure } from "./confirm-erasure.js";
+import { assignRequest } from "./assign-request.js";
+import { addRequestNote } from "./add-note.js";
+import { conversationForRequest, viewTranscript } from "./view-transcript.js";
+import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
+import { assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
+import { requestTypes } from "../db/schema/index.js";
+import { dashboardStats } from "./dashboard-stats.js";
+import { requestRegisterCsv } from "./request-register.js";
+import { requestStatuses } from "../requests/lifecycle.js";
+
+/**
+ * Every route of the staff area, with the roles allowed (on their own organization's data). The
+ * authorization matrix test walks this list; a new route without an entry fails that test.
+ */
+export interface StaffRoute {
+  method: "get" | "post";
+  path: string;
+  /** Roles allowed; "public" pages need no staff session. */
+  roles: readonly StaffRole[] | "public";
+  /** Whether the route acts on one request (another organization's → 404). */
+  onRequest?: boolean;
+}
+const PREPARERS = ["reviewer", "dpo"] as const;
+const DPO = ["dpo"] as const;
+const ANY = ["reviewer", "dpo", "admin"] as const;
+export const staffRoutes: readonly StaffRoute[] = [
+  { method: "get", path: "/staff/sign-in", roles: "public" },
+  { method: "post", path: "/staff/sign-in", roles: "public" },
+  { method: "get", path: "/staff/totp/setup", roles: "public" },
+  { method: "get", path: "/staff/totp", roles: "public" },
+  { method: "post", path: "/staff/totp", roles: "public" },
+  { method: "post", path: "/staff/sign-out", roles: "public" },
+  { method: "get", path: "/staff/reauth", roles: ANY },
+  { method: "post", path: "/staff/reauth", roles: ANY },
+  { method: "get", path: "/staff", roles: PREPARERS },
+  { method: "get", path: "/staff/requests/:id", roles: PREPARERS, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/assign", roles: PREPARERS, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/notes", roles: PREPARERS, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/messages", roles: PREPARERS, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/start-review", roles: PREPARERS, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/ask-information", roles: PREPARERS, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/ask-identity", roles: DPO, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/approve", roles: DPO, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/reject", roles: DPO, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/extend", roles: DPO, onRequest: true },
+  { method: "post", path: "/staff/requests/:id/confirm-erasure", roles: DPO, onRequest: true },
+  { method: "get", path: "/staff/conversations/:conversationId/transcript", roles: DPO, onRequest: true },
+  { method: "get", path: "/staff/dashboard", roles: DPO },
+  { method: "get", path: "/staff/requests.csv", roles: DPO },
+];
+
+const ip = (req: Request) => req.ip;
+
+function fail(res: Response, view: string, locals: Record<string, unknown>, err: unknown): void {
+  if (!(err instanceof ValidationError)) throw err;
+  res.status(422).render(view, { staffArea: true, ...locals, fieldErrors: err.fieldErrors });
+}
+
+/** A staff session that has passed the password but not yet the second factor. */
+function pendingSession(req: Request) {
+  const s = req.session;
+  if (!s || s.kind !== "staff" || !s.staffId) throw new UnauthenticatedError();
+  return s;
+}
+
+export function staffRouter(ctx: AppContext): Router {
+  const router = Router();
+  const perIp = limiter(ctx, { name: "staff-sign-in-ip", windowMs: 15 * 60_000, limit: 30 });
+  const perEmail = limiter(ctx, {
+    name: "staff-sign-in-email", windowMs: 15 * 60_000, limit: 10,
+    key: (req) => { const e = (req.body as { email?: unknown })?.email; return typeof e === "string" && e ? `${req.org.id}:${emailHash(ctx.keys, normalizeEmail(e))}` : undefined; },
+  });
+  const perTotp = limiter(ctx, { name: "staff-totp", windowMs: 15 * 60_000, limit: 10, key: (req) => req.session?.staffId ?? undefined });
+  const perReauth = limiter(ctx, { name: "staff-reauth", windowMs: 15 * 60_000, limit: 10, key: (req) => req.session?.staffId ?? undefined });
+
+  // --- sign-in --------------------------------------------------------------------------------
+  const signInLocals = (req: Request) => ({ title: req.t("staff.signIn.title"), next: safeNext(req.query.next ?? req.body?.next, "/staff") });
+  router.get("/staff/sign-in", (req, res) => {
+    res.render("staff/sign-in", { ...signInLocals(req), staffArea: true });
+  });
+  router.post("/staff/sign-in", perIp, perEmail, async (req, res) => {
+    try {
+      const input = parseInput(signInSchema, req.body);
+      const result = await signInStaff(ctx, { orgId: req.org.id, email: input.email, password: input.password, ip: ip(req), previousSessionIdHash: req.session?.idHash });
+      if (!result.ok) throw new ValidationError({ _form: "staff.errors.signInFailed" });
+      setSessionCookie(ctx, res, result.token);
+      res.redirect(303, result.next === "/staff" ? signInLocals(req).next : result.next);
+    } catch (err) {
+      fail(res, "staff/sign-in", { ...signInLocals(req), values: { email: req.body?.email } }, err);
+    }
+  });
+
+  router.get("/staff/totp/setup", async (req, res) => {
+    const enrolment = await totpEnrolment(ctx, pendingSession(req), req.org.name);
+    res.render("staff/totp-setup", { title: req.t("staff.totp.setupTitle"), staffArea: true, ...enrolment });
+  });
+  router.get("/staff/totp", (req, res) => {
+    pendingSession(req);
+    res.render("staff/totp", { title: req.t("staff.totp.title"), staffArea: true });
+  });
+  router.post("/staff/totp", perTotp, async (req, res) => {
+    const session = pendingSession(req);
+    try {
+      const { code } = parseInput(codeSchema, req.body);
+      await completeTotp(ctx, session, code, ip(req));
+      res.redirect(303, "/staff");
+    } catch (err) {
+      if (!(err instanceof ValidationError) || req.body?.enrol !== "1") return fail(res, "staff/totp", { title: req.t("staff.totp.title") }, err);
+      const enrolment = await totpEnrolment(ctx, session, req.org.name);
+      fail(res, "staff/totp-setup", { title: req.t("staff.totp.setupTitle"), ...enrolment }, err);
+    }
+  });
+  router.post("/staff/sign-out", async (req, res) => {
+    const s = req.session;
+    if (s?.kind === "staff") {
+      await recordAudit(ctx, { orgId: s.orgId, actor: { type: "staff", id: s.staffId }, action: staffAuthActions.signedOut, ip: ip(req) });
+      await endSession(ctx, res, s);
+    } else clearSessionCookie(ctx, res);
+    res.redirect(303, "/staff/sign-in");
+  });
+
+  // --- signed-in staff ------------------------------------------------------------------------
+  router.use("/staff", requireStaff());
+
+  router.get("/staff/reauth", (req, res) => {
+    staffActorOf(req);
+    res.render("staff/reauth", { title: req.t("staff.reauth.title"), next: safeNext(req.query.next, "/staff") });
+  });
+  router.post("/staff/reauth", perReauth, async (req, res) => {
+    const actor = staffActorOf(req);
+    const next = safeNext(req.body?.next, "/staff");
+    try {
+      const { password } = parseInput(passwordSchema, req.body);
+      await reauthenticate(ctx, actor, req.session!, password, ip(req));
+      res.redirect(303, next);
+    } catch (err) {
+      fail(res, "staff/reauth", { title: req.t("staff.reauth.title"), next }, err);
+    }
+  });
+
+  router.get("/staff", async (req, res) => {
+    const actor = staffActorOf(req);
+    authorize(actor, "viewQueue", { kind: "org", orgId: req.org.id });
+    const q = queueSchema.parse(req.query);
+    const { rows, next } = await reviewQueue(ctx, actor, req.org, { status: q.status, type: q.type, overdue: q.overdue === "1", mine: q.mine === "1", after: q.after });
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries({ status: q.status, type: q.type, overdue: q.overdue, mine: q.mine })) if (v) params.set(k, v);
+    const nextUrl = next ? `/staff?${new URLSearchParams([...params.entries(), ["after", next]]).toString()}` : undefined;
+    res.render("staff/queue", { title: req.t("staff.queue.title"), rows, nextUrl, filters: q, statuses: requestStatuses, types: requestTypes, firstUrl: q.after ? `/staff?${params.toString()}` : undefined });
+  });
+
+  router.get("/staff/dashboard", async (req, res) => {
+    authorize(staffActorOf(req), "viewDashboard", { kind: "org", orgId: req.org.id });
+    res.render("staff/dashboard", { title: req.t("staff.dashboard.title"), stats: await dashboardStats(ctx, req.org) });
+  });
+  router.get("/staff/requests.csv", async (req, res) => {
+    const actor = staffActorOf(req);
+    authorize(actor, "exportRegister", { kind: "org", orgId: req.org.id });
+    res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="request-register.csv"', "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+    for await (const chunk of requestRegisterCsv(ctx, actor)) res.write(chunk);
+    res.end();
+  });
+
+  const loadRequest = async (req: Request) => staffRequest(ctx, staffActorOf(req).orgId, String(req.params.id));
+  const requestResource = (r: Awaited<ReturnType<typeof loadRequest>>) => ({ kind: "request" as const, orgId: r.orgId, type: r.type, erasureApprovedBy: r.erasureApprovedBy });
+  const back = (res: Response, id: string, anchor = "") => res.redirect(303, `/staff/requests/${id}${anchor}`);
+
+  async function renderDetail(req: Request, res: Response, extra: Record<string, unknown> = {}) {
+    const actor = staffActorOf(req);
+    const r = await loadRequest(req);
+    authorize(actor, "view", requestResource(r));
+    const detail = await requestDetail(ctx, r);
+    const templates = {
+      approve: decisionTemplate("approve", r, req.org),
+      askInfo: decisionTemplate("askInfo", r, req.org),
+      askIdentity: decisionTemplate("askIdentity", r, req.org),
+      reject: Object.fromEntries(legalGrounds.map((g) => [g, decisionTemplate("reject", r, req.org, g)])),
+      rightsNotice: refusalNotice(r, req.org),
+    };
+    res.render("staff/show", {
+      title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
+      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null, ...extra,
+    });
+  }
+  router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
+
+  /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
+  const onRequest = (action: string, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
+    async (req: Request, res: Response) => {
+      const actor = staffActorOf(req);
+      const r = await loadRequest(req);
+      authorize(actor, action, requestResource(r));
+      if (opts.reauth?.(r) && !recentlyAuthenticated(req)) {
+        return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(`/staff/requests/${r.id}`)}`);
+      }
+      try {
+        await run(req, r);
+        back(res, r.id, opts.anchor);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(422);
+        await renderDetail(req, res, { fieldErrors: err.fieldErrors, values: req.body, failedAction: action });
+      }
+    };
+
+  router.post("/staff/requests/:id/assign", onRequest("assign", (req, r) => {
+    const { assigneeId } = parseInput(assignSchema, req.body);
+    const target = assigneeId === "me" ? staffActorOf(req).id : assigneeId || null;
+    return assignRequest(ctx, staffActorOf(req), r.id, target);
+  }));
+  router.post("/staff/requests/:id/notes", onRequest("note", (req, r) => addRequestNote(ctx, staffActorOf(req), r.id, parseInput(textSchema("body", 5000), req.body).body as string), { anchor: "#notes" }));
+  router.post("/staff/requests/:id/messages", onRequest("message", async (req, r) => {
+    const body = (parseInput(textSchema("body", 5000), req.body).body as string).trim();
+    if (!body) throw new ValidationError({ body: "platform.errors.required" });
+    const actor = staffActorOf(req);
+    await postRequestMessage(ctx, req.org, { type: "staff", id: actor.id, role: actor.role }, r, body);
+  }, { anchor: "#thread" }));
+  router.post("/staff/requests/:id/start-review", onRequest("startReview", (req, r) => startReview(ctx, staffActorOf(req), req.org, r.id)));
+  router.post("/staff/requests/:id/ask-information", onRequest("askInfo", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, "information", parseInput(textSchema("message"), req.body).message as string)));
+  router.post("/staff/requests/:id/ask-identity", onRequest("askIdentity", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, "identity", parseInput(textSchema("message"), req.body).message as string)));
+  router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), { reauth: (r) => r.type === "erasure" }));
+  router.post("/staff/requests/:id/reject", onRequest("reject", (req, r) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === "string" ? v : "");
+    return rejectRequest(ctx, staffActorOf(req), req.org, r.id, { legalGround: str(b.legalGround), reason: str(b.reason), message: str(b.message) });
+  }, { reauth: () => true }));
+  router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string)));
+  router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), { reauth: () => true }));
+
+  router.get("/staff/conversations/:conversationId/transcript", async (req, res) => {
+    const actor = staffActorOf(req);
+    const q = transcriptQuerySchema.safeParse(req.query);
+    if (!q.success) throw new ValidationError({ requestId: "platform.errors.required" });
+    const r = await staffRequest(ctx, actor.orgId, q.data.requestId);
+    const conv = await conversationForRequest(ctx, actor.orgId, r, String(req.params.conversationId));
+    authorize(actor, "viewTranscript", { kind: "conversation", orgId: conv.orgId, restrictedAt: conv.restrictedAt });
+    const locals = { title: req.t("staff.transcript.title"), request: r, conversation: conv };
+    if (q.data.purpose === undefined) return res.render("staff/transcript-purpose", locals);
+    try {
+      const messages = await viewTranscript(ctx, actor, r, conv, q.data.purpose);
+      res.set("Cache-Control", "no-store");
+      res.render("staff/transcript", { ...locals, messages, purpose: q.data.purpose.trim() });
+    } catch (err) {
+      fail(res, "staff/transcript-purpose", { ...locals, values: { purpose: q.data.purpose } }, err);
+    }
+  });
+
+  return router;
+}

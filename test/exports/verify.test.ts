@@ -1,0 +1,162 @@
+import { expect } from "chai";
+import request from "supertest";
+import { freshContext, type TestContext } from "../support/context.js";
+import { makeOrg } from "../support/factories.js";
+import { buildApp } from "../../src/app.js";
+import { listZipEntries } from "../../src/exports/zip-reader.js";
+import { buildNow, insertRequest, scenario } from "./helpers.js";
+
+function postFile(app: ReturnType<typeof buildApp>, file: Buffer, type: string) {
+  return request(app).post("/verify").set("Content-Type", type).set("Accept", "application/json").send(file);
+}
+
+describe("exports: /verify", function () {
+  this.timeout(60_000);
+  let ctx: TestContext;
+  beforeEach(async () => {
+    ctx = await freshContext();
+  });
+
+  it("shows a code form and the organization's public key", async () => {
+    const s = await scenario(ctx);
+    const res = await request(buildApp(ctx)).get("/verify").expect(200);
+    expect(res.text).to.include('name="code"');
+    expect(res.text).to.include("-----BEGIN PUBLIC KEY-----");
+    expect(res.text).to.include(s.org.signingPublicKey.split("\n")[1]!);
+  });
+
+  it("looks up a verification code: who issued it, when, for which reference — not who asked", async () => {
+    const s = await scenario(ctx);
+    const { row } = await buildNow(ctx, s.request.id, "access_zip");
+    const app = buildApp(ctx);
+    const page = await request(app).get(`/verify?code=${encodeURIComponent(row.verificationCode!.toLowerCase().replace(/-/g, " "))}`).expect(200);
+    expect(page.text).to.include("Tukilinja ry made a document with this code.");
+    expect(page.text).to.include(s.request.reference);
+    expect(page.text).to.include("Copy of personal data (ZIP)");
+    expect(page.text).to.include("Mar 2, 2026"); // issue time, in the platform's date format
+    expect(page.text).to.not.include(s.subject.email!);
+    expect(page.text).to.not.include("Maija");
+
+    const api = await request(app).get(`/verify?code=${row.verificationCode}`).set("Accept", "application/json").expect(200);
+    expect(api.body.document).to.deep.include({ reference: s.request.reference, kind: "access_zip", status: "ready", fileSha256: row.sha256 });
+    expect(JSON.stringify(api.body)).to.not.include(s.subject.id);
+
+    const unknown = await request(app).get("/verify?code=V-0000-0000").expect(200);
+    expect(unknown.text).to.include("We have no document with this code.");
+    await request(app).get("/verify?code=V-0000-0000").set("Accept", "application/json").expect(404);
+  });
+
+  for (const kind of ["access_zip", "export_json"] as const) {
+    it(`confirms an unmodified ${kind} package, and rejects it changed by one byte anywhere`, async () => {
+      const s = await scenario(ctx);
+      const { row, file } = await buildNow(ctx, s.request.id, kind);
+      const app = buildApp(ctx);
+
+      const ok = await postFile(app, file, "application/zip").expect(200);
+      expect(ok.body.verdict).to.equal("unmodified");
+      expect(ok.body.problems).to.deep.equal([]);
+      expect(ok.body.filesChecked).to.equal((row.manifest as { files: unknown[] }).files.length);
+      expect(ok.body.document).to.deep.include({ organization: "Tukilinja ry", reference: s.request.reference, verificationCode: row.verificationCode });
+
+      // One byte inside each entry's compressed data: that file no longer matches the manifest.
+      for (const entry of listZipEntries(file)) {
+        if (entry.compressedSize === 0) continue;
+        const changed = Buffer.from(file);
+        const at = entry.dataOffset + Math.floor(entry.compressedSize / 2);
+        changed[at] = changed[at]! ^ 0x01;
+        const res = await postFile(app, changed, "application/zip").expect(200);
+        expect(res.body.verdict, entry.name).to.be.oneOf(["modified", "unknown"]);
+        if (entry.name !== "manifest.json") {
+          expect(res.body.verdict, entry.name).to.equal("modified");
+          expect(res.body.problems, entry.name).to.include(`file_changed:${entry.name}`);
+        }
+      }
+      // One byte anywhere else (headers, directory): never "unmodified".
+      for (const at of [0, 7, 12, Math.floor(file.length / 3), file.length - 30, file.length - 1]) {
+        const changed = Buffer.from(file);
+        changed[at] = changed[at]! ^ 0x01;
+        const res = await postFile(app, changed, "application/zip").expect(200);
+        expect(res.body.verdict, `byte ${at}`).to.not.equal("unmodified");
+      }
+    });
+  }
+
+  it("rejects a package whose files were changed and whose manifest was re-hashed but not re-signed", async () => {
+    const s = await scenario(ctx);
+    const { file } = await buildNow(ctx, s.request.id, "access_zip");
+    const { ZipArchive } = await import("archiver");
+    const { unzip, sha256 } = await import("./helpers.js");
+    const files = await unzip(file);
+    const name = "conversations/001-2026-02-01.json";
+    const forged = Buffer.from(files.get(name)!.toString("utf8").replace("you are nothing", "you are great"));
+    files.set(name, forged);
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8"));
+    for (const f of manifest.files) if (f.path === name) Object.assign(f, { sha256: sha256(forged), bytes: forged.length });
+    files.set("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2)));
+    const archive = new ZipArchive();
+    const chunks: Buffer[] = [];
+    archive.on("data", (c: Buffer) => chunks.push(c));
+    for (const [n, content] of files) archive.append(content, { name: n });
+    await archive.finalize();
+    const res = await postFile(buildApp(ctx), Buffer.concat(chunks), "application/zip").expect(200);
+    expect(res.body.verdict).to.equal("modified");
+    expect(res.body.problems).to.include("signature_invalid");
+    expect(res.body.problems).to.include("manifest_differs");
+  });
+
+  it("accepts a re-packed but otherwise untouched package as 'contents intact', not as unmodified", async () => {
+    const s = await scenario(ctx);
+    const { file } = await buildNow(ctx, s.request.id, "access_zip");
+    const { ZipArchive } = await import("archiver");
+    const { unzip } = await import("./helpers.js");
+    const archive = new ZipArchive({ zlib: { level: 1 } });
+    const chunks: Buffer[] = [];
+    archive.on("data", (c: Buffer) => chunks.push(c));
+    for (const [n, content] of await unzip(file)) archive.append(content, { name: n });
+    await archive.finalize();
+    const res = await postFile(buildApp(ctx), Buffer.concat(chunks), "application/zip").expect(200);
+    expect(res.body.verdict).to.equal("contents_intact");
+    expect(res.body.problems).to.deep.equal(["container_differs"]);
+  });
+
+  it("confirms an unmodified police PDF and rejects it changed by one byte", async () => {
+    const s = await scenario(ctx);
+    const police = await insertRequest(ctx, { orgId: s.org.id, subjectId: s.subject.id, type: "police_transcript", scope: "chosen_conversations", conversationIds: [s.first.id] });
+    const { row, file } = await buildNow(ctx, police.id, "police_pdf");
+    const app = buildApp(ctx);
+    const ok = await postFile(app, file, "application/pdf").expect(200);
+    expect(ok.body.verdict).to.equal("unmodified");
+    expect(ok.body.fileType).to.equal("pdf");
+    expect(ok.body.document).to.deep.include({ kind: "police_pdf", reference: police.reference, contentSha256: (row.manifest as { contentSha256: string }).contentSha256 });
+    const changed = Buffer.from(file);
+    changed[Math.floor(file.length / 2)] = changed[Math.floor(file.length / 2)]! ^ 0x01;
+    const bad = await postFile(app, changed, "application/pdf").expect(200);
+    expect(bad.body.verdict).to.equal("unknown");
+    expect(bad.body.document).to.equal(null);
+
+    // The HTML answer for a person, without CSRF token or session (the upload path is exempt).
+    const page = await request(app).post("/verify").set("Content-Type", "application/pdf").set("Accept", "text/html").send(file).expect(200);
+    expect(page.text).to.include("Tukilinja ry made this file, and it has not been changed.");
+  });
+
+  it("does not confirm another organization's documents", async () => {
+    const s = await scenario(ctx);
+    const { row, file } = await buildNow(ctx, s.request.id, "access_zip");
+    const other = await makeOrg(ctx, { slug: "other-org" });
+    const app = buildApp(ctx);
+    const res = await postFile(app, file, "application/zip").set("Host", other.hostnames[0]!).expect(200);
+    expect(res.body.verdict).to.equal("unknown");
+    const code = await request(app).get(`/verify?code=${row.verificationCode}`).set("Host", other.hostnames[0]!).set("Accept", "application/json").expect(404);
+    expect(code.body.found).to.equal(false);
+  });
+
+  it("answers 415 for a form post without a file body, and keeps working for garbage", async () => {
+    await scenario(ctx);
+    const app = buildApp(ctx);
+    const form = await request(app).post("/verify").type("form").send({ code: "x" }).set("Accept", "application/json").expect(415);
+    expect(form.body.error).to.equal("unsupported_upload");
+    const junk = await postFile(app, Buffer.from("PK\u0003\u0004 not really a zip"), "application/zip").expect(200);
+    expect(junk.body.verdict).to.equal("unknown");
+    expect(junk.body.problems).to.deep.equal(["corrupt_zip"]);
+  });
+});

@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import request from "supertest";
+import { freshContext, type TestContext } from "../support/context.js";
+import { makeConversation, makeOrg, makeStaff, makeSubject, TEST_PASSWORD } from "../support/factories.js";
+import { signedInAgent, type Agent } from "../support/http.js";
+import { buildApp } from "../../src/app.js";
+import type { StaffRole } from "../../src/db/schema/index.js";
+import { staffRouter, staffRoutes, type StaffRoute } from "../../src/staff/routes.js";
+import { makeRequest } from "./helpers.js";
+
+const roles: StaffRole[] = ["reviewer", "dpo", "admin"];
+
+/** The state a request must be in for the route's action to succeed, and the form to send. */
+const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; body?: Record<string, string> }> = {
+  "post /staff/sign-in": { body: { email: "nobody@example.test", password: "x" } },
+  "post /staff/totp": { body: { code: "123456" } },
+  "post /staff/reauth": { body: { password: TEST_PASSWORD, next: "/staff" } },
+  "post /staff/requests/:id/assign": { body: { assigneeId: "" } },
+  "post /staff/requests/:id/notes": { body: { body: "A note" } },
+  "post /staff/requests/:id/messages": { body: { body: "A message" } },
+  "post /staff/requests/:id/start-review": { status: "submitted" },
+  "post /staff/requests/:id/ask-information": { status: "in_review", body: { message: "Which chats?" } },
+  "post /staff/requests/:id/ask-identity": { status: "in_review", body: { message: "Prove it" } },
+  "post /staff/requests/:id/approve": { status: "in_review", body: { message: "" } },
+  "post /staff/requests/:id/reject": { status: "in_review", body: { legalGround: "manifestly_unfounded_or_excessive", reason: "A reason long enough." } },
+  "post /staff/requests/:id/extend": { status: "in_review", body: { reason: "A reason long enough for extension." } },
+  "post /staff/requests/:id/confirm-erasure": { status: "approved", type: "erasure", approvedByOther: true },
+};
+
+describe("staff authorization matrix: every route × role × organization, plus anonymous", function () {
+  this.timeout(180_000);
+  let ctx: TestContext;
+  let app: ReturnType<typeof buildApp>;
+  let orgA: Awaited<ReturnType<typeof makeOrg>>;
+  let orgB: Awaited<ReturnType<typeof makeOrg>>;
+  let subjectA: Awaited<ReturnType<typeof makeSubject>>;
+  let approverA: Awaited<ReturnType<typeof makeStaff>>;
+  const staffIn: Record<string, Record<StaffRole, string>> = {};
+
+  before(async () => {
+    ctx = await freshContext();
+    orgA = await makeOrg(ctx, { slug: "matrix-a" });
+    orgB = await makeOrg(ctx, { slug: "matrix-b" });
+    subjectA = await makeSubject(ctx, orgA.id);
+    approverA = await makeStaff(ctx, orgA.id, "dpo");
+    for (const org of [orgA, orgB]) {
+      staffIn[org.id] = {} as Record<StaffRole, string>;
+      for (const role of roles) staffIn[org.id]![role] = (await makeStaff(ctx, org.id, role)).id;
+    }
+    app = buildApp(ctx);
+  });
+
+  it("lists every route the staff router mounts", () => {
+    const mounted = (staffRouter(ctx).stack as { route?: { path: string; methods: Record<string, boolean> } }[])
+      .filter((l) => l.route)
+      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m} ${l.route!.path}`))
+      .sort();
+    expect(mounted).to.deep.equal(staffRoutes.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  function expected(route: StaffRoute, who: StaffRole | "anonymous", own: boolean): number {
+    const ok = route.method === "get" ? 200 : 303;
+    if (route.roles === "public") return -1; // checked only for "no leak, no 5xx"
+    if (who === "anonymous") return route.method === "get" ? 303 : 401;
+    if (route.onRequest && !own) return 404;
+    return route.roles.includes(who) ? ok : 403;
+  }
+
+  async function csrfOf(agent: Agent): Promise<string> {
+    const page = await agent.get("/staff/sign-in");
+    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+  }
+
+  for (const route of staffRoutes) {
+    it(`${route.method.toUpperCase()} ${route.path}`, async () => {
+      const key = `${route.method} ${route.path}`;
+      const fx = fixtures[key] ?? {};
+      const cells: { who: StaffRole | "anonymous"; own: boolean }[] = [
+        { who: "anonymous", own: false },
+        ...roles.flatMap((who) => [{ who, own: true }, { who, own: false }]),
+      ];
+      const results: string[] = [];
+      for (const cell of cells) {
+        // A fresh request of organization A per cell, in the state the action needs.
+        const conv = await makeConversation(ctx, orgA.id, { subjectId: subjectA.id, topic: "Matrix" });
+        const r = await makeRequest(ctx, orgA, { subjectId: subjectA.id, status: fx.status ?? "in_review", type: fx.type, erasureApprovedBy: fx.approvedByOther ? approverA.id : null });
+        const org = cell.own ? orgA : orgB;
+        const agent: Agent = cell.who === "anonymous"
+          ? request.agent(app).host(`${org.slug}.test`)
+          : await signedInAgent(ctx, app, { orgId: org.id, kind: "staff", staffId: staffIn[org.id]![cell.who], host: `${org.slug}.test` });
+        const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id) +
+          (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
+        // The token first: an agent request picks up the jar's cookies when it is created.
+        const token = route.method === "post" ? await csrfOf(agent) : "";
+        const res = route.method === "get"
+          ? await agent.get(url)
+          : await agent.post(url).type("form").send({ ...(fx.body ?? {}), _csrf: token });
+        const want = expected(route, cell.who, cell.own);
+        const label = `${cell.who}/${cell.own ? "own" : "other"}`;
+        if (want !== -1 && res.status !== want) results.push(`${label}: got ${res.status}, want ${want}`);
+        if (res.status >= 500) results.push(`${label}: server error ${res.status}`);
+        if (!cell.own || cell.who === "anonymous") {
+          for (const secret of [r.reference, subjectA.email!, r.id.slice(0, 8) + "x"]) {
+            if (res.text.includes(secret)) results.push(`${label}: leaks ${secret}`);
+          }
+          const loc = String(res.headers.location ?? "");
+          if (loc.includes(r.id) && !loc.startsWith("/staff/sign-in")) results.push(`${label}: redirects into the other org's request`);
+        }
+      }
+      expect(results, results.join("\n")).to.deep.equal([]);
+    });
+  }
+
+  it("a staff session of one organization is not accepted on another organization's host", async () => {
+    const agent = await signedInAgent(ctx, app, { orgId: orgB.id, kind: "staff", staffId: staffIn[orgB.id]!.dpo, host: `${orgA.slug}.test` });
+    const res = await agent.get("/staff");
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.match(/^\/staff\/sign-in/);
+  });
+});

@@ -1,0 +1,189 @@
+import { expect } from "chai";
+import { eq } from "drizzle-orm";
+import { freshContext, type TestContext } from "../support/context.js";
+import { makeConversation, makeOrg, makeStaff, makeSubject } from "../support/factories.js";
+import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
+import { buildApp } from "../../src/app.js";
+import { auditLog, outbox, requestEvents, requestMessages, requestNotes, requests, sessions } from "../../src/db/schema/index.js";
+import { verifyAuditChain } from "../../src/platform/audit.js";
+import { mayStartFulfilment } from "../../src/staff/confirm-erasure.js";
+import { makeRequest } from "./helpers.js";
+
+describe("staff decisions, detail and queue", () => {
+  let ctx: TestContext;
+  let org: Awaited<ReturnType<typeof makeOrg>>;
+  let subject: Awaited<ReturnType<typeof makeSubject>>;
+  let app: ReturnType<typeof buildApp>;
+  let dpo: Awaited<ReturnType<typeof makeStaff>>;
+  let dpo2: Awaited<ReturnType<typeof makeStaff>>;
+  let reviewer: Awaited<ReturnType<typeof makeStaff>>;
+
+  beforeEach(async () => {
+    ctx = await freshContext();
+    ctx.clock.set("2026-03-02T09:00:00Z");
+    org = await makeOrg(ctx);
+    subject = await makeSubject(ctx, org.id, { locale: "fi" });
+    dpo = await makeStaff(ctx, org.id, "dpo");
+    dpo2 = await makeStaff(ctx, org.id, "dpo");
+    reviewer = await makeStaff(ctx, org.id, "reviewer");
+    app = buildApp(ctx);
+  });
+
+  const agentFor = (staffId: string) => signedInAgent(ctx, app, { orgId: org.id, kind: "staff", staffId, host: `${org.slug}.test` });
+  async function post(agent: Agent, path: string, form: Record<string, string>, page = "/staff") {
+    const token = await csrfFrom(agent, page);
+    return agent.post(path).type("form").send({ ...form, _csrf: token });
+  }
+
+  it("refuses a rejection without a reason (422) and stores nothing", async () => {
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", locale: "fi" });
+    const agent = await agentFor(dpo.id);
+    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "  ", message: "x" });
+    expect(res.status).to.equal(422);
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.status).to.equal("in_review");
+    expect(row!.decision).to.equal(null);
+    expect(await ctx.db.select().from(requestMessages)).to.have.length(0);
+    expect(await ctx.db.select().from(outbox)).to.have.length(0);
+    expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.rejected"))).to.have.length(0);
+  });
+
+  it("rejects with ground and reason, tells of the authority and the court, queues the decision mail", async () => {
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", locale: "en" });
+    const agent = await agentFor(dpo.id);
+    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "" });
+    expect(res.status).to.equal(303);
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.status).to.equal("rejected");
+    expect(row!.legalGround).to.equal("manifestly_unfounded_or_excessive");
+    expect(row!.decidedBy).to.equal(dpo.id);
+    const [msg] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    expect(msg!.body).to.include("Art. 12(5)").and.include("Fifth identical request").and.include("Tietosuojavaltuutetun toimisto").and.include("court");
+    const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
+    expect(mail!.template).to.equal("decision");
+    expect(mail!.payload).to.include.keys("reference", "outcome", "requestUrl", "orgName", "authorityName", "authorityUrl");
+    expect(mail!.payload.outcome).to.equal("rejected");
+    expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
+  });
+
+  it("asks for re-authentication before a rejection when the last one is older than 10 minutes", async () => {
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
+    const agent = await agentFor(dpo.id);
+    ctx.clock.advance(11 * 60_000);
+    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records." });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.match(/^\/staff\/reauth\?next=/);
+    expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status).to.equal("in_review");
+    let reauth = await post(agent, "/staff/reauth", { password: "wrong", next: `/staff/requests/${r.id}` });
+    expect(reauth.status).to.equal(422);
+    reauth = await post(agent, "/staff/reauth", { password: "correct horse battery staple", next: `/staff/requests/${r.id}` });
+    expect(reauth.headers.location).to.equal(`/staff/requests/${r.id}`);
+    const again = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records." });
+    expect(again.headers.location).to.equal(`/staff/requests/${r.id}`);
+    expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status).to.equal("rejected");
+  });
+
+  it("four-eyes: an erasure needs a second, different DPO before fulfilment may start", async () => {
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", type: "erasure" });
+    const a = await agentFor(dpo.id);
+    expect((await post(a, `/staff/requests/${r.id}/approve`, { message: "" })).status).to.equal(303);
+    let [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.status).to.equal("approved");
+    expect(row!.erasureApprovedBy).to.equal(dpo.id);
+    expect(mayStartFulfilment(row!)).to.equal(false);
+    expect((await post(a, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(403);
+    const rev = await agentFor(reviewer.id);
+    expect((await post(rev, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(403);
+    [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.erasureConfirmedBy).to.equal(null);
+    const b = await agentFor(dpo2.id);
+    expect((await post(b, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(303);
+    [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.erasureConfirmedBy).to.equal(dpo2.id);
+    expect(mayStartFulfilment(row!)).to.equal(true);
+    expect((await post(b, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(409);
+  });
+
+  it("asking for identity pauses the clock and the reply resumes it, moving the effective due date", async () => {
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
+    const agent = await agentFor(dpo.id);
+    expect((await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please confirm your e-mail." })).status).to.equal(303);
+    let [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.status).to.equal("awaiting_identity");
+    expect(row!.pausedSince).to.not.equal(null);
+    ctx.clock.advance(10 * 86_400_000);
+    const requester = await signedInAgent(ctx, app, { orgId: org.id, subjectId: subject.id, email: subject.email, host: `${org.slug}.test` });
+    const token = await csrfFrom(requester, `/requests/${r.reference}`);
+    await requester.post(`/requests/${r.reference}/messages`).type("form").send({ _csrf: token, body: "Here it is" }).expect(303);
+    [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.status).to.equal("in_review");
+    expect(row!.pausedDays).to.equal(10);
+    expect(row!.effectiveDueDate > r.effectiveDueDate).to.equal(true);
+    // Asking for other information does not pause.
+    const ag2 = await agentFor(reviewer.id);
+    expect((await post(ag2, `/staff/requests/${r.id}/ask-information`, { message: "Which chats?" })).status).to.equal(303);
+    [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.status).to.equal("awaiting_requester");
+    expect(row!.pausedSince).to.equal(null);
+  });
+
+  it("extends with a reason before the first deadline", async () => {
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
+    const agent = await agentFor(dpo.id);
+    expect((await post(agent, `/staff/requests/${r.id}/extend`, { reason: "" })).status).to.equal(422);
+    expect((await post(agent, `/staff/requests/${r.id}/extend`, { reason: "Many conversations to review for third-party data." })).status).to.equal(303);
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(row!.extendedDueDate).to.not.equal(null);
+    expect(row!.effectiveDueDate).to.equal(row!.extendedDueDate);
+  });
+
+  it("shows the detail without content, keeps notes internal, and audits a transcript opened with a purpose", async () => {
+    const conv = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Exams", messages: [{ body: "<script>alert(1)</script> secret words" }] });
+    const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
+    const rev = await agentFor(reviewer.id);
+    let page = await rev.get(`/staff/requests/${r.id}`).expect(200);
+    expect(page.text).to.include("Exams").and.not.include("secret words").and.not.include("Open transcript");
+    await post(rev, `/staff/requests/${r.id}/notes`, { body: "Internal: check twice" }).then((x) => expect(x.status).to.equal(303));
+    await post(rev, `/staff/requests/${r.id}/assign`, { assigneeId: "me" }).then((x) => expect(x.status).to.equal(303));
+    expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.assigneeId).to.equal(reviewer.id);
+    expect(await ctx.db.select().from(requestNotes)).to.have.length(1);
+    const requester = await signedInAgent(ctx, app, { orgId: org.id, subjectId: subject.id, email: subject.email, host: `${org.slug}.test` });
+    const mine = await requester.get(`/requests/${r.reference}`).expect(200);
+    expect(mine.text).not.to.include("Internal: check twice");
+    // Reviewers may not open transcripts; the DPO must state a purpose.
+    await rev.get(`/staff/conversations/${conv.id}/transcript?requestId=${r.id}`).expect(403);
+    const d = await agentFor(dpo.id);
+    page = await d.get(`/staff/conversations/${conv.id}/transcript?requestId=${r.id}`).expect(200);
+    expect(page.text).to.include('name="purpose"').and.not.include("secret words");
+    await d.get(`/staff/conversations/${conv.id}/transcript?requestId=${r.id}&purpose=`).expect(422);
+    expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "conversation.viewed"))).to.have.length(0);
+    page = await d.get(`/staff/conversations/${conv.id}/transcript?requestId=${r.id}&purpose=${encodeURIComponent("Preparing the access package")}`).expect(200);
+    expect(page.text).to.include("secret words").and.include("&lt;script&gt;").and.not.include("<script>alert");
+    const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "conversation.viewed"));
+    expect(entry!.details).to.deep.include({ purpose: "Preparing the access package", requestId: r.id });
+    expect(entry!.subjectId).to.equal(subject.id);
+    expect(entry!.actorId).to.equal(dpo.id);
+  });
+
+  it("lists the queue by due date with badges, filters, and keyset pages of 50", async () => {
+    const base = new Date("2026-01-05T09:00:00Z").getTime();
+    for (let i = 0; i < 60; i++) await makeRequest(ctx, org, { receivedAt: new Date(base + i * 86_400_000), type: i % 2 ? "erasure" : "access" });
+    await makeRequest(ctx, org, { status: "completed" });
+    const agent = await agentFor(reviewer.id);
+    const first = await agent.get("/staff").expect(200);
+    const refs = (html: string) => [...html.matchAll(/>(RD-[0-9A-Z]{4}-[0-9A-Z]{4})</g)].map((m) => m[1]!);
+    expect(refs(first.text)).to.have.length(50);
+    expect(first.text).to.include("Overdue").and.include("Due soon");
+    const next = /href="([^"]*after=[^"]+)"/.exec(first.text)![1]!.replace(/&amp;/g, "&");
+    const second = await agent.get(next).expect(200);
+    expect(refs(second.text)).to.have.length(10);
+    expect(refs(second.text).some((x) => refs(first.text).includes(x))).to.equal(false);
+    const erasures = await agent.get("/staff?type=erasure").expect(200);
+    expect(refs(erasures.text)).to.have.length(30);
+    const overdue = await agent.get("/staff?overdue=1").expect(200);
+    expect(refs(overdue.text).length).to.be.greaterThan(0).and.lessThan(50);
+    const mine = await agent.get("/staff?mine=1").expect(200);
+    expect(refs(mine.text)).to.have.length(0);
+    void sessions; void requestEvents;
+  });
+});

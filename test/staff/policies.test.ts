@@ -1,0 +1,32 @@
+import { expect } from "chai";
+import { authorize, can, type StaffActor } from "../../src/staff/policies.js";
+import { ForbiddenError, NotFoundError } from "../../src/platform/errors.js";
+
+const actor = (role: StaffActor["role"], id = "s1"): StaffActor => ({ type: "staff", id, orgId: "A", role, name: "n", email: "e" });
+const req = (over: Partial<{ orgId: string; type: string; erasureApprovedBy: string | null }> = {}) => ({ kind: "request" as const, orgId: "A", type: "access", ...over });
+
+describe("staff policies", () => {
+  it("reviewers prepare, DPOs decide, admins manage staff", () => {
+    expect(can(actor("reviewer"), "view", req())).to.equal(true);
+    expect(can(actor("reviewer"), "approve", req())).to.equal(false);
+    expect(can(actor("dpo"), "approve", req())).to.equal(true);
+    expect(can(actor("admin"), "view", req())).to.equal(false);
+    expect(can(actor("admin"), "manageStaff", { kind: "org", orgId: "A" })).to.equal(true);
+    expect(can(actor("dpo"), "manageStaff", { kind: "org", orgId: "A" })).to.equal(false);
+    expect(can(actor("reviewer"), "viewTranscript", { kind: "conversation", orgId: "A", restrictedAt: null })).to.equal(false);
+    expect(can(actor("dpo"), "viewTranscript", { kind: "conversation", orgId: "A", restrictedAt: new Date() })).to.equal(true);
+  });
+  it("another organization's resource is not found, for every role", () => {
+    for (const role of ["reviewer", "dpo", "admin"] as const) {
+      expect(() => authorize(actor(role), "view", req({ orgId: "B" }))).to.throw(NotFoundError);
+    }
+    expect(() => authorize(actor("reviewer"), "reject", req())).to.throw(ForbiddenError);
+    expect(() => authorize(actor("dpo"), "noSuchAction", req())).to.throw(ForbiddenError);
+  });
+  it("four-eyes: the approver cannot confirm an erasure", () => {
+    const r = req({ type: "erasure", erasureApprovedBy: "s1" });
+    expect(can(actor("dpo", "s1"), "confirmErasure", r)).to.equal(false);
+    expect(can(actor("dpo", "s2"), "confirmErasure", r)).to.equal(true);
+    expect(can(actor("reviewer", "s2"), "confirmErasure", r)).to.equal(false);
+  });
+});
