@@ -7,11 +7,16 @@
  *
  * Database: PGlite in a temporary directory, or DATABASE_URL if set (a fresh organization is
  * created there; nothing else is touched). BENCH_KIND=export_json benchmarks the Art. 20 export.
+ * BENCH_GC=1 also forces a garbage collection every 0.5 s and prints the largest heap still in
+ * use after it: what the export really retains, as opposed to RSS that V8 has not given back
+ * (it slows the run a little, so it is off by default).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 import zlib from "node:zlib";
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
@@ -34,6 +39,12 @@ import { listZipEntries, readZipEntry } from "../../src/exports/zip-reader.js";
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 50_000);
 const CONVERSATIONS = Number(process.argv[3] ?? process.env.BENCH_CONVERSATIONS ?? 40);
 const KIND = (process.env.BENCH_KIND ?? "access_zip") as "access_zip" | "export_json";
+const FORCE_GC = process.env.BENCH_GC === "1";
+
+function exposeGc(): () => void {
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+}
 
 const WORDS = (
   "i feel like nobody listens at school and my friends moved away so i am alone most days " +
@@ -116,13 +127,21 @@ async function main(): Promise<void> {
       })
       .returning();
     const setupSeconds = (Date.now() - setupStarted) / 1000;
-    if (global.gc) global.gc();
+    const gc = FORCE_GC ? exposeGc() : undefined;
+    gc?.();
 
     // ---- the export (measured)
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
+    let retained = 0;
+    let ticks = 0;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (gc && ++ticks % 50 === 0) {
+        gc();
+        const m = process.memoryUsage();
+        retained = Math.max(retained, m.heapUsed + m.external);
+      }
     }, 10);
     const started = process.hrtime.bigint();
     const queued = await ctx.db.transaction((tx) => queueExport(tx, ctx, { requestId: request!.id, kind: KIND }));
@@ -156,6 +175,7 @@ async function main(): Promise<void> {
       `  total seconds:   ${exportSeconds.toFixed(2)} s (queue + job: read, decrypt, render, zip, fsync, sign, publish)`,
       `  messages/second: ${Math.round(made / exportSeconds).toLocaleString("en")}`,
       `  peak RSS:        ${mb(peakRss)} during the export (${mb(rssBefore)} before it; process max ${mb(process.resourceUsage().maxRSS * 1024)})`,
+      ...(gc ? [`  retained memory: ${mb(retained)} at most (heap + external, right after a forced GC)`] : []),
       `  zlib deflate:    ${deflateSeconds.toFixed(2)} s for the same ${mb(uncompressed)} (→ ${mb(deflated)})`,
       `  ratio:           export time / deflate time = ${(exportSeconds / deflateSeconds).toFixed(1)}×`,
     ];

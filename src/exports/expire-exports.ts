@@ -4,11 +4,12 @@
  * so /verify keeps confirming documents that were handed on, e.g. to the police.
  */
 import fsp from "node:fs/promises";
-import { and, asc, eq, gte, lte, or } from "drizzle-orm";
+import path from "node:path";
+import { and, asc, eq, gte, inArray, lte, or } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { exports } from "../db/schema/index.js";
 import { appendAudit, systemActor } from "../platform/audit.js";
-import { absoluteExportPath } from "./storage.js";
+import { absoluteExportPath, exportsRoot } from "./storage.js";
 
 export async function expireExports(ctx: AppContext, batchSize = 200): Promise<number> {
   const now = ctx.clock.now();
@@ -48,4 +49,54 @@ export async function expireExports(ctx: AppContext, batchSize = 200): Promise<n
     }
     if (due.length < batchSize) return expired;
   }
+}
+
+/** Files younger than this are left alone: an attempt may still be writing them. */
+const ORPHAN_MIN_AGE_MS = 6 * 60 * 60_000;
+const FILE_NAME = /^([0-9a-f-]{36})\.\d+\.(tmp|spool|zip|pdf)$/;
+
+/**
+ * Removes files no export serves: leftovers of attempts that crashed, of exports that finally
+ * failed, and of rows that are gone. Only files untouched for six hours are considered.
+ */
+export async function sweepOrphanFiles(ctx: AppContext): Promise<number> {
+  const root = exportsRoot(ctx.config);
+  let orgDirs: string[];
+  try {
+    orgDirs = await fsp.readdir(root);
+  } catch {
+    return 0;
+  }
+  const cutoff = ctx.clock.now().getTime() - ORPHAN_MIN_AGE_MS;
+  let removed = 0;
+  for (const orgDir of orgDirs) {
+    const dir = path.join(root, orgDir);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      continue;
+    }
+    const candidates: { file: string; stored: string; id: string }[] = [];
+    for (const name of names) {
+      const match = FILE_NAME.exec(name);
+      if (!match) continue;
+      const file = path.join(dir, name);
+      const stat = await fsp.stat(file).catch(() => undefined);
+      if (!stat || stat.mtimeMs > cutoff) continue;
+      candidates.push({ file, stored: path.join(orgDir, name), id: match[1]! });
+    }
+    if (candidates.length === 0) continue;
+    const ids = [...new Set(candidates.map((c) => c.id))];
+    const rows = await ctx.db.select({ id: exports.id, status: exports.status, path: exports.path }).from(exports).where(inArray(exports.id, ids));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const c of candidates) {
+      const row = byId.get(c.id);
+      const serves = row && row.status === "ready" && row.path === c.stored;
+      if (serves) continue;
+      await fsp.rm(c.file, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

@@ -1,6 +1,6 @@
 import type { JobDefinition } from "../platform/jobs.js";
 import { buildExport } from "./build-export.js";
-import { expireExports } from "./expire-exports.js";
+import { expireExports, sweepOrphanFiles } from "./expire-exports.js";
 import { BUILD_JOB, EXPIRE_JOB } from "./queue-export.js";
 
 /** The exports capability's background jobs (registered in src/jobs.ts). */
@@ -13,6 +13,13 @@ export function exportJobDefinitions(): JobDefinition[] {
         await buildExport(ctx, payload.exportId);
       },
     },
-    { name: EXPIRE_JOB, everyMs: 60 * 60_000, handler: async (ctx) => void (await expireExports(ctx)) },
+    {
+      name: EXPIRE_JOB,
+      everyMs: 60 * 60_000,
+      handler: async (ctx) => {
+        await expireExports(ctx);
+        await sweepOrphanFiles(ctx);
+      },
+    },
   ];
 }

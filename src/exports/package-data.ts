@@ -154,16 +154,25 @@ export class SenderLabeller {
   }
 }
 
-export const MESSAGE_PAGE_SIZE = 500;
+/** Messages per database read: large enough to amortise the query, small enough to stay bounded. */
+export const MESSAGE_PAGE_SIZE = 1000;
 
-/** A conversation's messages in order, a page at a time (memory stays bounded). */
+/**
+ * A conversation's messages in order, a page at a time. The next page is fetched while the
+ * caller works on the current one (at most two pages in memory), so database round trips overlap
+ * rendering and compression instead of adding to them.
+ */
 export async function* messagePages(db: Executor, keys: KeyRing, conv: Conversation, pageSize = MESSAGE_PAGE_SIZE): AsyncGenerator<ReadMessage[]> {
-  let afterId: number | undefined;
-  for (;;) {
-    const page = await readMessages(db, keys, conv, { afterId, limit: pageSize });
+  const fetch = (afterId?: number) => {
+    const p = readMessages(db, keys, conv, { afterId, limit: pageSize });
+    p.catch(() => undefined); // awaited below; never an unhandled rejection if the caller stops early
+    return p;
+  };
+  let next: Promise<ReadMessage[]> | undefined = fetch();
+  while (next) {
+    const page: ReadMessage[] = await next;
+    next = page.length === pageSize ? fetch(page[page.length - 1]!.id) : undefined;
     if (page.length > 0) yield page;
-    if (page.length < pageSize) return;
-    afterId = page[page.length - 1]!.id;
   }
 }
 

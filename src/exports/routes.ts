@@ -38,6 +38,10 @@ export function exportsRouter(ctx: AppContext): Router {
       res.type(outcome.contentType);
       res.set({ "Content-Length": String(outcome.sizeBytes), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
       await pipeline(file.createReadStream({ autoClose: false }), res);
+    } catch (err) {
+      // The browser went away mid-download: nothing to answer, and not our error.
+      if (res.destroyed || (err as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") return;
+      throw err;
     } finally {
       await file.close().catch(() => undefined);
     }

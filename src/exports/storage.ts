@@ -120,9 +120,3 @@ export async function removeOtherAttempts(dir: string, exportId: string, keep?: 
       .map((n) => fsp.rm(path.join(dir, n), { force: true })),
   );
 }
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}

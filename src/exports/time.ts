@@ -33,15 +33,40 @@ function localParts(date: Date, timeZone: string): Record<string, string> {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
-/** ISO 8601 in the given zone with its offset at that instant. */
+/**
+ * The zone's UTC offset in minutes at an instant. Offsets change only at whole quarter hours
+ * (UTC), so one Intl lookup per zone and quarter hour serves every message in it.
+ */
+const QUARTER_HOUR = 15 * 60_000;
+const offsetCache = new Map<string, number>();
+
+export function zoneOffsetMinutes(date: Date, timeZone: string): number {
+  const bucket = Math.floor(date.getTime() / QUARTER_HOUR);
+  const key = `${timeZone}|${bucket}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    const at = new Date(bucket * QUARTER_HOUR);
+    const p = localParts(at, timeZone);
+    const localAsUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+    offset = Math.round((localAsUtc - at.getTime()) / 60_000);
+    if (offsetCache.size > 50_000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+/** ISO 8601 in the given zone with its offset at that instant, e.g. 2026-02-01T12:00:00.000+02:00. */
 export function isoWithOffset(date: Date, timeZone: string): string {
-  const p = localParts(date, timeZone);
-  const ms = date.getUTCMilliseconds();
-  const localAsUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second), ms);
-  const offsetMin = Math.round((localAsUtc - date.getTime()) / 60_000);
+  const offsetMin = zoneOffsetMinutes(date, timeZone);
+  const local = new Date(date.getTime() + offsetMin * 60_000);
   const sign = offsetMin < 0 ? "-" : "+";
   const abs = Math.abs(offsetMin);
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}.${pad(ms, 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  const year = local.getUTCFullYear();
+  const y = year >= 0 && year <= 9999 ? pad(year, 4) : String(year);
+  return (
+    `${y}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:` +
+    `${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
 }
 
 /** YYYY-MM-DD of the instant in the given zone (file names). */

@@ -115,7 +115,7 @@ class StreamingZip {
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 export async function writeZipPackage(input: PackageInput, out: Writable): Promise<PackageResult> {
-  const { ctx, org, request, subject, scope, issuedAt, verificationCode } = input;
+  const { ctx, org, request, scope, issuedAt, verificationCode } = input;
   const kind = input.exportRow.kind;
   if (kind !== "access_zip" && kind !== "export_json") throw new Error(`not a zip kind: ${kind}`);
   const locale = packageLocale(request.locale, org.defaultLocale);

@@ -1,8 +1,9 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
-import { freshContext, type TestContext } from "../support/context.js";
+import type { TestContext } from "../support/context.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog, exports, jobs, requests } from "../../src/db/schema/index.js";
@@ -12,7 +13,7 @@ import { queueExport, retryExport } from "../../src/exports/queue-export.js";
 import { absoluteExportPath, orgExportDir } from "../../src/exports/storage.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
-import { buildNow, checkManifest, exportRow, queue, runJobs, scenario, sha256, unzip } from "./helpers.js";
+import { buildNow, checkManifest, exportRow, queue, runJobs, scenario, sha256, unzip, freshExportsContext } from "./helpers.js";
 
 const RETRY_WAIT = 60_000; // the runner's first retry comes 30 s after a failure
 
@@ -20,7 +21,7 @@ describe("exports: building", function () {
   this.timeout(60_000);
   let ctx: TestContext;
   beforeEach(async () => {
-    ctx = await freshContext();
+    ctx = await freshExportsContext();
   });
   afterEach(() => {
     exportReadyHooks.length = 0;
@@ -172,6 +173,39 @@ describe("exports: building", function () {
     expect((await exportRow(ctx, queued.id)).status).to.equal("ready");
   });
 
+  it("lists exports for staff with their failure code, and for the requester with what can be downloaded", async () => {
+    const s = await scenario(ctx);
+    exportBeforePublishHooks.push(async () => {
+      throw new Error("boom");
+    });
+    const failing = await queue(ctx, s.request.id, "export_json");
+    await runJobs(ctx);
+    exportBeforePublishHooks.length = 0;
+    const { row: ready } = await buildNow(ctx, s.request.id, "access_zip");
+    const { listRequestExports, downloadPath } = await import("../../src/exports/list-exports.js");
+    const list = await listRequestExports(ctx.db, { orgId: s.org.id, requestId: s.request.id, now: ctx.clock.now() });
+    const byId = new Map(list.map((e) => [e.id, e]));
+    expect(byId.get(failing.id)).to.deep.include({ status: "failed", error: "publish_check_failed", attempts: 1, downloadable: false });
+    expect(byId.get(ready.id)).to.deep.include({ status: "ready", error: null, downloadable: true, maxDownloads: 5 });
+    expect(downloadPath(s.request.reference, ready.id)).to.equal(`/requests/${s.request.reference}/download/${ready.id}`);
+    const other = await listRequestExports(ctx.db, { orgId: crypto.randomUUID(), requestId: s.request.id, now: ctx.clock.now() });
+    expect(other).to.deep.equal([]);
+  });
+
+  it("the hourly job removes files no export serves (crash leftovers), never a served file", async () => {
+    const s = await scenario(ctx);
+    const { row } = await buildNow(ctx, s.request.id, "access_zip");
+    const dir = orgExportDir(ctx.config, s.org.id);
+    const leftovers = [`${row.id}.7.tmp`, `${crypto.randomUUID()}.1.zip`, `${row.id}.3.spool`];
+    for (const name of leftovers) fs.writeFileSync(path.join(dir, name), "x");
+    fs.writeFileSync(path.join(dir, "unrelated.txt"), "kept");
+    const { sweepOrphanFiles } = await import("../../src/exports/expire-exports.js");
+    expect(await sweepOrphanFiles(ctx)).to.equal(0); // too young (the clock is months before the files' time)
+    ctx.clock.set(new Date(Date.now() + 7 * 60 * 60_000));
+    expect(await sweepOrphanFiles(ctx)).to.equal(3);
+    expect(fs.readdirSync(dir).sort()).to.deep.equal([path.basename(row.path!), "unrelated.txt"].sort());
+  });
+
   it("keeps memory bounded: messages are read a page at a time", async () => {
     const s = await scenario(ctx);
     const { appendMessages } = await import("../../src/chats/conversation-store.js");
@@ -181,6 +215,9 @@ describe("exports: building", function () {
     const pages: number[] = [];
     for await (const page of store.messagePages(ctx.db, ctx.keys, s.first, 500)) pages.push(page.length);
     expect(pages).to.deep.equal([500, 500, 239]);
+    const defaults: number[] = [];
+    for await (const page of store.messagePages(ctx.db, ctx.keys, s.first)) defaults.push(page.length);
+    expect(defaults).to.deep.equal([store.MESSAGE_PAGE_SIZE, 1239 - store.MESSAGE_PAGE_SIZE]);
     const { row, file } = await buildNow(ctx, s.request.id, "export_json");
     const conv = JSON.parse((await unzip(file)).get("conversations/001-2026-02-01.json")!.toString("utf8"));
     expect(conv.messages).to.have.length(1239);

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { expect } from "chai";
 import request from "supertest";
 import { and, eq } from "drizzle-orm";
-import { freshContext, type TestContext } from "../support/context.js";
+import type { TestContext } from "../support/context.js";
 import { makeConversation, makeSubject } from "../support/factories.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
@@ -10,7 +10,7 @@ import { auditLog } from "../../src/db/schema/index.js";
 import { absoluteExportPath } from "../../src/exports/storage.js";
 import { expireExports } from "../../src/exports/expire-exports.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
-import { buildNow, exportRow, insertRequest, queue, scenario, sha256 } from "./helpers.js";
+import { buildNow, exportRow, insertRequest, queue, scenario, sha256, freshExportsContext } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -24,7 +24,7 @@ describe("exports: delivery", function () {
   this.timeout(60_000);
   let ctx: TestContext;
   beforeEach(async () => {
-    ctx = await freshContext();
+    ctx = await freshExportsContext();
   });
 
   it("streams the file to the signed-in owner as an attachment, counts it and audits it", async () => {

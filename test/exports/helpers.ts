@@ -9,10 +9,18 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { newReference } from "../../src/platform/codes.js";
 import { queueExport, type QueueableExportKind } from "../../src/exports/queue-export.js";
-import { absoluteExportPath } from "../../src/exports/storage.js";
+import { absoluteExportPath, exportsRoot } from "../../src/exports/storage.js";
+import { freshContext } from "../support/context.js";
 
 export const XSS = "<script>alert(1)</script>";
 export const LATIN = "õ ä ö å ij š ž";
+
+/** freshContext plus an empty exports directory (the data dir is shared by the whole run). */
+export async function freshExportsContext(): Promise<TestContext> {
+  const ctx = await freshContext();
+  fs.rmSync(exportsRoot(ctx.config), { recursive: true, force: true });
+  return ctx;
+}
 
 export async function exportOrg(ctx: TestContext) {
   const org = await makeOrg(ctx, {

@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { PDFParse } from "pdf-parse";
 import { eq } from "drizzle-orm";
-import { freshContext, type TestContext } from "../support/context.js";
+import type { TestContext } from "../support/context.js";
 import { makeConversation } from "../support/factories.js";
 import { conversations, dataKeys, exports } from "../../src/db/schema/index.js";
 import { exportJsonSchema } from "../../src/exports/json-schema.js";
 import { NOTES_WITHHELD_REASON_KEY } from "../../src/exports/package-data.js";
 import { publicKeyFingerprint } from "../../src/exports/manifest.js";
 import { hashReceiptCode } from "../../src/platform/codes.js";
-import { LATIN, XSS, buildNow, checkManifest, insertRequest, scenario, sha256, unzip } from "./helpers.js";
+import { LATIN, XSS, buildNow, checkManifest, insertRequest, scenario, sha256, unzip, freshExportsContext } from "./helpers.js";
 
 const OFFSET_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/;
 
@@ -25,7 +25,7 @@ describe("exports: packages", function () {
   this.timeout(60_000);
   let ctx: TestContext;
   beforeEach(async () => {
-    ctx = await freshContext();
+    ctx = await freshExportsContext();
   });
 
   describe("access package (Art. 15 ZIP)", () => {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import request from "supertest";
-import { freshContext, type TestContext } from "../support/context.js";
+import type { TestContext } from "../support/context.js";
 import { makeOrg } from "../support/factories.js";
 import { buildApp } from "../../src/app.js";
 import { listZipEntries } from "../../src/exports/zip-reader.js";
-import { buildNow, insertRequest, scenario } from "./helpers.js";
+import { buildNow, insertRequest, scenario, freshExportsContext } from "./helpers.js";
 
 function postFile(app: ReturnType<typeof buildApp>, file: Buffer, type: string) {
   return request(app).post("/verify").set("Content-Type", type).set("Accept", "application/json").send(file);
@@ -14,7 +14,7 @@ describe("exports: /verify", function () {
   this.timeout(60_000);
   let ctx: TestContext;
   beforeEach(async () => {
-    ctx = await freshContext();
+    ctx = await freshExportsContext();
   });
 
   it("shows a code form and the organization's public key", async () => {
