@@ -1,4 +1,4 @@
-import { bigserial, index, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { bigserial, index, integer, pgTable, primaryKey, text, unique, uuid } from "drizzle-orm/pg-core";
 import { bytea, createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
 
@@ -58,6 +58,8 @@ export const conversations = pgTable(
     legalHoldAt: ts("legal_hold_at"),
     legalHoldReason: text("legal_hold_reason"),
     restrictedAt: ts("restricted_at"),
+    /** Objection to research use (Art. 21) for this conversation, e.g. from a receipt-code requester. */
+    researchObjectionAt: ts("research_objection_at"),
     /** Tombstone: after erasure only date, topic and the request reference remain. */
     erasedAt: ts("erased_at"),
     erasedByReference: text("erased_by_reference"),
@@ -124,4 +126,19 @@ export const conversationStatements = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("statements_conversation").on(t.conversationId)],
+);
+
+/**
+ * External ids of conversations and subjects deleted by retention or erasure, as keyed hashes: the
+ * ingest API refuses to re-create them from a replayed or late platform delivery.
+ */
+export const ingestTombstones = pgTable(
+  "ingest_tombstones",
+  {
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    kind: text("kind").$type<"conversation" | "subject">().notNull(),
+    externalIdHash: text("external_id_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.kind, t.externalIdHash] })],
 );

@@ -40,6 +40,8 @@ export const staffUsers = pgTable(
     email: text("email").notNull(),
     name: text("name").notNull(),
     role: text("role").$type<StaffRole>().notNull(),
+    /** Language of the staff area and staff e-mails; null means the organization's default. */
+    locale: text("locale"),
     passwordHash: text("password_hash"),
     /** TOTP secret encrypted under the master key (platform/crypto.ts sealWithMaster). */
     totpSecretEnc: text("totp_secret_enc"),

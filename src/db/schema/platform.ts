@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
 
@@ -137,14 +137,29 @@ export const passwordResets = pgTable("password_resets", {
   createdAt: createdAt(),
 });
 
-export const retentionPolicies = pgTable("retention_policies", {
-  id: id(),
-  orgId: uuid("org_id").notNull().references(() => organizations.id),
-  category: text("category").notNull(),
-  periodDays: integer("period_days").notNull(),
-  basis: text("basis").$type<"created" | "last_activity">().notNull(),
-  action: text("action").$type<"delete" | "tombstone" | "truncate_ip">().notNull(),
-  updatedAt: ts("updated_at").notNull().defaultNow(),
+export const retentionPolicies = pgTable(
+  "retention_policies",
+  {
+    id: id(),
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    category: text("category").notNull(),
+    periodDays: integer("period_days").notNull(),
+    basis: text("basis").$type<"created" | "last_activity">().notNull(),
+    action: text("action").$type<"delete" | "tombstone" | "truncate_ip">().notNull(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [unique("retention_policies_org_category").on(t.orgId, t.category)],
+);
+
+/**
+ * Where the audit chain legitimately starts after retention removed older entries: the first kept
+ * entry's prev_hash must equal an anchor's hash, or audit:verify reports the gap.
+ */
+export const auditAnchors = pgTable("audit_anchors", {
+  seq: bigint("seq", { mode: "number" }).primaryKey(),
+  hash: text("hash").notNull(),
+  at: ts("at").notNull(),
+  removedCount: integer("removed_count").notNull(),
 });
 
 export const retentionRuns = pgTable("retention_runs", {
