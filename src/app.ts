@@ -80,7 +80,7 @@ function accessLog(ctx: AppContext): express.RequestHandler {
     res.on("finish", () => {
       if (req.path === "/healthz") return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.logger.info({ method: req.method, route: req.route?.path ?? req.path.split("/").slice(0, 3).join("/"), status: res.statusCode, ms: Math.round(ms) }, "http");
+      ctx.logger.info({ method: req.method, route: req.route?.path ?? "unmatched", status: res.statusCode, ms: Math.round(ms) }, "http");
     });
     next();
   };

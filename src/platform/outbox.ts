@@ -161,7 +161,8 @@ async function deliverOne(
   }
   const marked = await ctx.db
     .update(outbox)
-    .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null })
+    // The payload may hold a sign-in code or a reset link: once delivered it is not kept.
+    .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null, payload: {} })
     .where(owned(row))
     .returning({ id: outbox.id });
   if (marked.length === 0) ctx.logger.warn({ outboxId: row.id }, "outbox row delivered after its lease was taken over");
@@ -182,6 +183,7 @@ async function recordFailure(ctx: AppContext, row: OutboxRow, reason: string, pe
     .update(outbox)
     .set({
       status: permanent ? "failed" : "pending",
+      ...(permanent ? { payload: {} } : {}),
       lockedUntil: null,
       lastError: gaveUp ? `gave up after ${row.attempts} attempts: ${reason}`.slice(0, 240) : reason,
       nextAttemptAt: permanent ? now : new Date(now.getTime() + backoffMs(row.attempts)),

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { organizations, requests, subjects } from "../db/schema/index.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { ConflictError, ValidationError } from "../platform/errors.js";
-import { enqueueOutbox } from "../platform/outbox.js";
+import { queueMail } from "../mail/queue-mail.js";
 import { isOpen, type RequestStatus } from "./lifecycle.js";
 import { canExtend, extendedDueDate } from "./deadlines.js";
 import { effectiveDue, lockRequest, type RequestRow } from "./change-status.js";
@@ -32,10 +32,11 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
     await appendAudit(tx, ctx, { orgId, actor, action: "request.extended", target: { type: "request", id: current.id }, subjectId: current.subjectId, details: { reference: current.reference, extendedDueDate: extended } });
     const [subject] = current.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, current.subjectId)) : [];
     if (subject?.email) {
-      await enqueueOutbox(tx, {
-        orgId, kind: "email", recipient: subject.email, template: "extension", locale: current.locale, requestId: current.id,
-        payload: { reference: current.reference, reason: reason.trim(), newDueDate: extended, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org!.name },
-      }, now);
+      // The free-text reason stays on the request page (sign-in required), never in an e-mail.
+      await queueMail(tx, ctx, {
+        orgId, to: subject.email, template: "extension", locale: current.locale, requestId: current.id,
+        data: { reference: current.reference, newDueDate: extended, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org!.name },
+      });
     }
     return updated!;
   });

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { requestMessages, subjects } from "../db/schema/index.js";
 import type { Organization } from "../platform/http/types.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
-import { enqueueOutbox } from "../platform/outbox.js";
+import { queueMail } from "../mail/queue-mail.js";
 import { changeStatus, lockRequest, type RequestRow } from "./change-status.js";
 import { recordEvent } from "./events.js";
 
@@ -33,10 +33,10 @@ export async function postRequestMessage(
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "message_from_staff" });
     const [subject] = current.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, current.subjectId)) : [];
     if (subject?.email) {
-      await enqueueOutbox(tx, {
-        orgId: org.id, kind: "email", recipient: subject.email, template: "message_waiting", locale: current.locale, requestId: current.id,
-        payload: { reference: current.reference, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org.name },
-      }, ctx.clock.now());
+      await queueMail(tx, ctx, {
+        orgId: org.id, to: subject.email, template: "message_waiting", locale: current.locale, requestId: current.id,
+        data: { reference: current.reference, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org.name },
+      });
     }
   });
 }

@@ -8,7 +8,7 @@ import { appendAudit, type Actor } from "../platform/audit.js";
 import { canonicalJson } from "../platform/audit.js";
 import { ValidationError, type FieldErrors } from "../platform/errors.js";
 import { newReference } from "../platform/codes.js";
-import { enqueueOutbox } from "../platform/outbox.js";
+import { queueMail } from "../mail/queue-mail.js";
 import { atLeast, type Requester } from "../identity/guards.js";
 import { closedStatuses } from "./lifecycle.js";
 import { dueDate } from "./deadlines.js";
@@ -48,11 +48,11 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
     });
     const email = requester.email ?? (subjectId ? await emailOf(tx, subjectId) : null);
     if (email) {
-      await enqueueOutbox(tx, {
-        orgId: org.id, kind: "email", recipient: email, template: "request_received", locale, requestId: request!.id,
+      await queueMail(tx, ctx, {
+        orgId: org.id, to: email, template: "request_received", locale, requestId: request!.id,
         dedupeKey: `request_received:${request!.id}`,
-        payload: { reference: request!.reference, dueDate: due, requestUrl: `${ctx.config.BASE_URL}/requests/${request!.reference}`, orgName: org.name },
-      }, now);
+        data: { reference: request!.reference, dueDate: due, requestUrl: `${ctx.config.BASE_URL}/requests/${request!.reference}`, orgName: org.name },
+      });
     }
     return { created: true, request: request! };
   });

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { authorityFor } from "../complaints/authorities.js";
 import { isLocale, translator } from "../platform/i18n.js";
 import type { Organization } from "../platform/http/types.js";
-import { enqueueOutbox } from "../platform/outbox.js";
+import { queueMail } from "../mail/queue-mail.js";
 import type { RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "./policies.js";
 
@@ -51,9 +51,9 @@ export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, a
   const [subject] = r.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, r.subjectId)) : [];
   if (!subject?.email) return;
   const a = authority(org);
-  await enqueueOutbox(tx, {
-    orgId: org.id, kind: "email", recipient: subject.email, template: "decision", locale: r.locale, requestId: r.id,
+  await queueMail(tx, ctx, {
+    orgId: org.id, to: subject.email, template: "decision", locale: r.locale, requestId: r.id,
     dedupeKey: `decision:${r.id}:${outcome}:${ctx.clock.now().getTime()}`,
-    payload: { reference: r.reference, outcome, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name, authorityName: a.name, authorityUrl: a.url },
-  }, ctx.clock.now());
+    data: { reference: r.reference, outcome, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name, authorityName: a.name, authorityUrl: a.url },
+  });
 }

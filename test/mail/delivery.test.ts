@@ -172,6 +172,18 @@ describe("mail: delivery through the outbox to a real SMTP server", () => {
     expect(failed!.reason).to.match(/^gave up after 150 attempts: (ECONNECTION|ESOCKET)/);
   });
 
+  it("keeps no sign-in code in the outbox once the mail is delivered", async () => {
+    const org = await makeOrg(ctx);
+    await queueMail(ctx.db, ctx, { orgId: org.id, to: "c@example.test", template: "verification_code", locale: "en", data: { code: "4829 1357", minutes: 15, orgName: "Helpline" } });
+    const [queued] = await rows(ctx);
+    expect(JSON.stringify(queued!.payload)).to.contain("4829 1357");
+    expect(await deliverOutbox(ctx)).to.deep.equal({ sent: 1, retried: 0, failed: 0 });
+    expect(peer.received[0]!.raw).to.contain("4829 1357");
+    const [sent] = await rows(ctx);
+    expect(sent!.status).to.equal("sent");
+    expect(sent!.payload).to.deep.equal({});
+  });
+
   it("sends from the organization's address when it has one, else from MAIL_FROM, marked as automatic", async () => {
     const own = await makeOrg(ctx, { name: "Nuorten Apu", mailFrom: "tietosuoja@nuortenapu.example" });
     const plain = await makeOrg(ctx);
