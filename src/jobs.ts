@@ -6,6 +6,8 @@ import { alertNewlyOverdue, sendDpoDigests } from "./mail/staff-reminders.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
 import { deliverWebhook } from "./chats/webhooks.js";
 import { exportJobDefinitions } from "./exports/jobs.js";
+import { fulfilmentJobDefinitions } from "./fulfilment/jobs.js";
+import { retentionJobDefinition } from "./retention/jobs.js";
 
 /** How each kind of outbox row is delivered. */
 export function outboxDeliverers(): Record<"email" | "webhook", OutboxDeliverer | undefined> {
@@ -22,6 +24,8 @@ export function jobDefinitions(): JobDefinition[] {
     { name: "mail.dpo-digest", everyMs: 24 * 60 * 60_000, handler: async (ctx) => void (await sendDpoDigests(ctx)) },
     { name: "mail.overdue-alerts", everyMs: 60 * 60_000, handler: async (ctx) => void (await alertNewlyOverdue(ctx)) },
     ...exportJobDefinitions(),
+    ...fulfilmentJobDefinitions(),
+    retentionJobDefinition(),
   ];
 }
 

@@ -6,6 +6,10 @@ import { chatsApiRouter } from "./chats/api-routes.js";
 import { requestsRouter } from "./requests/routes.js";
 import { staffRouter } from "./staff/routes.js";
 import { exportsRouter } from "./exports/routes.js";
+import { complaintsRouter } from "./complaints/routes.js";
+import { fulfilmentRouter } from "./fulfilment/routes.js";
+import { retentionRouter } from "./retention/routes.js";
+import { auditRouter } from "./audit/routes.js";
 
 /** Every capability's router, in mount order (one line each). */
 export function capabilityRouters(ctx: AppContext): Router[] {
@@ -15,6 +19,10 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     chatsApiRouter(ctx),
     requestsRouter(ctx),
     staffRouter(ctx),
+    fulfilmentRouter(ctx),
     exportsRouter(ctx),
+    complaintsRouter(ctx),
+    retentionRouter(ctx),
+    auditRouter(ctx),
   ];
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { conversations, subjects } from "../db/schema/index.js";
+import { conversations, ingestTombstones, subjects } from "../db/schema/index.js";
 import { AppError, ValidationError } from "../platform/errors.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { translator } from "../platform/i18n.js";
@@ -14,6 +14,7 @@ import {
 } from "./conversation-store.js";
 import { pgErrorCode, saveConversation, saveSubject, touchSubjects, type Outcome } from "./ingest.js";
 import { importLineSchema, type ImportLine } from "./schema.js";
+import { isIngestTombstoned } from "./ingest-tombstones.js";
 
 /**
  * Bulk import of the chat platform's history from NDJSON, one record a line:
@@ -357,6 +358,7 @@ class Importer {
         ? (await tx.select({ email: subjects.email }).from(subjects).where(and(eq(subjects.orgId, this.orgId), inArray(subjects.email, emails)))).map((r) => r.email)
         : [],
     );
+    const gone = await this.tombstoned(tx, "subject", exts.filter((e) => !existing.has(e)));
     const emailUses = new Map<string, number>();
     for (const i of items) {
       const e = i.rec.email?.toLowerCase();
@@ -369,7 +371,7 @@ class Importer {
     for (const i of items) {
       const e = i.rec.email?.toLowerCase();
       const simple = !existing.has(i.rec.externalId) && !seen.has(i.rec.externalId) && !st.subjects.has(i.rec.externalId) &&
-        (!e || (!heldEmails.has(e) && emailUses.get(e) === 1));
+        !gone.has(i.rec.externalId) && (!e || (!heldEmails.has(e) && emailUses.get(e) === 1));
       seen.add(i.rec.externalId);
       (simple ? bulk : single).push(i);
     }
@@ -388,7 +390,7 @@ class Importer {
     for (const i of single) {
       try {
         const { type: _t, externalId, ...body } = i.rec;
-        const { subject, outcome } = await saveSubject(tx, this.orgId, externalId, body);
+        const { subject, outcome } = await saveSubject(tx, this.orgId, externalId, body, this.ctx.keys);
         if (!st.subjects.has(externalId)) st.subjects.set(externalId, { id: subject.id, line: outcome === "created" ? i.line : 0 });
         st.counts.subjects[outcome] += 1;
       } catch (err) {
@@ -396,6 +398,17 @@ class Importer {
         this.reject(st, i, describeFailure(err));
       }
     }
+  }
+
+  /** Platform ids deleted by erasure or retention: they take the record-by-record way, which refuses them. */
+  private async tombstoned(tx: Tx, kind: "subject" | "conversation", exts: string[]): Promise<Set<string>> {
+    const gone = new Set<string>();
+    const [someTombstone] = exts.length
+      ? await tx.select({ orgId: ingestTombstones.orgId }).from(ingestTombstones).where(and(eq(ingestTombstones.orgId, this.orgId), eq(ingestTombstones.kind, kind))).limit(1)
+      : [];
+    if (!someTombstone) return gone;
+    for (const ext of exts) if (await isIngestTombstoned(tx, this.ctx.keys, this.orgId, kind, ext)) gone.add(ext);
+    return gone;
   }
 
   /** Subject ids for platform ids, as they stood just before `line`. */
@@ -438,6 +451,7 @@ class Importer {
         ? (await tx.select({ h: conversations.receiptCodeHash }).from(conversations).where(inArray(conversations.receiptCodeHash, hashes))).map((r) => r.h)
         : [],
     );
+    const gone = await this.tombstoned(tx, "conversation", exts.filter((e) => !existing.has(e)));
     const hashUses = new Map<string, number>();
     for (const i of items) if (i.rec.receiptCodeHash) hashUses.set(i.rec.receiptCodeHash, (hashUses.get(i.rec.receiptCodeHash) ?? 0) + 1);
 
@@ -456,7 +470,7 @@ class Importer {
       }
       const h = i.rec.receiptCodeHash;
       const simple = !existing.has(i.rec.externalId) && !seen.has(i.rec.externalId) && !st.convs.has(i.rec.externalId) &&
-        (!h || (!heldHashes.has(h) && hashUses.get(h) === 1));
+        !gone.has(i.rec.externalId) && (!h || (!heldHashes.has(h) && hashUses.get(h) === 1));
       seen.add(i.rec.externalId);
       if (simple) bulk.push({ item: i, subjectId });
       else single.push({ item: i, subjectId });

@@ -27,3 +27,10 @@ export async function isIngestTombstoned(db: Executor, keys: KeyRing, orgId: str
     .limit(1);
   return rows.length > 0;
 }
+
+/** Several at once (retention deletes in batches): one INSERT instead of one per id. */
+export async function recordIngestTombstones(db: Executor, keys: KeyRing, orgId: string, kind: TombstoneKind, externalIds: (string | null)[]): Promise<void> {
+  const hashes = [...new Set(externalIds.filter((x): x is string => !!x).map((x) => hashOf(keys, kind, x)))];
+  if (hashes.length === 0) return;
+  await db.insert(ingestTombstones).values(hashes.map((externalIdHash) => ({ orgId, kind, externalIdHash }))).onConflictDoNothing();
+}

@@ -5,6 +5,7 @@ import { AppError, ValidationError } from "../platform/errors.js";
 import type { KeyRing } from "../platform/crypto.js";
 import { createConversations, readIp, updateConversation, type Conversation } from "./conversation-store.js";
 import type { ConversationBody, SubjectBody } from "./schema.js";
+import { isIngestTombstoned } from "./ingest-tombstones.js";
 
 /**
  * Upserts shared by the ingest API and the NDJSON importer. They run inside the caller's
@@ -16,7 +17,7 @@ export type Outcome = "created" | "updated" | "unchanged";
 
 /** Refusals the platform can act on; the API renders them as problem+json, the importer as line reasons. */
 export class IngestConflict extends AppError {
-  constructor(code: "conversation_erased" | "receipt_code_taken" | "email_taken", message: string) {
+  constructor(code: "conversation_erased" | "subject_erased" | "receipt_code_taken" | "email_taken", message: string) {
     super(409, code, message);
   }
 }
@@ -46,9 +47,13 @@ function subjectValues(input: SubjectBody) {
  * who signed in by e-mail code before the platform pushed the account) is adopted rather than
  * duplicated; an address held by another platform account is a conflict.
  */
-export async function saveSubject(db: Executor, orgId: string, externalId: string, input: SubjectBody): Promise<{ subject: Subject; outcome: Outcome }> {
+export async function saveSubject(db: Executor, orgId: string, externalId: string, input: SubjectBody, keys: KeyRing): Promise<{ subject: Subject; outcome: Outcome }> {
   const values = subjectValues(input);
   const [existing] = await db.select().from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.externalId, externalId)));
+  // An account deleted by erasure or retention is not re-created by a replayed or late delivery.
+  if (!existing && (await isIngestTombstoned(db, keys, orgId, "subject", externalId))) {
+    throw new IngestConflict("subject_erased", "the account was erased; it is not created again");
+  }
   const holder = values.email
     ? (await db.select().from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.email, values.email))))[0]
     : undefined;
@@ -136,6 +141,7 @@ export async function saveConversation(
   };
   const existing = await findConversation(db, orgId, externalId, true);
   if (existing && isErased(existing)) throw erasedConflict();
+  if (!existing && (await isIngestTombstoned(db, keys, orgId, "conversation", externalId))) throw erasedConflict();
   await assertReceiptHashFree(db, wanted.receiptCodeHash, existing?.id);
   if (!existing) {
     const [created] = await createConversations(db, keys, [{ orgId, externalId, ...wanted, ip: input.ip ?? null }]);

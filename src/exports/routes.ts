@@ -3,7 +3,7 @@
  * use case and answer; nothing here touches the database directly.
  */
 import { pipeline } from "node:stream/promises";
-import express, { Router, type Request, type Response } from "express";
+import { Router, type Request, type Response } from "express";
 import type { AppContext } from "../context.js";
 import { requesterOf, requireRequester } from "../identity/guards.js";
 import { UnauthenticatedError } from "../platform/errors.js";
@@ -12,10 +12,11 @@ import { formatters } from "../platform/i18n.js";
 import { openExportDownload, type DownloadRefusal } from "./downloads.js";
 import { publicKeyFingerprint } from "./manifest.js";
 import { lookupVerificationCode, verifyFile, type FileVerification, type IssuedDocument } from "./verify.js";
+import { RAW_UPLOAD_TYPES, receiveVerifyUpload, VERIFY_UPLOAD_LIMIT_BYTES } from "./verify-upload.js";
 
-/** Uploads accepted by POST /verify as a raw body (a browser form needs a multipart parser). */
-export const VERIFY_UPLOAD_TYPES = ["application/zip", "application/x-zip-compressed", "application/pdf", "application/octet-stream"];
-export const VERIFY_UPLOAD_LIMIT = "200mb";
+/** Uploads accepted by POST /verify: a browser's multipart form (field "file"), or the raw body. */
+export const VERIFY_UPLOAD_TYPES = ["multipart/form-data", ...RAW_UPLOAD_TYPES];
+const LIMIT_MB = VERIFY_UPLOAD_LIMIT_BYTES / (1024 * 1024);
 
 export function exportsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -65,28 +66,35 @@ export function exportsRouter(ctx: AppContext): Router {
   });
 
   // CSRF-exempt in app.ts: anyone (a police officer) may check a file; it changes nothing.
-  router.post(
-    "/verify",
-    verifyLimit,
-    express.raw({ type: VERIFY_UPLOAD_TYPES, limit: VERIFY_UPLOAD_LIMIT }),
-    async (req, res) => {
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-        res.status(415);
-        if (wantsJson(req) || !req.accepts("html")) {
-          res.json({ error: "unsupported_upload", accepted: VERIFY_UPLOAD_TYPES });
-          return;
-        }
-        renderVerify(ctx, req, res, { uploadError: true });
+  // Streamed to a private temporary file while hashed (verify-upload.ts), checked, then deleted.
+  router.post("/verify", verifyLimit, async (req, res) => {
+    const upload = await receiveVerifyUpload(req, ctx.config.dataDir);
+    const api = wantsJson(req) || !req.accepts("html");
+    if (!upload.ok) {
+      const status = { too_large: 413, no_file: 422, unsupported: 415 }[upload.reason];
+      res.status(status);
+      if (upload.reason === "too_large") res.set("Connection", "close");
+      if (api) {
+        const error = upload.reason === "unsupported" ? "unsupported_upload" : upload.reason;
+        res.json({ error, accepted: VERIFY_UPLOAD_TYPES, limitBytes: VERIFY_UPLOAD_LIMIT_BYTES });
         return;
       }
-      const result = await verifyFile(ctx.db, req.org, req.body);
-      if (wantsJson(req) || !req.accepts("html")) {
-        res.json(result);
-        return;
-      }
-      renderVerify(ctx, req, res, { fileResult: result });
-    },
-  );
+      renderVerify(ctx, req, res, { uploadError: upload.reason });
+      return;
+    }
+    let result: FileVerification;
+    try {
+      result = await verifyFile(ctx.db, req.org, upload.file);
+    } finally {
+      // Nothing uploaded outlives the check (it may hold a transcript).
+      await upload.discard();
+    }
+    if (api) {
+      res.json(result);
+      return;
+    }
+    renderVerify(ctx, req, res, { fileResult: result });
+  });
 
   return router;
 }
@@ -99,7 +107,7 @@ function renderVerify(
   ctx: AppContext,
   req: Request,
   res: Response,
-  locals: { code?: string; codeResult?: IssuedDocument | null; fileResult?: FileVerification; uploadError?: boolean },
+  locals: { code?: string; codeResult?: IssuedDocument | null; fileResult?: FileVerification; uploadError?: "too_large" | "no_file" | "unsupported" },
 ): void {
   const fmt = formatters(req.locale, req.org.timeZone);
   const issued = (doc: IssuedDocument | null | undefined) => (doc && doc.issuedAt ? fmt.dateTime(new Date(doc.issuedAt)) : "");
@@ -108,13 +116,24 @@ function renderVerify(
     publicKeyPem: req.org.signingPublicKey,
     keyFingerprint: publicKeyFingerprint(req.org.signingPublicKey),
     verifyUrl: `${ctx.config.BASE_URL}/verify`,
+    curlExample: `curl --data-binary @document.zip -H "Content-Type: application/zip" -H "Accept: application/json" ${ctx.config.BASE_URL}/verify`,
     code: locals.code ?? "",
     codeResult: locals.codeResult,
     codeIssued: issued(locals.codeResult),
     fileResult: locals.fileResult,
     fileIssued: issued(locals.fileResult?.document),
-    uploadError: locals.uploadError ?? false,
+    uploadError: locals.uploadError ?? null,
+    limitMb: LIMIT_MB,
+    problems: (locals.fileResult?.problems ?? []).map((p) => describeProblem(req, p)),
   });
+}
+
+/** A stable problem code ("file_changed:conversations/001.json") in words, naming the file. */
+function describeProblem(req: Request, problem: string): string {
+  const [code = "", ...rest] = problem.split(":");
+  const key = `exports.verifyPage.problem.${code}`;
+  const text = req.t(key, { path: rest.join(":") });
+  return text === key ? req.t("exports.verifyPage.problem.other", { code: problem }) : text;
 }
 
 function renderUnavailable(req: Request, res: Response, reason: DownloadRefusal, max: number, reference: string): void {

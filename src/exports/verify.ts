@@ -1,6 +1,7 @@
 /**
  * /verify: did this organization issue this document, when, for which request, and is it
- * unmodified? By verification code, or by the file itself:
+ * unmodified? By verification code, or by the file itself (an upload already on disk, hashed while
+ * it was received, so no file is ever held whole in memory):
  *  - ZIP: the manifest's Ed25519 signature is checked with the organization's key, every file is
  *    re-hashed against the manifest (no file missing, none added), the manifest must be the one
  *    recorded for the export, and the ZIP's own SHA-256 must be the one issued;
@@ -12,10 +13,10 @@ import type { Executor } from "../db/client.js";
 import { exports, requests, type ExportKind } from "../db/schema/index.js";
 import { canonicalJson } from "../platform/audit.js";
 import { groups, normalizeBase32 } from "../platform/codes.js";
-import { sha256Hex } from "../platform/crypto.js";
 import type { OrganizationRow } from "./package-data.js";
 import { MANIFEST_FILE, parseManifestFile, verifyManifestSignature, type ManifestBody } from "./manifest.js";
-import { listZipEntries, looksLikeZip, readSmallEntry, sha256OfEntry, ZipFormatError } from "./zip-reader.js";
+import { ZipFormatError } from "./zip-reader.js";
+import { listZipFileEntries, openZipFile, readSmallZipFileEntry, sha256OfZipFileEntry, type ZipFile } from "./zip-file-reader.js";
 
 export interface IssuedDocument {
   organization: string;
@@ -86,14 +87,33 @@ export async function lookupVerificationCode(db: Executor, org: OrganizationRow,
   return row ? describe(db, org, row) : undefined;
 }
 
-export async function verifyFile(db: Executor, org: OrganizationRow, file: Buffer): Promise<FileVerification> {
-  const fileSha256 = sha256Hex(file);
+/** A file received on disk with the SHA-256 of its bytes, computed while it streamed in. */
+export interface ReceivedFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+export async function verifyFile(db: Executor, org: OrganizationRow, received: ReceivedFile): Promise<FileVerification> {
+  const fileSha256 = received.sha256;
   const [issued] = await db
     .select()
     .from(exports)
     .where(and(eq(exports.orgId, org.id), eq(exports.sha256, fileSha256), inArray(exports.status, [...VISIBLE])));
-  if (looksLikeZip(file)) return verifyZip(db, org, file, fileSha256, issued);
-  const fileType = file.subarray(0, 5).toString("latin1") === "%PDF-" ? "pdf" : "other";
+  const file = await openZipFile(received.path);
+  try {
+    const head = await file.read(0, Math.min(5, file.size));
+    if (head.length >= 4 && head.subarray(0, 4).equals(ZIP_MAGIC)) return await verifyZip(db, org, file, fileSha256, issued);
+    return await verifyOther(db, org, head, fileSha256, issued);
+  } finally {
+    await file.close();
+  }
+}
+
+async function verifyOther(db: Executor, org: OrganizationRow, head: Buffer, fileSha256: string, issued: Row | undefined): Promise<FileVerification> {
+  const fileType = head.toString("latin1") === "%PDF-" ? "pdf" : "other";
   return {
     verdict: issued ? "unmodified" : "unknown",
     fileType,
@@ -104,11 +124,11 @@ export async function verifyFile(db: Executor, org: OrganizationRow, file: Buffe
   };
 }
 
-async function verifyZip(db: Executor, org: OrganizationRow, file: Buffer, fileSha256: string, issuedByHash: Row | undefined): Promise<FileVerification> {
+async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, fileSha256: string, issuedByHash: Row | undefined): Promise<FileVerification> {
   const result: FileVerification = { verdict: "unknown", fileType: "zip", fileSha256, document: null, problems: [], filesChecked: 0 };
   let entries;
   try {
-    entries = listZipEntries(file);
+    entries = await listZipFileEntries(file);
   } catch (err) {
     result.problems.push(err instanceof ZipFormatError ? "corrupt_zip" : "unreadable");
     return result;
@@ -116,7 +136,7 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: Buffer, fileS
   const manifestEntry = entries.find((e) => e.name === MANIFEST_FILE);
   let parsed: ReturnType<typeof parseManifestFile>;
   try {
-    parsed = manifestEntry ? parseManifestFile(await readSmallEntry(file, manifestEntry, 16 * 1024 * 1024)) : undefined;
+    parsed = manifestEntry ? parseManifestFile(await readSmallZipFileEntry(file, manifestEntry, 16 * 1024 * 1024)) : undefined;
   } catch {
     parsed = undefined;
   }
@@ -152,7 +172,7 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: Buffer, fileS
     }
     listed.delete(entry.name);
     try {
-      const actual = await sha256OfEntry(file, entry);
+      const actual = await sha256OfZipFileEntry(file, entry);
       if (actual !== expected.sha256 || entry.uncompressedSize !== expected.bytes) result.problems.push(`file_changed:${entry.name}`);
     } catch {
       result.problems.push(`file_changed:${entry.name}`);

@@ -1,52 +1,37 @@
-import { and, eq, isNull, lt, lte, notInArray } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, lt, lte, notInArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { organizations, requests, staffUsers } from "../db/schema/index.js";
 import { closedStatuses } from "../requests/lifecycle.js";
-import { daysLeft, isOverdue, localDate, pausedDaysBetween, pausedDueDate } from "../requests/deadlines.js";
+import { currentDueDate, daysLeft, isOverdue, localDate } from "../requests/deadlines.js";
 import { staffQueueUrl, staffRequestUrl } from "./links.js";
 import { queueMail } from "./queue-mail.js";
 
 type Organization = typeof organizations.$inferSelect;
-type DueFields = Pick<typeof requests.$inferSelect, "dueDate" | "effectiveDueDate" | "extendedDueDate" | "pausedDays" | "pausedSince">;
 
 /** "Due soon" means due today or within this many days. */
 export const DUE_SOON_DAYS = 7;
 
 const closed = [...closedStatuses];
 
-/**
- * The date a request is due by as of `now`: its effective due date (extension and finished
- * pauses included; never earlier than the extended date), moved on by the whole local days of a
- * pause still running, the way requests/change-status.ts will count them when the pause ends.
- */
-export function currentDueDate(r: DueFields, org: Pick<Organization, "timeZone" | "country">, now: Date): string {
-  let due = r.extendedDueDate && r.extendedDueDate > r.effectiveDueDate ? r.extendedDueDate : r.effectiveDueDate;
-  if (r.pausedSince && r.pausedSince.getTime() <= now.getTime()) {
-    const running = pausedDaysBetween(r.pausedSince, now, org.timeZone);
-    if (running > 0) {
-      const projected = pausedDueDate(r.extendedDueDate ?? r.dueDate, r.pausedDays + running, org.country);
-      if (projected > due) due = projected;
-    }
-  }
-  return due;
-}
 
 interface Recipient {
   /** Stable per recipient, for dedupe keys. */
   key: string;
   email: string;
+  /** The staff member's chosen language, else the organization's default. */
+  locale: string;
 }
 
-/** Every active dpo of the organization; the organization's DPO address if it has none. */
+/** Every active dpo of the organization (invitations not yet accepted excluded); the organization's DPO address if it has none. */
 async function dpoRecipients(db: Executor, org: Organization): Promise<Recipient[]> {
   const dpos = await db
-    .select({ id: staffUsers.id, email: staffUsers.email })
+    .select({ id: staffUsers.id, email: staffUsers.email, locale: staffUsers.locale })
     .from(staffUsers)
-    .where(and(eq(staffUsers.orgId, org.id), eq(staffUsers.role, "dpo"), isNull(staffUsers.disabledAt)))
+    .where(and(eq(staffUsers.orgId, org.id), eq(staffUsers.role, "dpo"), isNull(staffUsers.disabledAt), isNotNull(staffUsers.passwordHash)))
     .orderBy(staffUsers.email);
-  if (dpos.length > 0) return dpos.map((d) => ({ key: `staff:${d.id}`, email: d.email }));
-  return org.dpoEmail ? [{ key: "org-dpo", email: org.dpoEmail }] : [];
+  if (dpos.length > 0) return dpos.map((d) => ({ key: `staff:${d.id}`, email: d.email, locale: d.locale ?? org.defaultLocale }));
+  return org.dpoEmail ? [{ key: "org-dpo", email: org.dpoEmail, locale: org.defaultLocale }] : [];
 }
 
 function plusDays(ymd: string, days: number): string {
@@ -100,7 +85,7 @@ export async function sendDpoDigests(ctx: AppContext): Promise<{ queued: number 
         orgId: org.id,
         to: r.email,
         template: "staff_digest",
-        locale: org.defaultLocale,
+        locale: r.locale,
         data: { ...counts, date: today, queueUrl: staffQueueUrl(ctx), orgName: org.name },
         dedupeKey: `staff_digest:${org.id}:${r.key}:${today}`,
       });
@@ -148,7 +133,7 @@ export async function alertNewlyOverdue(ctx: AppContext): Promise<{ requests: nu
             orgId: org.id,
             to: recipient.email,
             template: "staff_overdue_alert",
-            locale: org.defaultLocale,
+            locale: recipient.locale,
             data: { reference: r.reference, dueDate: due, requestUrl: staffRequestUrl(ctx, r.id), orgName: org.name },
             dedupeKey: `staff_overdue_alert:${r.id}:${due}:${recipient.key}`,
           });

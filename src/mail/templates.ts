@@ -48,11 +48,28 @@ export interface MailTemplates {
   /** requestUrl is the request page (sign-in required), never a download link. */
   package_ready: { reference: string; requestUrl: string; expiresOn: LocalDateString; orgName: string };
   complaint_received: { reference: string; complaintReference: string; dueDate: LocalDateString; requestUrl: string; orgName: string };
-  staff_invitation: { inviteUrl: string; orgName: string; role: StaffRole; days: number };
+  /** Only the link and the organization's name identify anything; role is optional and left out by staff/invite-staff.ts. */
+  staff_invitation: { inviteUrl: string; orgName: string; role?: StaffRole; days: number };
   /** date: the organization's local day the counts are for. */
   staff_digest: { dueSoon: number; overdue: number; queueUrl: string; orgName: string; date: LocalDateString };
   staff_overdue_alert: { reference: string; dueDate: LocalDateString; requestUrl: string; orgName: string };
   staff_escalation: { reference: string; complaintReference: string; requestUrl: string; orgName: string };
+  /** The DPO's answer stays on the requester's complaint page (requestUrl). */
+  complaint_answered: { reference: string; complaintReference: string; requestUrl: string; orgName: string };
+  /** To each DPO: the requester recorded a complaint to the supervisory authority (authorityName: its public name). */
+  staff_complaint_escalated: { reference: string; complaintReference: string; authorityName: string; requestUrl: string; orgName: string };
+  /**
+   * A fulfilment was carried out (fulfilment/notices.ts): counts and legal-hold reasons only. No
+   * requestUrl after an erasure of the account (there is no page to sign in to any more); with
+   * anything kept (Art. 17(3)) it names the authority, as every partial refusal must.
+   */
+  fulfilment_completed: {
+    reference: string; orgName: string; kind: "erasure" | "rectification" | "restriction" | "objection" | "withdraw_consent";
+    requestUrl?: string; conversationsErased?: number; profileErased?: "yes" | "no";
+    keptChildProtection?: number; keptPoliceReport?: number; recipients?: number; authorityName?: string; authorityUrl?: string;
+  };
+  /** Art. 18(3): told before a restriction is lifted. */
+  restriction_lift_notice: { reference: string; requestUrl: string; orgName: string };
 }
 
 export type TemplateName = keyof MailTemplates;
@@ -61,6 +78,8 @@ export const templateNames = [
   "verification_code", "password_reset", "request_received", "more_information_needed", "extension",
   "message_waiting", "decision", "package_ready", "complaint_received", "staff_invitation",
   "staff_digest", "staff_overdue_alert", "staff_escalation",
+  "complaint_answered", "staff_complaint_escalated",
+  "fulfilment_completed", "restriction_lift_notice",
 ] as const satisfies readonly TemplateName[];
 
 /** Compile-time check that templateNames lists every template. */

@@ -1,6 +1,6 @@
-import { asc, desc, gt, sql } from "drizzle-orm";
+import { asc, desc, gt, lte, sql, type SQL } from "drizzle-orm";
 import type { Db, Executor, Tx } from "../db/client.js";
-import { auditLog } from "../db/schema/index.js";
+import { auditAnchors, auditLog } from "../db/schema/index.js";
 import type { Clock } from "../context.js";
 import { sha256Hex, type KeyRing } from "./crypto.js";
 
@@ -90,14 +90,46 @@ export function recordAudit(deps: { db: Db; clock: Clock; keys: KeyRing }, input
 }
 
 export type ChainCheck =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; seq: number; reason: "altered" | "missing_or_reordered" | "broken_link" };
+  | { ok: true; checked: number; anchoredAt?: number }
+  | { ok: false; checked: number; seq: number; reason: "altered" | "missing_or_reordered" | "broken_link" | "unattested_anchor" };
 
-/** Walks the chain in order; reports the first entry that is altered, missing or out of place. */
+/** The audit entry that retention writes when it removes the oldest entries; it vouches for the anchor. */
+export const AUDIT_PRUNED_ACTION = "audit.pruned";
+
+type Anchor = typeof auditAnchors.$inferSelect;
+
+/**
+ * Where the kept chain must start: seq 1 after the genesis hash, or right after the anchor that
+ * retention left when it removed the oldest entries. An entry missing before the first kept one,
+ * with no anchor for exactly that place, is reported as missing.
+ */
+async function chainStart(db: Executor): Promise<{ seq: number; prevHash: string; anchor?: Anchor } | { missing: number }> {
+  const [first] = await db.select({ seq: auditLog.seq }).from(auditLog).orderBy(asc(auditLog.seq)).limit(1);
+  const anchors = await db.select().from(auditAnchors).where(lte(auditAnchors.seq, (first?.seq ?? Number.MAX_SAFE_INTEGER) - 1)).orderBy(desc(auditAnchors.seq)).limit(1);
+  const anchor = anchors[0];
+  if (!first) return anchor ? { seq: anchor.seq + 1, prevHash: anchor.hash, anchor } : { seq: 1, prevHash: GENESIS };
+  if (first.seq === 1) return { seq: 1, prevHash: GENESIS };
+  if (anchor && anchor.seq === first.seq - 1) return { seq: first.seq, prevHash: anchor.hash, anchor };
+  return { missing: (anchor?.seq ?? 0) + 1 };
+}
+
+const attests = (row: AuditRow, anchor: Anchor) =>
+  row.action === AUDIT_PRUNED_ACTION && row.actorType === "system" && row.seq > anchor.seq &&
+  row.details.anchorSeq === anchor.seq && row.details.anchorHash === anchor.hash && row.details.removedCount === anchor.removedCount;
+
+/**
+ * Walks the chain in order; reports the first entry that is altered, missing or out of place. A
+ * chain whose oldest entries retention removed starts at an anchor; the anchor counts only if a
+ * kept entry of the chain itself vouches for it, so rows deleted by hand plus a forged anchor
+ * row still fail.
+ */
 export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<ChainCheck> {
-  let prevHash = GENESIS;
-  let expectedSeq = 1;
+  const start = await chainStart(db);
+  if ("missing" in start) return { ok: false, checked: 0, seq: start.missing, reason: "missing_or_reordered" };
+  let prevHash = start.prevHash;
+  let expectedSeq = start.seq;
   let checked = 0;
+  let attested = !start.anchor;
   for (;;) {
     const rows = await db
       .select()
@@ -109,10 +141,41 @@ export async function verifyAuditChain(db: Executor, batchSize = 5000): Promise<
       if (row.seq !== expectedSeq) return { ok: false, checked, seq: expectedSeq, reason: "missing_or_reordered" };
       if (row.prevHash !== prevHash) return { ok: false, checked, seq: row.seq, reason: "broken_link" };
       if (entryHash(row) !== row.hash) return { ok: false, checked, seq: row.seq, reason: "altered" };
+      if (!attested && attests(row, start.anchor!)) attested = true;
       prevHash = row.hash;
       expectedSeq += 1;
       checked += 1;
     }
-    if (rows.length < batchSize) return { ok: true, checked };
+    if (rows.length < batchSize) break;
   }
+  if (!attested) return { ok: false, checked, seq: start.seq, reason: "unattested_anchor" };
+  return start.anchor ? { ok: true, checked, anchoredAt: start.anchor.seq } : { ok: true, checked };
 }
+
+/**
+ * Removes the oldest entries for retention, in the caller's transaction: the longest prefix (at
+ * most `limit` entries) for which `removable` holds, a boolean over alias `a`. Leaves an anchor
+ * (the last removed entry's seq and hash) and appends an entry that vouches for it, so the kept
+ * chain still verifies and a quiet deletion does not. Returns how many entries went.
+ */
+export async function pruneAuditPrefix(tx: Tx, deps: { clock: Clock; keys: KeyRing }, removable: SQL, limit: number): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  const head = rowsOf<{ seq: number | string; hash: string; removable: boolean | string }>(
+    await tx.execute(sql`select a.seq, a.hash, (${removable}) as removable from audit_log a order by a.seq limit ${limit}`),
+  );
+  let last: { seq: number; hash: string } | undefined;
+  for (const row of head) {
+    if (!(row.removable === true || row.removable === "t")) break;
+    last = { seq: Number(row.seq), hash: row.hash };
+  }
+  if (!last) return 0;
+  const removed = await tx.delete(auditLog).where(lte(auditLog.seq, last.seq)).returning({ seq: auditLog.seq });
+  await tx.insert(auditAnchors).values({ seq: last.seq, hash: last.hash, at: deps.clock.now(), removedCount: removed.length });
+  await appendAudit(tx, deps, {
+    actor: systemActor, action: AUDIT_PRUNED_ACTION, target: { type: "audit_anchor", id: String(last.seq) },
+    details: { anchorSeq: last.seq, anchorHash: last.hash, removedCount: removed.length },
+  });
+  return removed.length;
+}
+
+const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);

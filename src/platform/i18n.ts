@@ -80,15 +80,18 @@ export function negotiateLocale(header: string | undefined, allowed: readonly st
   return ranked.map((x) => x.lang).find((l): l is Locale => isLocale(l) && allowed.includes(l));
 }
 
+/** English is written for European readers: "2 March 2026", 24-hour times (as in the exports). */
+const intlLocale = (locale: Locale) => (locale === "en" ? "en-GB" : locale);
+
 /** Dates and times in the locale's format and the organization's time zone. */
 export function formatters(locale: Locale, timeZone: string) {
-  const date = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "long" });
-  const dateTime = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "medium", timeStyle: "short" });
+  const date = new Intl.DateTimeFormat(intlLocale(locale), { timeZone, dateStyle: "long" });
+  const dateTime = new Intl.DateTimeFormat(intlLocale(locale), { timeZone, dateStyle: "medium", timeStyle: "short" });
   return {
     date: (d: Date) => date.format(d),
     dateTime: (d: Date) => dateTime.format(d),
     /** A YYYY-MM-DD local date (e.g. a due date) in the locale's long format. */
     localDate: (ymd: string) =>
-      new Intl.DateTimeFormat(locale, { timeZone: "UTC", dateStyle: "long" }).format(new Date(`${ymd}T00:00:00Z`)),
+      new Intl.DateTimeFormat(intlLocale(locale), { timeZone: "UTC", dateStyle: "long" }).format(new Date(`${ymd}T00:00:00Z`)),
   };
 }

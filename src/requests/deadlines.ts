@@ -246,3 +246,29 @@ export function isOverdue(now: Date, due: string, timeZone: string): boolean {
 export function daysLeft(now: Date, due: string, timeZone: string): number {
   return toDayNumber(due) - toDayNumber(localDate(now, timeZone));
 }
+
+/** What currentDueDate reads of a request. */
+export interface DueFields {
+  dueDate: string;
+  effectiveDueDate: string;
+  extendedDueDate: string | null;
+  pausedDays: number;
+  pausedSince: Date | null;
+}
+
+/**
+ * The date a request is due by as of `now`: its effective due date (extension and finished
+ * pauses included; never earlier than the extended date), moved on by the whole local days of a
+ * pause still running, the way change-status.ts will count them when the pause ends.
+ */
+export function currentDueDate(r: DueFields, org: { timeZone: string; country: string }, now: Date): string {
+  let due = r.extendedDueDate && r.extendedDueDate > r.effectiveDueDate ? r.extendedDueDate : r.effectiveDueDate;
+  if (r.pausedSince && r.pausedSince.getTime() <= now.getTime()) {
+    const running = pausedDaysBetween(r.pausedSince, now, org.timeZone);
+    if (running > 0) {
+      const projected = pausedDueDate(r.extendedDueDate ?? r.dueDate, r.pausedDays + running, org.country);
+      if (projected > due) due = projected;
+    }
+  }
+  return due;
+}

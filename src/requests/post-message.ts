@@ -20,7 +20,7 @@ export async function postRequestMessage(
 ): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, request.id, org.id);
-    await tx.insert(requestMessages).values({ requestId: current.id, authorType: actor.type === "staff" ? "staff" : "requester", authorId: actor.id ?? null, body });
+    await tx.insert(requestMessages).values({ requestId: current.id, authorType: actor.type === "staff" ? "staff" : "requester", authorId: actor.id ?? null, body, createdAt: ctx.clock.now() });
     await appendAudit(tx, ctx, { orgId: org.id, actor, action: "request.message_posted", target: { type: "request", id: current.id }, subjectId: current.subjectId, details: { reference: current.reference, length: body.length } });
     if (actor.type === "subject") {
       if (current.status === "awaiting_requester" || current.status === "awaiting_identity") {

@@ -10,6 +10,7 @@ import { withdrawRequest } from "./withdraw-request.js";
 import { postRequestMessage } from "./post-message.js";
 import { conversationSummaries, getMyRequest, listMyRequests, pickableConversations, requestThread, requestTimeline } from "./requester-queries.js";
 import { requestStatusView } from "./status-view.js";
+import { downloadPath, listRequestExports } from "../exports/list-exports.js";
 
 type PartialDraft = Partial<Draft>;
 
@@ -166,15 +167,19 @@ export function requestsRouter(ctx: AppContext): Router {
 
 async function renderRequestPage(ctx: AppContext, req: Request, res: Response, extra: Record<string, unknown>): Promise<void> {
   const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference as string);
-  const [events, thread, chosen] = await Promise.all([
+  const [events, thread, chosen, files] = await Promise.all([
     requestTimeline(ctx, request.id, { requesterView: true }),
     requestThread(ctx, request.id),
     conversationSummaries(ctx, request.conversationIds),
+    listRequestExports(ctx.db, { orgId: req.org.id, requestId: request.id, now: ctx.clock.now() }),
   ]);
   res.render("requests/show", {
     title: req.t("requests.show.title", { reference: request.reference }),
     request: requestStatusView(request, req.org, ctx.clock.now()),
     events, thread, chosen, duplicate: req.query.duplicate === "1", ...extra,
+    files: files.map((f) => ({ ...f, href: downloadPath(request.reference, f.id) })),
+    // A message with an error is shown at the POST address: switching language goes to the page itself.
+    languagePath: `/requests/${encodeURIComponent(request.reference)}`,
   });
 }
 

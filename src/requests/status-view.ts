@@ -1,7 +1,9 @@
 import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "./change-status.js";
-import { daysLeft, isOverdue } from "./deadlines.js";
+import { currentDueDate, daysLeft, isOverdue } from "./deadlines.js";
 import { isOpen, type RequestStatus } from "./lifecycle.js";
+import { complaintPaths, type ComplaintPaths } from "../complaints/paths.js";
+import { requesterFulfilmentView, type RequesterFulfilmentView } from "../fulfilment/result.js";
 
 export interface RequestStatusView extends RequestRow {
   open: boolean;
@@ -9,11 +11,16 @@ export interface RequestStatusView extends RequestRow {
   daysLeft: number;
   /** The date the request must be answered by now: extended and paused-adjusted. */
   workingDue: string;
+  /** What the requester can do if they are not satisfied (complaints/paths.ts). */
+  complaintPaths: ComplaintPaths;
+  /** What was done, what was kept and why, and who was told (fulfilment/result.ts). */
+  fulfilment: RequesterFulfilmentView | null;
 }
 
 /** A request with what its pages show: open or closed, overdue in the organization's time zone, days left. */
-export function requestStatusView(r: RequestRow, org: Pick<Organization, "timeZone">, now: Date): RequestStatusView {
+export function requestStatusView(r: RequestRow, org: Pick<Organization, "timeZone" | "country" | "authorityCountry">, now: Date): RequestStatusView {
   const open = isOpen(r.status as RequestStatus);
-  const workingDue = r.effectiveDueDate;
-  return { ...r, open, workingDue, overdue: open && isOverdue(now, workingDue, org.timeZone), daysLeft: daysLeft(now, workingDue, org.timeZone) };
+  const workingDue = currentDueDate(r, org, now);
+  const overdue = open && isOverdue(now, workingDue, org.timeZone);
+  return { ...r, open, workingDue, overdue, daysLeft: daysLeft(now, workingDue, org.timeZone), complaintPaths: complaintPaths(r.status, overdue, org.authorityCountry), fulfilment: requesterFulfilmentView(r) };
 }

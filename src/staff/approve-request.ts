@@ -4,6 +4,7 @@ import { ValidationError } from "../platform/errors.js";
 import { changeStatus, lockRequest, type RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "./policies.js";
 import { decisionTemplate, sendDecision } from "./decision-notice.js";
+import { startFulfilment } from "../fulfilment/start-fulfilment.js";
 
 /**
  * Approves a request. An erasure stays "approved" with erasureApprovedBy set: it may be carried out
@@ -20,6 +21,6 @@ export async function approveRequest(ctx: AppContext, actor: StaffActor, org: Or
     });
     const text = message.trim() || decisionTemplate("approve", current, org);
     await sendDecision(tx, ctx, org, actor, current, "approved", text);
-    return updated;
+    return startFulfilment(tx, ctx, actor, org, updated);
   });
 }

@@ -7,6 +7,7 @@ import type { Organization } from "../platform/http/types.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
 import { recordEvent } from "../requests/events.js";
 import type { StaffActor } from "./policies.js";
+import { startFulfilment } from "../fulfilment/start-fulfilment.js";
 
 /** Four-eyes: a second DPO, not the approver, confirms an approved erasure before it may be carried out. */
 export async function confirmErasure(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string): Promise<RequestRow> {
@@ -19,7 +20,7 @@ export async function confirmErasure(ctx: AppContext, actor: StaffActor, org: Or
     const [updated] = await tx.update(requests).set({ erasureConfirmedBy: actor.id, updatedAt: now }).where(eq(requests.id, current.id)).returning();
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "erasure_confirmed", visibleToRequester: false });
     await appendAudit(tx, ctx, { orgId: org.id, actor, action: "request.erasure_confirmed", target: { type: "request", id: current.id }, subjectId: current.subjectId, details: { reference: current.reference, approvedBy: current.erasureApprovedBy } });
-    return updated!;
+    return startFulfilment(tx, ctx, actor, org, updated!);
   });
 }
 

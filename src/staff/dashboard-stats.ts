@@ -3,6 +3,7 @@ import type { AppContext } from "../context.js";
 import type { Organization } from "../platform/http/types.js";
 import { localDate } from "../requests/deadlines.js";
 import { openStatuses } from "../requests/lifecycle.js";
+import { complaintStats, type ComplaintStats } from "../complaints/complaint-stats.js";
 
 export interface TypeStats { type: string; open: number; completed90: number }
 export interface DashboardStats {
@@ -14,6 +15,8 @@ export interface DashboardStats {
   shareWithinMonth: number | null;
   completed90: number;
   byType: TypeStats[];
+  /** Complaints to the DPO and escalations to the supervisory authority (complaints/complaint-stats.ts). */
+  complaints: ComplaintStats;
 }
 
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[]));
@@ -48,5 +51,6 @@ export async function dashboardStats(ctx: AppContext, org: Organization): Promis
     medianDaysToComplete: num(head?.median_days) === null ? null : Math.round(num(head?.median_days)! * 10) / 10,
     shareWithinMonth: num(head?.share_within),
     byType: byType.map((r) => ({ type: r.type, open: Number(r.open), completed90: Number(r.completed90) })),
+    complaints: await complaintStats(ctx, org),
   };
 }

@@ -12,6 +12,11 @@ export function totpRequired(staff: Pick<StaffRow, "role" | "totpEnrolledAt">): 
   return staff.role !== "reviewer" || staff.totpEnrolledAt !== null;
 }
 
+/** Where a staff member lands after signing in: admins manage staff, the others work the queue. */
+export function staffHome(role: StaffRow["role"]): string {
+  return role === "admin" ? "/staff/admin/staff" : "/staff";
+}
+
 /** Re-authentication is fresh for 10 minutes. */
 export const REAUTH_MS = 10 * 60_000;
 

@@ -14,7 +14,8 @@ export interface StaffActor {
 export type Resource =
   | { kind: "org"; orgId: string }
   | { kind: "request"; orgId: string; type: string; erasureApprovedBy?: string | null }
-  | { kind: "conversation"; orgId: string; restrictedAt: Date | null };
+  | { kind: "conversation"; orgId: string; restrictedAt: Date | null }
+  | { kind: "staffMember"; orgId: string; id: string };
 
 const prepares = (a: StaffActor) => a.role === "reviewer" || a.role === "dpo";
 const decides = (a: StaffActor) => a.role === "dpo";
@@ -31,6 +32,8 @@ const rules: { [K in Resource["kind"]]: RulesFor<K> } = {
     exportRegister: decides,
     manageStaff: administers,
     manageSettings: administers,
+    /** Everyone may see and set their own account's preferences (language). */
+    manageOwnAccount: () => true,
   },
   request: {
     view: prepares,
@@ -49,6 +52,12 @@ const rules: { [K in Resource["kind"]]: RulesFor<K> } = {
   conversation: {
     /** Transcripts are opened by the DPO only; restricted conversations likewise (Art. 18). */
     viewTranscript: (a, c) => decides(a) && (c.restrictedAt === null || decides(a)),
+  },
+  staffMember: {
+    changeRole: administers,
+    /** An admin never locks themself out; "the last admin" is checked under a lock in the use case. */
+    disable: (a, s) => administers(a) && s.id !== a.id,
+    enable: administers,
   },
 };
 

@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { conversations, requestNotes, requests, staffUsers, subjects } from "../db/schema/index.js";
 import { NotFoundError } from "../platform/errors.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { requestThread, requestTimeline } from "../requests/requester-queries.js";
+import { fulfilmentPanel } from "../fulfilment/panel.js";
 
 /** A request by id within the organization; another organization's request is "not found". */
 export async function staffRequest(ctx: AppContext, orgId: string, id: string): Promise<RequestRow> {
@@ -35,10 +36,10 @@ export async function requestDetail(ctx: AppContext, r: RequestRow) {
       .from(requestNotes).leftJoin(staffUsers, eq(staffUsers.id, requestNotes.authorId))
       .where(eq(requestNotes.requestId, r.id)).orderBy(desc(requestNotes.createdAt)),
     ctx.db.select({ id: staffUsers.id, name: staffUsers.name, role: staffUsers.role }).from(staffUsers)
-      .where(and(eq(staffUsers.orgId, r.orgId), isNull(staffUsers.disabledAt))).orderBy(asc(staffUsers.name)),
+      .where(and(eq(staffUsers.orgId, r.orgId), isNull(staffUsers.disabledAt), isNotNull(staffUsers.passwordHash))).orderBy(asc(staffUsers.name)),
     conversationsInScope(ctx, r),
   ]);
   const s = subjectRows[0];
   const subject = s ? { displayName: s.displayName, email: s.email, locale: s.locale, emailVerifiedAt: s.emailVerifiedAt, staffVerifiedAt: s.staffVerifiedAt, staffVerifiedNote: s.staffVerifiedNote, restrictedAt: s.restrictedAt, createdAt: s.createdAt, lastActivityAt: s.lastActivityAt } : undefined;
-  return { subject, events, thread, notes, staff, conversations: convs };
+  return { subject, events, thread, notes, staff, conversations: convs, fulfilment: await fulfilmentPanel(ctx, r) };
 }

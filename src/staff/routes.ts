@@ -12,7 +12,11 @@ import { extendRequest } from "../requests/extend-request.js";
 import { postRequestMessage } from "../requests/post-message.js";
 import { requestStatusView } from "../requests/status-view.js";
 import { authorize } from "./policies.js";
-import { recentlyAuthenticated, requireStaff, staffActorOf } from "./guards.js";
+import { recentlyAuthenticated, requireStaff, staffActorOf, staffHome } from "./guards.js";
+import { mountAdminRoutes, mountInvitationRoutes } from "./admin-routes.js";
+import { fail, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
+import { keptForm, RESUME_PATH } from "./reauth-replay.js";
+import { keptFormView } from "./kept-form-view.js";
 import { signInStaff, staffAuthActions } from "./sign-in-staff.js";
 import { completeTotp, totpEnrolment } from "./totp.js";
 import { reauthenticate } from "./reauthenticate.js";
@@ -26,6 +30,7 @@ import { confirmErasure } from "./confirm-erasure.js";
 import { assignRequest } from "./assign-request.js";
 import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
+import { transcriptStatements } from "../fulfilment/statements.js";
 import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
 import { assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { requestTypes } from "../db/schema/index.js";
@@ -44,10 +49,15 @@ export interface StaffRoute {
   roles: readonly StaffRole[] | "public";
   /** Whether the route acts on one request (another organization's → 404). */
   onRequest?: boolean;
+  /** Whether the route acts on one staff member (another organization's → 404). */
+  onStaffMember?: boolean;
+  /** Roles sent elsewhere (303) instead of being refused, e.g. admins from the queue to their home. */
+  redirects?: Partial<Record<StaffRole, string>>;
 }
 const PREPARERS = ["reviewer", "dpo"] as const;
 const DPO = ["dpo"] as const;
 const ANY = ["reviewer", "dpo", "admin"] as const;
+const ADMIN = ["admin"] as const;
 export const staffRoutes: readonly StaffRoute[] = [
   { method: "get", path: "/staff/sign-in", roles: "public" },
   { method: "post", path: "/staff/sign-in", roles: "public" },
@@ -55,9 +65,13 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "get", path: "/staff/totp", roles: "public" },
   { method: "post", path: "/staff/totp", roles: "public" },
   { method: "post", path: "/staff/sign-out", roles: "public" },
+  { method: "get", path: "/staff/invite/:token", roles: "public" },
+  { method: "get", path: "/staff/invite", roles: "public" },
+  { method: "post", path: "/staff/invite", roles: "public" },
   { method: "get", path: "/staff/reauth", roles: ANY },
   { method: "post", path: "/staff/reauth", roles: ANY },
-  { method: "get", path: "/staff", roles: PREPARERS },
+  { method: "get", path: "/staff/reauth/resume", roles: ANY },
+  { method: "get", path: "/staff", roles: PREPARERS, redirects: { admin: "/staff/admin/staff" } },
   { method: "get", path: "/staff/requests/:id", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/assign", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/notes", roles: PREPARERS, onRequest: true },
@@ -72,14 +86,16 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "get", path: "/staff/conversations/:conversationId/transcript", roles: DPO, onRequest: true },
   { method: "get", path: "/staff/dashboard", roles: DPO },
   { method: "get", path: "/staff/requests.csv", roles: DPO },
+  { method: "get", path: "/staff/admin/staff", roles: ADMIN },
+  { method: "post", path: "/staff/admin/staff/invite", roles: ADMIN },
+  { method: "post", path: "/staff/admin/staff/:staffId/disable", roles: ADMIN, onStaffMember: true },
+  { method: "post", path: "/staff/admin/staff/:staffId/enable", roles: ADMIN, onStaffMember: true },
+  { method: "post", path: "/staff/admin/staff/:staffId/role", roles: ADMIN, onStaffMember: true },
+  { method: "get", path: "/staff/account", roles: ANY },
+  { method: "post", path: "/staff/account/locale", roles: ANY },
 ];
 
 const ip = (req: Request) => req.ip;
-
-function fail(res: Response, view: string, locals: Record<string, unknown>, err: unknown): void {
-  if (!(err instanceof ValidationError)) throw err;
-  res.status(422).render(view, { staffArea: true, ...locals, fieldErrors: err.fieldErrors });
-}
 
 /** A staff session that has passed the password but not yet the second factor. */
 function pendingSession(req: Request) {
@@ -99,9 +115,9 @@ export function staffRouter(ctx: AppContext): Router {
   const perReauth = limiter(ctx, { name: "staff-reauth", windowMs: 15 * 60_000, limit: 10, key: (req) => req.session?.staffId ?? undefined });
 
   // --- sign-in --------------------------------------------------------------------------------
-  const signInLocals = (req: Request) => ({ title: req.t("staff.signIn.title"), next: safeNext(req.query.next ?? req.body?.next, "/staff") });
+  const signInLocals = (req: Request) => ({ title: req.t("staff.signIn.title"), next: safeNext(req.query.next ?? req.body?.next, "") });
   router.get("/staff/sign-in", (req, res) => {
-    res.render("staff/sign-in", { ...signInLocals(req), staffArea: true });
+    res.render("staff/sign-in", { ...signInLocals(req), staffArea: true, welcome: req.query.welcome === "1" });
   });
   router.post("/staff/sign-in", perIp, perEmail, async (req, res) => {
     try {
@@ -109,7 +125,9 @@ export function staffRouter(ctx: AppContext): Router {
       const result = await signInStaff(ctx, { orgId: req.org.id, email: input.email, password: input.password, ip: ip(req), previousSessionIdHash: req.session?.idHash });
       if (!result.ok) throw new ValidationError({ _form: "staff.errors.signInFailed" });
       setSessionCookie(ctx, res, result.token);
-      res.redirect(303, result.next === "/staff" ? signInLocals(req).next : result.next);
+      if (result.locale) rememberStaffLocale(ctx, res, result.locale);
+      const complete = result.session.stage === "complete";
+      res.redirect(303, complete ? signInLocals(req).next || result.next : result.next);
     } catch (err) {
       fail(res, "staff/sign-in", { ...signInLocals(req), values: { email: req.body?.email } }, err);
     }
@@ -127,8 +145,8 @@ export function staffRouter(ctx: AppContext): Router {
     const session = pendingSession(req);
     try {
       const { code } = parseInput(codeSchema, req.body);
-      await completeTotp(ctx, session, code, ip(req));
-      res.redirect(303, "/staff");
+      const staff = await completeTotp(ctx, session, code, ip(req));
+      res.redirect(303, staffHome(staff.role));
     } catch (err) {
       if (!(err instanceof ValidationError) || req.body?.enrol !== "1") return fail(res, "staff/totp", { title: req.t("staff.totp.title") }, err);
       const enrolment = await totpEnrolment(ctx, session, req.org.name);
@@ -144,27 +162,37 @@ export function staffRouter(ctx: AppContext): Router {
     res.redirect(303, "/staff/sign-in");
   });
 
+  mountInvitationRoutes(router, ctx);
+
   // --- signed-in staff ------------------------------------------------------------------------
   router.use("/staff", requireStaff());
 
+  const reauthLocals = (req: Request, next: string) => ({ title: req.t("staff.reauth.title"), next, formKept: !!keptForm(ctx, req.session, staffActorOf(req).id) });
   router.get("/staff/reauth", (req, res) => {
-    staffActorOf(req);
-    res.render("staff/reauth", { title: req.t("staff.reauth.title"), next: safeNext(req.query.next, "/staff") });
+    res.render("staff/reauth", reauthLocals(req, safeNext(req.query.next, staffHome(staffActorOf(req).role))));
   });
   router.post("/staff/reauth", perReauth, async (req, res) => {
     const actor = staffActorOf(req);
-    const next = safeNext(req.body?.next, "/staff");
+    const next = safeNext(req.body?.next, staffHome(actor.role));
     try {
       const { password } = parseInput(passwordSchema, req.body);
       await reauthenticate(ctx, actor, req.session!, password, ip(req));
       res.redirect(303, next);
     } catch (err) {
-      fail(res, "staff/reauth", { title: req.t("staff.reauth.title"), next }, err);
+      fail(res, "staff/reauth", reauthLocals(req, next), err);
     }
+  });
+  /** The form refused for re-authentication, filled in again, to send with one click. */
+  router.get(RESUME_PATH, (req, res) => {
+    const actor = staffActorOf(req);
+    const kept = keptForm(ctx, req.session, actor.id);
+    if (kept && !recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}`);
+    res.render("staff/reauth-resume", { title: req.t("staff.resume.title"), form: kept ? keptFormView(kept, req.t, actor.role) : null, home: staffHome(actor.role) });
   });
 
   router.get("/staff", async (req, res) => {
     const actor = staffActorOf(req);
+    if (actor.role === "admin") return res.redirect(303, staffHome(actor.role));
     authorize(actor, "viewQueue", { kind: "org", orgId: req.org.id });
     const q = queueSchema.parse(req.query);
     const { rows, next } = await reviewQueue(ctx, actor, req.org, { status: q.status, type: q.type, overdue: q.overdue === "1", mine: q.mine === "1", after: q.after });
@@ -215,9 +243,7 @@ export function staffRouter(ctx: AppContext): Router {
       const actor = staffActorOf(req);
       const r = await loadRequest(req);
       authorize(actor, action, requestResource(r));
-      if (opts.reauth?.(r) && !recentlyAuthenticated(req)) {
-        return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(`/staff/requests/${r.id}`)}`);
-      }
+      if (opts.reauth?.(r) && (await reauthFirst(ctx, req, res))) return;
       try {
         await run(req, r);
         back(res, r.id, opts.anchor);
@@ -264,11 +290,13 @@ export function staffRouter(ctx: AppContext): Router {
     try {
       const messages = await viewTranscript(ctx, actor, r, conv, q.data.purpose);
       res.set("Cache-Control", "no-store");
-      res.render("staff/transcript", { ...locals, messages, purpose: q.data.purpose.trim() });
+      res.render("staff/transcript", { ...locals, messages, statements: await transcriptStatements(ctx, conv), purpose: q.data.purpose.trim() });
     } catch (err) {
       fail(res, "staff/transcript-purpose", { ...locals, values: { purpose: q.data.purpose } }, err);
     }
   });
+
+  mountAdminRoutes(router, ctx);
 
   return router;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { requestStatuses } from "../requests/lifecycle.js";
-import { requestTypes } from "../db/schema/index.js";
+import { requestTypes, staffRoles } from "../db/schema/index.js";
+import { supportedLocales } from "../platform/i18n.js";
 
 export const signInSchema = z.object({
   email: z.string().trim().min(1, "platform.errors.required").max(320),
@@ -18,3 +19,16 @@ export const queueSchema = z.object({
 export const textSchema = (field: string, max = 10_000) => z.object({ [field]: z.string().max(max, "platform.errors.tooLong").default("") });
 export const assignSchema = z.object({ assigneeId: z.string().max(64).default("") });
 export const transcriptQuerySchema = z.object({ requestId: z.string().max(64), purpose: z.string().max(500).optional() });
+
+const role = z.enum(staffRoles, { error: "staff.errors.role" });
+/** "" keeps the organization's default language. */
+const localeChoice = z.union([z.literal(""), z.enum(supportedLocales)], { error: "platform.errors.choose" }).default("");
+
+export const inviteSchema = z.object({
+  name: z.string().trim().min(1, "staff.errors.nameRequired").max(200, "platform.errors.tooLong"),
+  email: z.string().trim().min(1, "staff.errors.emailRequired").max(254, "staff.errors.emailFormat").pipe(z.email("staff.errors.emailFormat")),
+  role,
+  locale: localeChoice,
+});
+export const roleSchema = z.object({ role });
+export const localeSchema = z.object({ locale: localeChoice });

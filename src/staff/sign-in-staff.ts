@@ -5,7 +5,7 @@ import { emailHash, identifierPseudonym, normalizeEmail } from "../identity/emai
 import { verifyPassword } from "../identity/passwords.js";
 import { createSession, type Session } from "../identity/sessions.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
-import { totpRequired } from "./guards.js";
+import { staffHome, totpRequired } from "./guards.js";
 
 export const staffAuthActions = {
   signInSucceeded: "staff.sign_in.succeeded",
@@ -26,7 +26,7 @@ export interface StaffSignInInput {
 }
 
 export type StaffSignInResult =
-  | { ok: true; session: Session; token: string; next: "/staff/totp" | "/staff/totp/setup" | "/staff" }
+  | { ok: true; session: Session; token: string; next: string; locale: string | null }
   | { ok: false };
 
 /**
@@ -50,14 +50,14 @@ export async function signInStaff(ctx: AppContext, input: StaffSignInInput): Pro
   return ctx.db.transaction(async (tx) => {
     const { session, token } = await createSession(ctx, tx, {
       orgId: staff.orgId, kind: "staff", staffId: staff.id, email: staff.email, assurance: "staff",
-      stage: needsTotp ? "password" : "complete", reauthAt: needsTotp ? null : now,
+      stage: needsTotp ? "password" : "complete", reauthAt: needsTotp ? null : now, locale: staff.locale,
     }, input.previousSessionIdHash);
     if (!needsTotp) await tx.update(staffUsers).set({ lastSignInAt: now }).where(eq(staffUsers.id, staff.id));
     await appendAudit(tx, ctx, {
       orgId: staff.orgId, actor: { type: "staff", id: staff.id, role: staff.role }, action: staffAuthActions.signInSucceeded, ip: input.ip,
       target: { type: "staff", id: staff.id }, details: { factor: "password", stage: session.stage },
     });
-    const next = !needsTotp ? "/staff" : staff.totpEnrolledAt ? "/staff/totp" : "/staff/totp/setup";
-    return { ok: true as const, session, token, next };
+    const next = !needsTotp ? staffHome(staff.role) : staff.totpEnrolledAt ? "/staff/totp" : "/staff/totp/setup";
+    return { ok: true as const, session, token, next, locale: staff.locale };
   });
 }

@@ -52,8 +52,8 @@ async function checkCode(ctx: AppContext, staff: StaffRow, code: string): Promis
   return inserted.length === 1;
 }
 
-/** Completes sign-in with the second factor; at first use this also confirms the enrolment. */
-export async function completeTotp(ctx: AppContext, session: Session, code: string, ip?: string): Promise<void> {
+/** Completes sign-in with the second factor (at first use this also confirms the enrolment); returns who signed in. */
+export async function completeTotp(ctx: AppContext, session: Session, code: string, ip?: string): Promise<StaffRow> {
   const staff = await staffOf(ctx, session);
   const actor = { type: "staff" as const, id: staff.id, role: staff.role };
   if (!(await checkCode(ctx, staff, code.replace(/\s/g, "")))) {
@@ -68,5 +68,6 @@ export async function completeTotp(ctx: AppContext, session: Session, code: stri
     if (enrolling) await appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.totpEnrolled, target: { type: "staff", id: staff.id }, ip });
     await appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.signInSucceeded, target: { type: "staff", id: staff.id }, ip, details: { factor: "totp", stage: "complete" } });
   });
+  return staff;
 }
 

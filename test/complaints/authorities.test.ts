@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { authorities, authorityFor } from "../../src/complaints/authorities.js";
+import { authorities, authorityFor, leadAuthority } from "../../src/complaints/authorities.js";
 
 const EU_EEA = [
   "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
@@ -72,6 +72,13 @@ describe("supervisory authorities directory", () => {
       }
     });
 
+    it("has a postal address for every entry, ending with a line that has a postal code or a city", () => {
+      for (const a of authorities) {
+        expect(a.postalAddress.length, a.country).to.be.greaterThan(0);
+        expect(a.postalAddress.at(-1), a.country).to.match(/\d|[A-ZÄÖÜ][a-zäöüșş]+$/);
+      }
+    });
+
     it("cannot be modified by callers", () => {
       const fi = authorityFor("FI");
       expect(() => {
@@ -91,6 +98,14 @@ describe("supervisory authorities directory", () => {
       expect(() => authorityFor("US")).to.throw(RangeError);
       expect(() => authorityFor("")).to.throw(RangeError);
       expect(() => authorityFor("GB")).to.throw(RangeError, /GB/);
+    });
+  });
+
+  describe("leadAuthority", () => {
+    it("returns the organization's authority, or null when its country is not in the directory", () => {
+      expect(leadAuthority("ee")!.nameLocal).to.equal("Andmekaitse Inspektsioon (AKI)");
+      expect(leadAuthority("US")).to.equal(null);
+      expect(leadAuthority(null)).to.equal(null);
     });
   });
 

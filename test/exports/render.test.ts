@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { PDFParse } from "pdf-parse";
-import { authorityFor } from "../../src/complaints/authorities.js";
 import { escapeHtml } from "../../src/exports/render/escape.js";
 import {
   renderTranscriptHtml,
@@ -11,10 +10,7 @@ import {
   type TranscriptMessage,
 } from "../../src/exports/render/transcript-html.js";
 import {
-  formatCalendarDate,
-  writeDossierPdf,
   writePoliceTranscriptPdf,
-  type DossierInput,
   type PoliceTranscriptInput,
 } from "../../src/exports/render/transcript-pdf.js";
 
@@ -358,127 +354,5 @@ describe("writePoliceTranscriptPdf", function () {
     expect(finished).to.equal(true);
     expect(out.buffer.subarray(0, 5).toString()).to.equal("%PDF-");
     expect(out.buffer.subarray(-6).toString()).to.include("%%EOF");
-  });
-});
-
-describe("writeDossierPdf", function () {
-  this.timeout(60_000);
-
-  function dossier(lang: Lang, overrides: Partial<DossierInput["request"]> = {}) {
-    const { t, missing } = makeT(lang);
-    const fi = authorityFor("FI");
-    const input: DossierInput = {
-      orgName: "Helpline Org",
-      reference: "RD-2024-0042",
-      issuedAt: new Date(Date.UTC(2024, 5, 1, 8, 0, 0)),
-      timeZone: "Europe/Helsinki",
-      locale: LOCALE[lang],
-      verificationCode: "K7Q2-M9XD",
-      contentSha256: SHA,
-      verifyUrl: "https://rightsdesk.example/verify",
-      request: {
-        type: "access",
-        receivedAt: new Date(Date.UTC(2024, 3, 30, 21, 30, 0)),
-        dueDate: "2024-05-31",
-        extendedDueDate: null,
-        identityMethod: "conversation_code",
-        status: "refused",
-        decision: "refused",
-        decisionReason: `Legal hold ${LATIN}`,
-        deadlineMet: false,
-        ...overrides,
-      },
-      events: Array.from({ length: 60 }, (_, i) => ({
-        at: new Date(Date.UTC(2024, 4, 1, 9, i, 0)),
-        label: `Event ${i}`,
-        note: i % 2 === 0 ? `Note ${i} ${LATIN}` : null,
-      })),
-      messages: [{ at: new Date(Date.UTC(2024, 4, 2, 9, 0, 0)), author: "DPO", body: `Hello ${XSS}` }],
-      authority: {
-        nameLocal: fi.nameLocal,
-        nameEnglish: fi.nameEnglish,
-        complaintUrl: fi.complaintUrl,
-        postalAddress: fi.postalAddress,
-      },
-      t,
-    };
-    return { input, missing };
-  }
-
-  it("contains every section, the authority details and a footer on every page", async () => {
-    const { input, missing } = dossier("en");
-    const out = new Collector();
-    await writeDossierPdf(input, out);
-    const { pages, text } = await pdfText(out.buffer);
-    expect(pages.length).to.be.at.least(2);
-    pages.forEach((page, i) => {
-      expect(squash(page), `page ${i + 1}`).to.include(squash(`Page ${i + 1} of ${pages.length}`));
-      expect(squash(page), `page ${i + 1}`).to.include(SHA);
-    });
-    const flat = squash(text);
-    for (const phrase of [
-      "What you asked for and when",
-      "Access to your data (a copy)",
-      "How we checked who you are",
-      "Conversation code",
-      "What happened, step by step",
-      "Event 59",
-      "Messages between you and us",
-      `Hello ${XSS}`,
-      "Our decision",
-      `Legal hold ${LATIN}`,
-      "We did not answer in time.",
-      "31 May 2024",
-      "The deadline was not extended.",
-      "Where you can complain",
-      "Tietosuojavaltuutetun toimisto",
-      "https://tietosuoja.fi/notification-to-the-data-protection-ombudsman",
-      "PL 800",
-      "00531 Helsinki",
-    ]) {
-      expect(flat, phrase).to.include(squash(phrase));
-    }
-    expect([...missing]).to.deep.equal([]);
-  });
-
-  it("renders in all five languages without missing keys", async () => {
-    for (const lang of LANGS) {
-      const { input, missing } = dossier(lang, { deadlineMet: null, decision: null, decisionReason: null });
-      const out = new Collector();
-      await writeDossierPdf(input, out);
-      const { text } = await pdfText(out.buffer);
-      expect(squash(text), lang).to.include(squash(input.t("exports.pdf.dossier.deadlinePending")));
-      expect([...missing], lang).to.deep.equal([]);
-    }
-  });
-
-  it("shows an unknown request type or status code as given", async () => {
-    const { input } = dossier("en", { type: "custom_request", status: "on_hold_x" });
-    const out = new Collector();
-    await writeDossierPdf(input, out);
-    const { text } = await pdfText(out.buffer);
-    expect(squash(text)).to.include("custom_request");
-    expect(squash(text)).to.include("on_hold_x");
-  });
-
-  it("keeps a due date on its calendar day whatever the time zone", () => {
-    expect(formatCalendarDate("2024-05-31", "en-GB")).to.equal("31 May 2024");
-    expect(formatCalendarDate("not a date", "en-GB")).to.equal("not a date");
-  });
-});
-
-describe("exports locale files", () => {
-  it("have the same keys and placeholders in every language", () => {
-    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? "").sort();
-    const en = loadLocale("exports", "en");
-    for (const lang of LANGS) {
-      const other = loadLocale("exports", lang);
-      expect(Object.keys(other).sort(), lang).to.deep.equal(Object.keys(en).sort());
-      for (const key of Object.keys(en)) {
-        const text = other[key] ?? "";
-        expect(text.trim(), `${lang} ${key}`).to.not.equal("");
-        expect(placeholders(text), `${lang} ${key}`).to.deep.equal(placeholders(en[key] ?? ""));
-      }
-    }
   });
 });

@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { expect } from "chai";
 import request from "supertest";
 import type { TestContext } from "../support/context.js";
@@ -33,7 +37,7 @@ describe("exports: /verify", function () {
     expect(page.text).to.include("Tukilinja ry made a document with this code.");
     expect(page.text).to.include(s.request.reference);
     expect(page.text).to.include("Copy of personal data (ZIP)");
-    expect(page.text).to.include("Mar 2, 2026"); // issue time, in the platform's date format
+    expect(page.text).to.include("2 Mar 2026"); // issue time, in the platform's date format
     expect(page.text).to.not.include(s.subject.email!);
     expect(page.text).to.not.include("Maija");
 
@@ -158,5 +162,146 @@ describe("exports: /verify", function () {
     const junk = await postFile(app, Buffer.from("PK\u0003\u0004 not really a zip"), "application/zip").expect(200);
     expect(junk.body.verdict).to.equal("unknown");
     expect(junk.body.problems).to.deep.equal(["corrupt_zip"]);
+  });
+});
+
+/** A listening server for uploads written by hand (streamed, no Content-Length when chunked). */
+async function listen(app: ReturnType<typeof buildApp>): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * POSTs `head`, then `bytes` zero bytes in 1 MB chunks (never held whole), then `tail`; with
+ * `declare` the Content-Length is sent, else the body is chunked. Samples external memory.
+ */
+function streamPost(port: number, headers: Record<string, string>, parts: { head: Buffer; bytes: number; tail: Buffer; declare: boolean }) {
+  return new Promise<{ status: number; body: string; peakExternalGrowth: number }>((resolve, reject) => {
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers - base); }, 20);
+    const length = parts.head.length + parts.bytes + parts.tail.length;
+    const req = http.request({ host: "127.0.0.1", port, path: "/verify", method: "POST", headers: { ...headers, ...(parts.declare ? { "Content-Length": String(length) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => { clearInterval(sampler); resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), peakExternalGrowth: peak }); });
+    });
+    req.on("error", (err) => { clearInterval(sampler); reject(err); });
+    const chunk = Buffer.alloc(1024 * 1024);
+    let left = parts.bytes;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void req.once("drain", pump);
+      }
+      req.end(parts.tail);
+    };
+    req.write(parts.head);
+    pump();
+  });
+}
+
+const MB = 1024 * 1024;
+const tempUploads = (ctx: TestContext) => {
+  const dir = path.join(ctx.config.dataDir, "tmp", "verify");
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+};
+
+describe("exports: /verify upload form (multipart, streamed)", function () {
+  this.timeout(180_000);
+  let ctx: TestContext;
+  beforeEach(async () => {
+    ctx = await freshExportsContext();
+  });
+
+  it("offers a file form that needs no JavaScript or CSRF token, next to the code field and the public key", async () => {
+    const s = await scenario(ctx);
+    const page = await request(buildApp(ctx)).get("/verify").expect(200);
+    expect(page.text).to.match(/<form method="post" action="\/verify" enctype="multipart\/form-data"/);
+    expect(page.text).to.include('type="file"').and.include('name="file"').and.include('for="field-file"');
+    expect(page.text).to.include('name="code"');
+    expect(page.text).to.include(s.org.signingPublicKey.split("\n")[1]!);
+    expect(page.text).to.not.include("<script>");
+  });
+
+  it("an uploaded package is confirmed with issuer and issue time; the same with one byte changed is not", async () => {
+    const s = await scenario(ctx);
+    const { row, file } = await buildNow(ctx, s.request.id, "access_zip");
+    const app = buildApp(ctx);
+    const ok = await request(app).post("/verify").set("Accept", "text/html").attach("file", file, "package.zip").expect(200);
+    expect(ok.text).to.include('data-verdict="unmodified"').and.include("Result: Unchanged");
+    expect(ok.text).to.include("Tukilinja ry made this file, and it has not been changed.");
+    expect(ok.text).to.include("2 Mar 2026"); // issue time in the organization's time zone
+    expect(ok.text).to.include(row.verificationCode!).and.include(s.request.reference).and.include(row.sha256!);
+    expect(ok.text).to.not.include(s.subject.email!).and.not.include("Maija");
+
+    const entry = listZipEntries(file).find((e) => e.name.startsWith("conversations/") && e.compressedSize > 0)!;
+    const changed = Buffer.from(file);
+    changed[entry.dataOffset + Math.floor(entry.compressedSize / 2)]! ^= 0x01;
+    const bad = await request(app).post("/verify").set("Accept", "text/html").attach("file", changed, "package.zip").expect(200);
+    expect(bad.text).to.include('data-verdict="modified"').and.include("Result: Changed").and.include('role="alert"');
+    expect(bad.text).to.include(`This file was changed: ${entry.name}`);
+    expect(bad.text).to.not.include("Result: Unchanged");
+    expect(tempUploads(ctx), "temporary uploads are deleted").to.deep.equal([]);
+  });
+
+  it("an uploaded police PDF is confirmed, and rejected with one byte changed", async () => {
+    const s = await scenario(ctx);
+    const police = await insertRequest(ctx, { orgId: s.org.id, subjectId: s.subject.id, type: "police_transcript", scope: "chosen_conversations", conversationIds: [s.first.id] });
+    const { file } = await buildNow(ctx, police.id, "police_pdf");
+    const app = buildApp(ctx);
+    const ok = await request(app).post("/verify").attach("file", file, { filename: "transcript.pdf", contentType: "application/pdf" }).expect(200);
+    expect(ok.text).to.include('data-verdict="unmodified"').and.include("Chat transcript for a police report (PDF)");
+    const changed = Buffer.from(file);
+    changed[Math.floor(file.length / 2)]! ^= 0x01;
+    const bad = await request(app).post("/verify").attach("file", changed, "transcript.pdf").expect(200);
+    expect(bad.text).to.include('data-verdict="unknown"').and.include("Result: Not confirmed");
+  });
+
+  it("asks for a file when the form is sent without one", async () => {
+    await scenario(ctx);
+    const res = await request(buildApp(ctx)).post("/verify").field("other", "x").attach("file", Buffer.alloc(0), "").expect(422);
+    expect(res.text).to.include("Choose a ZIP or PDF file to check.").and.include('aria-invalid="true"');
+  });
+
+  it("refuses a file over 200 MB with a clear error, streamed without holding it in memory, and keeps nothing", async () => {
+    await scenario(ctx);
+    const server = await listen(buildApp(ctx));
+    try {
+      const boundary = "----rightsdeskTestBoundary";
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.zip"\r\nContent-Type: application/zip\r\n\r\n`);
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      // A browser form, sent chunked so only the streaming limit can catch it.
+      const form = await streamPost(server.port, { "Content-Type": `multipart/form-data; boundary=${boundary}`, Accept: "text/html" }, { head, bytes: 200 * MB + 1, tail, declare: false });
+      expect(form.status).to.equal(413);
+      expect(form.body).to.include("The file is larger than 200 MB.");
+      expect(form.peakExternalGrowth, "memory held while receiving 200 MB").to.be.lessThan(64 * MB);
+      // The raw-body API, chunked, and with an honest Content-Length (refused before reading).
+      const raw = await streamPost(server.port, { "Content-Type": "application/zip", Accept: "application/json" }, { head: Buffer.alloc(0), bytes: 200 * MB + 1, tail: Buffer.alloc(0), declare: false });
+      expect(raw.status).to.equal(413);
+      expect(JSON.parse(raw.body)).to.deep.include({ error: "too_large", limitBytes: 200 * MB });
+      const declared = await streamPost(server.port, { "Content-Type": "application/pdf", Accept: "application/json" }, { head: Buffer.alloc(0), bytes: 201 * MB, tail: Buffer.alloc(0), declare: true });
+      expect(declared.status).to.equal(413);
+      // Exactly at the limit is accepted (and is simply not a document we issued).
+      const atLimit = await streamPost(server.port, { "Content-Type": "application/zip", Accept: "application/json" }, { head: Buffer.alloc(0), bytes: 200 * MB, tail: Buffer.alloc(0), declare: false });
+      expect(atLimit.status).to.equal(200);
+      expect(JSON.parse(atLimit.body)).to.deep.include({ verdict: "unknown", fileType: "other" });
+      expect(tempUploads(ctx)).to.deep.equal([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("rate-limits checks per client", async () => {
+    await scenario(ctx);
+    const app = buildApp(ctx);
+    let last = 0;
+    for (let i = 0; i < 61; i++) {
+      last = (await request(app).post("/verify").set("Accept", "application/json").attach("file", Buffer.from("%PDF-1.7 junk"), "x.pdf")).status;
+      if (last === 429) break;
+    }
+    expect(last).to.equal(429);
   });
 });

@@ -3,7 +3,8 @@ import { and, eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg, makeStaff } from "../support/factories.js";
 import { outbox, requests } from "../../src/db/schema/index.js";
-import { alertNewlyOverdue, currentDueDate, sendDpoDigests } from "../../src/mail/staff-reminders.js";
+import { alertNewlyOverdue, sendDpoDigests } from "../../src/mail/staff-reminders.js";
+import { currentDueDate } from "../../src/requests/deadlines.js";
 import { renderMail } from "../../src/mail/render.js";
 import type { MailTemplates } from "../../src/mail/templates.js";
 import { jobDefinitions } from "../../src/jobs.js";
@@ -76,7 +77,7 @@ describe("mail: staff reminders", () => {
     for (const d of digests) {
       expect(d.orgId).to.equal(org.id);
       expect(d.locale).to.equal("fi");
-      expect(d.payload).to.deep.equal({ dueSoon: 3, overdue: 1, date: "2026-03-02", queueUrl: `${ctx.config.BASE_URL}/staff/requests`, orgName: "Nuorten Apu" });
+      expect(d.payload).to.deep.equal({ dueSoon: 3, overdue: 1, date: "2026-03-02", queueUrl: `${ctx.config.BASE_URL}/staff`, orgName: "Nuorten Apu" });
     }
     // Run again the same local day (even late in the evening): nothing new.
     ctx.clock.set("2026-03-02T21:30:00Z"); // 23:30 in Helsinki

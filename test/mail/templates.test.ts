@@ -42,6 +42,15 @@ const samples: { [K in TemplateName]: MailTemplates[K][] } = {
   ],
   staff_overdue_alert: [{ reference: "RD-7K3Q-M9XA", dueDate: "2026-03-01", requestUrl: "https://portal.example.test/staff/requests/5e0c", orgName }],
   staff_escalation: [{ reference: "RD-7K3Q-M9XA", complaintReference: "CP-4D2W-8XQE", requestUrl: "https://portal.example.test/staff/requests/5e0c", orgName }],
+  complaint_answered: [{ reference: "RD-7K3Q-M9XA", complaintReference: "CP-4D2W-8XQE", requestUrl: `${requestUrl}/complaint`, orgName }],
+  staff_complaint_escalated: [{ reference: "RD-7K3Q-M9XA", complaintReference: "CP-4D2W-8XQE", authorityName: "Autoriteit Persoonsgegevens (AP)", requestUrl: "https://portal.example.test/staff/complaints/5e0c", orgName }],
+  fulfilment_completed: [
+    // Account erased, one conversation kept under legal hold: no link, the rights instead.
+    { reference: "RD-7K3Q-M9XA", orgName, kind: "erasure", conversationsErased: 3, profileErased: "yes", keptChildProtection: 1, keptPoliceReport: 0, recipients: 2, authorityName: "Tietosuojavaltuutetun toimisto", authorityUrl: "https://tietosuoja.fi/notification-to-the-data-protection-ombudsman" },
+    { reference: "RD-7K3Q-M9XA", orgName, kind: "erasure", requestUrl, conversationsErased: 1, profileErased: "no", keptPoliceReport: 1, authorityName: "", authorityUrl: "" },
+    ...(["rectification", "restriction", "objection", "withdraw_consent"] as const).map((kind) => ({ reference: "RD-7K3Q-M9XA", orgName, kind, requestUrl })),
+  ],
+  restriction_lift_notice: [{ reference: "RD-7K3Q-M9XA", requestUrl, orgName }],
 };
 
 interface Case {
@@ -101,7 +110,7 @@ describe("mail: templates in every language", () => {
   });
 
   it("shows YYYY-MM-DD dates in the language's long format", async () => {
-    const expected: Record<Locale, string> = { en: "April 2, 2026", fi: "2. huhtikuuta 2026", sv: "2 april 2026", nl: "2 april 2026", et: "2. aprill 2026" };
+    const expected: Record<Locale, string> = { en: "2 April 2026", fi: "2. huhtikuuta 2026", sv: "2 april 2026", nl: "2 april 2026", et: "2. aprill 2026" };
     for (const locale of supportedLocales) {
       const { mail } = await render({ name: "request_received", locale, data: samples.request_received[0]! as unknown as Record<string, unknown> });
       expect(mail.text, locale).to.include(expected[locale]);

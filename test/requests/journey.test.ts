@@ -49,7 +49,7 @@ describe("requester journey over HTTP", () => {
     const confirmation = await agent.get(res.headers.location as string).expect(200);
     const reference = /RD-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(confirmation.text)![0];
     // Received 31 Jan 2026 → 28 Feb 2026 is a Saturday → due Monday 2 March 2026.
-    expect(confirmation.text).to.include("March 2, 2026");
+    expect(confirmation.text).to.include("2 March 2026");
 
     const [row] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
     expect(row!.dueDate).to.equal("2026-03-02");

@@ -10,8 +10,12 @@ import { makeRequest } from "./helpers.js";
 
 const roles: StaffRole[] = ["reviewer", "dpo", "admin"];
 
-/** The state a request must be in for the route's action to succeed, and the form to send. */
-const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; body?: Record<string, string> }> = {
+let invited = 0;
+/**
+ * The state a request (or a staff member) must be in for the route's action to succeed, and the
+ * form to send (a function when each cell needs its own, e.g. a new address to invite).
+ */
+const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; targetDisabled?: boolean; body?: Record<string, string> | (() => Record<string, string>) }> = {
   "post /staff/sign-in": { body: { email: "nobody@example.test", password: "x" } },
   "post /staff/totp": { body: { code: "123456" } },
   "post /staff/reauth": { body: { password: TEST_PASSWORD, next: "/staff" } },
@@ -25,6 +29,11 @@ const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOt
   "post /staff/requests/:id/reject": { status: "in_review", body: { legalGround: "manifestly_unfounded_or_excessive", reason: "A reason long enough." } },
   "post /staff/requests/:id/extend": { status: "in_review", body: { reason: "A reason long enough for extension." } },
   "post /staff/requests/:id/confirm-erasure": { status: "approved", type: "erasure", approvedByOther: true },
+  "post /staff/invite": { body: { password: "a long enough new password", confirm: "a long enough new password" } },
+  "post /staff/admin/staff/invite": { body: () => ({ name: "New Colleague", email: `new-${invited++}@example.test`, role: "reviewer", locale: "" }) },
+  "post /staff/admin/staff/:staffId/enable": { targetDisabled: true },
+  "post /staff/admin/staff/:staffId/role": { body: { role: "dpo" } },
+  "post /staff/account/locale": { body: { locale: "fi" } },
 };
 
 describe("staff authorization matrix: every route × role × organization, plus anonymous", function () {
@@ -36,6 +45,7 @@ describe("staff authorization matrix: every route × role × organization, plus 
   let subjectA: Awaited<ReturnType<typeof makeSubject>>;
   let approverA: Awaited<ReturnType<typeof makeStaff>>;
   const staffIn: Record<string, Record<StaffRole, string>> = {};
+  const staffEmailsA: string[] = [];
 
   before(async () => {
     ctx = await freshContext();
@@ -45,7 +55,11 @@ describe("staff authorization matrix: every route × role × organization, plus 
     approverA = await makeStaff(ctx, orgA.id, "dpo");
     for (const org of [orgA, orgB]) {
       staffIn[org.id] = {} as Record<StaffRole, string>;
-      for (const role of roles) staffIn[org.id]![role] = (await makeStaff(ctx, org.id, role)).id;
+      for (const role of roles) {
+        const member = await makeStaff(ctx, org.id, role);
+        staffIn[org.id]![role] = member.id;
+        if (org === orgA) staffEmailsA.push(member.email);
+      }
     }
     app = buildApp(ctx);
   });
@@ -62,7 +76,8 @@ describe("staff authorization matrix: every route × role × organization, plus 
     const ok = route.method === "get" ? 200 : 303;
     if (route.roles === "public") return -1; // checked only for "no leak, no 5xx"
     if (who === "anonymous") return route.method === "get" ? 303 : 401;
-    if (route.onRequest && !own) return 404;
+    if ((route.onRequest || route.onStaffMember) && !own) return 404;
+    if (route.redirects?.[who]) return 303;
     return route.roles.includes(who) ? ok : 403;
   }
 
@@ -84,27 +99,32 @@ describe("staff authorization matrix: every route × role × organization, plus 
         // A fresh request of organization A per cell, in the state the action needs.
         const conv = await makeConversation(ctx, orgA.id, { subjectId: subjectA.id, topic: "Matrix" });
         const r = await makeRequest(ctx, orgA, { subjectId: subjectA.id, status: fx.status ?? "in_review", type: fx.type, erasureApprovedBy: fx.approvedByOther ? approverA.id : null });
+        // A fresh reviewer of organization A for the admin routes on one staff member.
+        const target = await makeStaff(ctx, orgA.id, "reviewer", { disabledAt: fx.targetDisabled ? ctx.clock.now() : null });
         const org = cell.own ? orgA : orgB;
         const agent: Agent = cell.who === "anonymous"
           ? request.agent(app).host(`${org.slug}.test`)
           : await signedInAgent(ctx, app, { orgId: org.id, kind: "staff", staffId: staffIn[org.id]![cell.who], host: `${org.slug}.test` });
-        const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id) +
+        const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000") +
           (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
         // The token first: an agent request picks up the jar's cookies when it is created.
         const token = route.method === "post" ? await csrfOf(agent) : "";
         const res = route.method === "get"
           ? await agent.get(url)
-          : await agent.post(url).type("form").send({ ...(fx.body ?? {}), _csrf: token });
+          : await agent.post(url).type("form").send({ ...(typeof fx.body === "function" ? fx.body() : fx.body ?? {}), _csrf: token });
         const want = expected(route, cell.who, cell.own);
         const label = `${cell.who}/${cell.own ? "own" : "other"}`;
         if (want !== -1 && res.status !== want) results.push(`${label}: got ${res.status}, want ${want}`);
         if (res.status >= 500) results.push(`${label}: server error ${res.status}`);
+        const redirect = cell.who !== "anonymous" && route.roles !== "public" ? route.redirects?.[cell.who] : undefined;
+        if (redirect && res.headers.location !== redirect) results.push(`${label}: redirects to ${res.headers.location}, want ${redirect}`);
         if (!cell.own || cell.who === "anonymous") {
-          for (const secret of [r.reference, subjectA.email!, r.id.slice(0, 8) + "x"]) {
+          for (const secret of [r.reference, subjectA.email!, r.id.slice(0, 8) + "x", target.email, staffEmailsA[0]!]) {
             if (res.text.includes(secret)) results.push(`${label}: leaks ${secret}`);
           }
           const loc = String(res.headers.location ?? "");
           if (loc.includes(r.id) && !loc.startsWith("/staff/sign-in")) results.push(`${label}: redirects into the other org's request`);
+          if (loc.includes(target.id) && !loc.startsWith("/staff/sign-in")) results.push(`${label}: redirects to the other org's staff member`);
         }
       }
       expect(results, results.join("\n")).to.deep.equal([]);

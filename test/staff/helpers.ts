@@ -1,4 +1,7 @@
-import { requests, type RequestType } from "../../src/db/schema/index.js";
+import type { Express } from "express";
+import { requests, sessions, type RequestType } from "../../src/db/schema/index.js";
+import { randomToken, sha256Hex } from "../../src/platform/crypto.js";
+import { Browser } from "../identity/helpers.js";
 import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
 import type { TestContext } from "../support/context.js";
@@ -18,4 +21,20 @@ export async function makeRequest(
     erasureApprovedBy: opts.erasureApprovedBy ?? null,
   }).returning();
   return row!;
+}
+
+/**
+ * A browser (cookies by path, CSRF token of the last page) already signed in as a staff member
+ * and re-authenticated just now, like test/support/http.ts signedInAgent.
+ */
+export async function staffBrowser(ctx: TestContext, app: Express, org: { id: string; slug: string }, staffId: string): Promise<Browser> {
+  const token = randomToken();
+  const now = ctx.clock.now();
+  await ctx.db.insert(sessions).values({
+    idHash: sha256Hex(token), orgId: org.id, kind: "staff", staffId, assurance: "staff", stage: "complete",
+    reauthAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000),
+  });
+  const browser = new Browser(app, { Host: `${org.slug}.test` });
+  browser.cookies.set("rd_session", { value: token, path: "/" });
+  return browser;
 }

@@ -69,6 +69,9 @@ export const conversations = pgTable(
     unique("conversations_org_external").on(t.orgId, t.externalId),
     index("conversations_subject").on(t.subjectId),
     index("conversations_org_started").on(t.orgId, t.startedAt),
+    // Deleting a data key checks conversations for references (ON DELETE SET NULL): without this
+    // index each deleted key scans the whole table.
+    index("conversations_data_key").on(t.dataKeyId),
   ],
 );
 

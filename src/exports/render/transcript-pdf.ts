@@ -1,9 +1,7 @@
 /**
- * Evidential PDFs:
- *  - writePoliceTranscriptPdf: chat transcripts a requester can hand to the police
- *    (e.g. Dutch "aangifte"), with a completeness/authenticity statement;
- *  - writeDossierPdf: a complaint file for a supervisory authority (GDPR Art. 77).
- * Both carry, on every page, "page X of Y", the verification code, the SHA-256
+ * Evidential PDF: writePoliceTranscriptPdf, chat transcripts a requester can hand to the police
+ * (e.g. Dutch "aangifte"), with a completeness/authenticity statement. (The complaint dossier is
+ * complaints/dossier-pdf.ts, on the same pdf-kit helpers.) It carries, on every page, "page X of Y", the verification code, the SHA-256
  * fingerprint of the canonical content (computed by the caller) and the verify URL,
  * so a single printed page can still be checked.
  */
@@ -40,33 +38,6 @@ export interface PoliceTranscriptInput {
   t: TranscriptContext["t"];
 }
 
-export interface DossierInput {
-  orgName: string;
-  reference: string;
-  issuedAt: Date;
-  timeZone: string;
-  locale: string;
-  verificationCode: string;
-  contentSha256: string;
-  verifyUrl: string;
-  request: {
-    type: string;
-    receivedAt: Date;
-    /** Calendar date, YYYY-MM-DD. */
-    dueDate: string;
-    extendedDueDate: string | null;
-    identityMethod: string;
-    status: string;
-    decision: string | null;
-    decisionReason: string | null;
-    deadlineMet: boolean | null;
-  };
-  events: { at: Date; label: string; note: string | null }[];
-  messages: { at: Date; author: string; body: string }[];
-  authority: { nameLocal: string; nameEnglish: string; complaintUrl: string; postalAddress: string[] };
-  t: TranscriptContext["t"];
-}
-
 interface Clock {
   locale: string;
   timeZone: string;
@@ -86,16 +57,6 @@ export function formatCalendarDate(value: string, locale: string): string {
   const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   if (Number.isNaN(date.getTime())) return value;
   return new Intl.DateTimeFormat(locale, { timeZone: "UTC", dateStyle: "long" }).format(date);
-}
-
-/**
- * Translates a code such as "erasure" under `prefix`, or shows the code itself when
- * no translation exists (loaders conventionally return the key for a missing key).
- */
-function translateCode(t: Translate, prefix: string, code: string): string {
-  const key = `${prefix}.${code}`;
-  const text = t(key);
-  return text === key || text === "" ? code : text;
 }
 
 function senderCaption(m: TranscriptMessage, t: Translate): string {
@@ -179,125 +140,5 @@ export function writePoliceTranscriptPdf(input: PoliceTranscriptInput, out: Node
     policeCover(doc, input);
     for (const c of input.conversations) policeConversation(doc, c, input);
     policeClosing(doc, input);
-  });
-}
-
-// ----------------------------------------------------------------- complaint dossier
-
-function dossierRequest(doc: PdfDoc, input: DossierInput): void {
-  const { t, request } = input;
-  heading(doc, t("exports.pdf.dossier.askedHeading"));
-  field(doc, t("exports.pdf.dossier.requestType"), translateCode(t, "exports.pdf.dossier.type", request.type));
-  field(doc, t("exports.pdf.dossier.received"), when(request.receivedAt, input));
-  field(doc, t("exports.pdf.dossier.status"), translateCode(t, "exports.pdf.dossier.statusCode", request.status));
-  heading(doc, t("exports.pdf.dossier.identityHeading"));
-  field(
-    doc,
-    t("exports.pdf.dossier.identityMethod"),
-    translateCode(t, "exports.pdf.dossier.identity", request.identityMethod),
-  );
-}
-
-function dossierTimeline(doc: PdfDoc, input: DossierInput): void {
-  const { t } = input;
-  heading(doc, t("exports.pdf.dossier.timelineHeading"));
-  if (input.events.length === 0) paragraph(doc, t("exports.pdf.dossier.noEvents"));
-  for (const e of input.events) entry(doc, `${when(e.at, input)} · ${e.label}`, e.note);
-}
-
-function dossierMessages(doc: PdfDoc, input: DossierInput): void {
-  const { t } = input;
-  heading(doc, t("exports.pdf.dossier.messagesHeading"));
-  if (input.messages.length === 0) paragraph(doc, t("exports.pdf.dossier.noMessages"));
-  for (const m of input.messages) entry(doc, `${when(m.at, input)} · ${m.author}`, m.body);
-}
-
-function dossierDecision(doc: PdfDoc, input: DossierInput): void {
-  const { t, request } = input;
-  heading(doc, t("exports.pdf.dossier.decisionHeading"));
-  field(
-    doc,
-    t("exports.pdf.dossier.decision"),
-    request.decision === null
-      ? t("exports.pdf.dossier.noDecision")
-      : translateCode(t, "exports.pdf.dossier.decisionCode", request.decision),
-  );
-  field(doc, t("exports.pdf.dossier.reason"), request.decisionReason ?? t("exports.pdf.dossier.noReason"));
-}
-
-function deadlineVerdict(t: Translate, met: boolean | null): string {
-  if (met === true) return t("exports.pdf.dossier.deadlineMet");
-  if (met === false) return t("exports.pdf.dossier.deadlineMissed");
-  return t("exports.pdf.dossier.deadlinePending");
-}
-
-function dossierDeadlines(doc: PdfDoc, input: DossierInput): void {
-  const { t, request, locale } = input;
-  heading(doc, t("exports.pdf.dossier.deadlinesHeading"));
-  field(doc, t("exports.pdf.dossier.dueDate"), formatCalendarDate(request.dueDate, locale));
-  field(
-    doc,
-    t("exports.pdf.dossier.extendedDueDate"),
-    request.extendedDueDate === null
-      ? t("exports.pdf.dossier.noExtension")
-      : formatCalendarDate(request.extendedDueDate, locale),
-  );
-  paragraph(doc, deadlineVerdict(t, request.deadlineMet));
-}
-
-function dossierAuthority(doc: PdfDoc, input: DossierInput): void {
-  const { t, authority } = input;
-  heading(doc, t("complaints.authority.heading"));
-  paragraph(doc, t("complaints.authority.intro"));
-  const name =
-    authority.nameLocal === authority.nameEnglish
-      ? authority.nameLocal
-      : `${authority.nameLocal} (${authority.nameEnglish})`;
-  field(doc, t("complaints.authority.name"), name);
-  field(doc, t("complaints.authority.complaintPage"), authority.complaintUrl);
-  field(
-    doc,
-    t("complaints.authority.postalAddress"),
-    authority.postalAddress.length > 0
-      ? [authority.nameLocal, ...authority.postalAddress].join("\n")
-      : t("complaints.authority.noPostalAddress"),
-  );
-}
-
-function dossierClosing(doc: PdfDoc, input: DossierInput): void {
-  const { t } = input;
-  heading(doc, t("exports.pdf.completenessHeading"));
-  paragraph(
-    doc,
-    t("exports.pdf.dossier.authenticity", {
-      org: input.orgName,
-      reference: input.reference,
-      issued: when(input.issuedAt, input),
-    }),
-  );
-  paragraph(doc, t("exports.pdf.howToVerify", { url: input.verifyUrl, code: input.verificationCode }));
-}
-
-export function writeDossierPdf(input: DossierInput, out: NodeJS.WritableStream): Promise<void> {
-  const { t } = input;
-  const doc = createPdf({
-    title: `${t("exports.pdf.dossier.title")} – ${input.reference}`,
-    issuedAt: input.issuedAt,
-    locale: input.locale,
-  });
-  return renderPdf(doc, out, input, () => {
-    title(doc, t("exports.pdf.dossier.title"));
-    paragraph(doc, t("exports.pdf.dossier.intro"));
-    field(doc, t("exports.transcript.organization"), input.orgName);
-    field(doc, t("exports.transcript.reference"), input.reference);
-    field(doc, t("exports.pdf.issued"), when(input.issuedAt, input));
-    field(doc, t("exports.transcript.timeZone"), input.timeZone);
-    dossierRequest(doc, input);
-    dossierTimeline(doc, input);
-    dossierMessages(doc, input);
-    dossierDecision(doc, input);
-    dossierDeadlines(doc, input);
-    dossierAuthority(doc, input);
-    dossierClosing(doc, input);
   });
 }

@@ -1,18 +1,19 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import type { AppContext } from "../../context.js";
 import { formatters, isLocale, localeNames, negotiateLocale, supportedLocales, translator, type Locale } from "../i18n.js";
 
 const COOKIE = "rd_lang";
+const YEAR_MS = 365 * 86_400_000;
 
 /**
- * The user's language: an explicit choice (?lang=, remembered in a cookie), else the session's,
- * else Accept-Language, else the organization's default.
+ * The user's language: an explicit choice (?lang=, from the switch on every page, remembered in a
+ * cookie), else the session's, else Accept-Language, else the organization's default.
  */
 export function chooseLocale(ctx: AppContext): RequestHandler {
   return (req, res, next) => {
     const asked = req.query.lang;
     if (isLocale(asked)) {
-      res.cookie(COOKIE, asked, { httpOnly: true, sameSite: "lax", maxAge: 365 * 86_400_000, path: "/", secure: ctx.config.TRUST_PROXY || ctx.config.production });
+      res.cookie(COOKIE, asked, { httpOnly: true, sameSite: "lax", maxAge: YEAR_MS, path: "/", secure: ctx.config.TRUST_PROXY || ctx.config.production });
     }
     const cookie = req.cookies?.[COOKIE] as string | undefined;
     const locale: Locale =
@@ -21,6 +22,9 @@ export function chooseLocale(ctx: AppContext): RequestHandler {
       (isLocale(req.session?.locale) && req.session.locale) ||
       negotiateLocale(req.get("accept-language"), supportedLocales) ||
       (isLocale(req.org.defaultLocale) ? req.org.defaultLocale : "en");
+    // The same address answers in different languages: caches must keep them apart.
+    res.vary("Accept-Language");
+    res.vary("Cookie");
     req.locale = locale;
     req.t = translator(locale);
     const fmt = formatters(locale, req.org.timeZone);
@@ -29,11 +33,26 @@ export function chooseLocale(ctx: AppContext): RequestHandler {
       locale,
       fmt,
       org: req.org,
-      locales: supportedLocales.map((code) => ({ code, name: localeNames[code] })),
+      locales: supportedLocales.map((code) => ({ code, name: localeNames[code], href: languageHref(req, code) })),
       currentPath: req.path,
       fieldErrors: {},
       values: {},
     });
     next();
   };
+}
+
+/**
+ * The same page in another language: this path with its query kept (filters, ?next=), lang
+ * replaced. After a form was posted the page is asked for again with GET, which is what a
+ * person who switches language there expects; a page re-rendered at a POST-only address passes
+ * `languagePath` (its GET address) to the view instead, and the layout uses that.
+ */
+export function languageHref(req: Pick<Request, "path" | "originalUrl">, code: Locale): string {
+  const query = new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
+  query.delete("lang");
+  query.append("lang", code);
+  // "//host" or "/\host" would make the link leave the site: one leading slash only.
+  const path = `/${req.path.replace(/^[/\\]+/, "")}`;
+  return `${path}?${query.toString()}`;
 }

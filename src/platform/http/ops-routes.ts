@@ -28,8 +28,8 @@ export function opsRouter(ctx: AppContext, readiness: Readiness): Router {
 /** The file mailbox, for development and demos only (never mounted in production). */
 export function devMailRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get("/dev/mail", (_req, res) => {
-    res.render("platform/dev-mail", { title: "Mailbox", mails: listMailbox(ctx.config.dataDir) });
+  router.get("/dev/mail", (req, res) => {
+    res.render("platform/dev-mail", { title: req.t("platform.devMail.title"), mails: listMailbox(ctx.config.dataDir) });
   });
   router.get("/dev/mail/:file", (req, res) => {
     const raw = readMailboxFile(ctx.config.dataDir, req.params.file);

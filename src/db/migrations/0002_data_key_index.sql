@@ -1,0 +1,1 @@
+CREATE INDEX "conversations_data_key" ON "conversations" USING btree ("data_key_id");

@@ -1,0 +1,147 @@
+/**
+ * Erasure (Art. 17), carried out in the fulfilment's one transaction: for each conversation in
+ * scope that is not under legal hold, messages, notes and statements are deleted, the IP address
+ * is cleared and the data key destroyed (crypto-shredding: any copy of a ciphertext, e.g. in a
+ * backup, can no longer be opened); the conversation row stays as a tombstone holding only its
+ * date, its topic and the request reference. The profile follows when the scope covers it.
+ */
+import { and, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import { conversations, dataKeys, exports, outbox, passwordResets, requests, sessions, subjects, verificationCodes } from "../db/schema/index.js";
+import type { Conversation } from "../chats/conversation-store.js";
+import { recordIngestTombstone } from "../chats/ingest-tombstones.js";
+import { emailHash } from "../identity/email-address.js";
+import { appendAudit, type Actor } from "../platform/audit.js";
+import type { Organization } from "../platform/http/types.js";
+import type { RequestRow } from "../requests/change-status.js";
+import { closedStatuses } from "../requests/lifecycle.js";
+import { countOf, deleteWhereIn, lockSubject, type SubjectRow } from "./db-util.js";
+import { stepDone, type FulfilmentOptions } from "./faults.js";
+import { sendCompletionNotice } from "./notices.js";
+import { createRecipientTasks } from "./recipient-tasks.js";
+import type { ErasureCounts, FulfilmentResult, KeptConversation } from "./result.js";
+import { coversProfile, lockConversationsInScope } from "./scope.js";
+
+export const COMPLETION_NOTICE_TEMPLATE = "fulfilment_completed";
+/** What an erased address becomes in mail already sent (the row itself is kept for delivery records). */
+export const ERASED_ADDRESS = "[erased]";
+
+export interface ErasureOutcome {
+  result: Pick<FulfilmentResult, "erasure" | "kept" | "recipients">;
+  /** Export files to delete once the transaction has committed. */
+  filesToDelete: string[];
+}
+
+export async function carryOutErasure(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<ErasureOutcome> {
+  const inScope = (await lockConversationsInScope(tx, r)).filter((c) => !c.erasedAt);
+  const held = inScope.filter((c) => c.legalHoldAt);
+  const toErase = inScope.filter((c) => !c.legalHoldAt);
+  const subject = await lockSubject(tx, r.subjectId);
+  const profile = coversProfile(r) ? subject : undefined;
+  // Recipients find the records by the platform's ids, read before the tombstones drop them.
+  const platformIds = { subject: profile?.externalId ?? null, conversations: toErase.map((c) => c.externalId).filter((x): x is string => !!x) };
+
+  const counts = await shredConversations(tx, ctx, r, toErase);
+  stepDone(opts, "conversations");
+  const recipients = await createRecipientTasks(tx, ctx, r, "erasure", platformIds);
+  stepDone(opts, "recipients");
+  const kept: KeptConversation[] = held.map((c) => ({ conversationId: c.id, startedAt: c.startedAt.toISOString(), reason: c.legalHoldReason ?? "other" }));
+  // The address is read in this transaction, and the mail queued before the profile is deleted.
+  await sendCompletionNotice(tx, ctx, org, actor, r, {
+    kind: "erasure", conversationsErased: counts.conversations, messagesErased: counts.messages, profileErased: !!profile, kept, recipients: recipients.map((x) => x.name),
+  }, subject?.email ?? null);
+  stepDone(opts, "notice");
+  const expired = await expireExportsOf(tx, ctx, r, profile?.id ?? null, toErase.map((c) => c.id));
+  stepDone(opts, "exports");
+  if (profile) counts.profile = await eraseProfile(tx, ctx, r, profile, toErase.map((c) => c.id));
+  else await endConversationSessions(tx, toErase.map((c) => c.id));
+  stepDone(opts, "profile");
+
+  await appendAudit(tx, ctx, {
+    orgId: r.orgId, actor, action: "fulfilment.erasure_carried_out", target: { type: "request", id: r.id }, subjectId: r.subjectId,
+    details: { reference: r.reference, counts, tombstones: toErase.map((c) => c.id), kept: kept.map((k) => ({ conversationId: k.conversationId, reason: k.reason })), exportsExpired: expired.count, approvedBy: r.erasureApprovedBy, confirmedBy: r.erasureConfirmedBy },
+  });
+  return {
+    result: {
+      erasure: { counts, tombstones: toErase.map((c) => c.id), kept, approvedBy: r.erasureApprovedBy, confirmedBy: r.erasureConfirmedBy, exportsExpired: expired.count },
+      kept,
+      recipients,
+    },
+    filesToDelete: expired.files,
+  };
+}
+
+/** Deletes content, destroys keys and leaves tombstones (date, topic, request reference). */
+async function shredConversations(tx: Tx, ctx: AppContext, r: RequestRow, convs: Conversation[]): Promise<ErasureCounts> {
+  const ids = convs.map((c) => c.id);
+  const counts: ErasureCounts = { messages: 0, notes: 0, statements: 0, conversations: ids.length, profile: 0 };
+  if (ids.length === 0) return counts;
+  counts.messages = await deleteWhereIn(tx, "messages", "conversation_id", ids);
+  counts.notes = await deleteWhereIn(tx, "notes", "conversation_id", ids);
+  counts.statements = await deleteWhereIn(tx, "conversation_statements", "conversation_id", ids);
+  // A replayed or late platform delivery must not bring an erased conversation back.
+  for (const c of convs) await recordIngestTombstone(tx, ctx.keys, r.orgId, "conversation", c.externalId);
+  const keyIds = convs.map((c) => c.dataKeyId).filter((x): x is string => !!x);
+  await tx.update(conversations).set({
+    erasedAt: ctx.clock.now(), erasedByReference: r.reference,
+    externalId: null, receiptCodeHash: null, subjectId: null, ipEnc: null, ipTruncatedAt: null, endedAt: null, language: null,
+    messageCount: 0, dataKeyId: null, restrictedAt: null, researchObjectionAt: null,
+  }).where(inArray(conversations.id, ids));
+  if (keyIds.length) await tx.delete(dataKeys).where(inArray(dataKeys.id, keyIds));
+  return counts;
+}
+
+/** Receipt-code sessions of erased conversations end with them (the code itself is gone). */
+async function endConversationSessions(tx: Tx, conversationIds: string[]): Promise<void> {
+  if (conversationIds.length) await tx.delete(sessions).where(inArray(sessions.conversationId, conversationIds));
+}
+
+/**
+ * Deletes the subject's profile and what hangs on it: sessions, reset tokens, sign-in codes, the
+ * address in queued or sent mail (except the completion notice, which still has to go out; a job
+ * clears it after delivery) and the free text of the person's closed requests. The request rows
+ * themselves stay, as the record of what was asked and done.
+ */
+async function eraseProfile(tx: Tx, ctx: AppContext, r: RequestRow, s: SubjectRow, conversationIds: string[]): Promise<number> {
+  await recordIngestTombstone(tx, ctx.keys, s.orgId, "subject", s.externalId);
+  const sameAddress = s.email ? and(eq(sessions.orgId, s.orgId), eq(sessions.email, s.email)) : undefined;
+  await tx.delete(sessions).where(or(eq(sessions.subjectId, s.id), sameAddress, conversationIds.length ? inArray(sessions.conversationId, conversationIds) : undefined));
+  await tx.delete(passwordResets).where(eq(passwordResets.subjectId, s.id));
+  if (s.email) {
+    await tx.delete(verificationCodes).where(and(eq(verificationCodes.orgId, s.orgId), eq(verificationCodes.emailHash, emailHash(ctx.keys, s.email))));
+    await scrubAddressFromOutbox(tx, s.orgId, s.email, r.id);
+  }
+  await tx.update(requests).set({ details: {} })
+    .where(and(eq(requests.subjectId, s.id), or(eq(requests.id, r.id), inArray(requests.status, [...closedStatuses]))));
+  return countOf(tx, sql`with d as (delete from ${subjects} where ${subjects.id} = ${s.id} returning 1) select count(*) as n from d`);
+}
+
+async function scrubAddressFromOutbox(tx: Tx, orgId: string, email: string, requestId: string): Promise<void> {
+  const toThem = and(eq(outbox.orgId, orgId), eq(outbox.kind, "email"), eq(outbox.recipient, email));
+  const notTheNotice = or(ne(outbox.template, COMPLETION_NOTICE_TEMPLATE), sql`${outbox.requestId} is distinct from ${requestId}`);
+  await tx.delete(outbox).where(and(toThem, notTheNotice, inArray(outbox.status, ["pending", "failed"])));
+  await tx.update(outbox).set({ recipient: ERASED_ADDRESS }).where(and(toThem, notTheNotice, eq(outbox.status, "sent")));
+}
+
+/**
+ * Ready packages that hold erased data stop being served: marked expired (the row keeps its
+ * hashes for /verify) and their files deleted after commit.
+ */
+async function expireExportsOf(tx: Tx, ctx: AppContext, r: RequestRow, subjectId: string | null, conversationIds: string[]): Promise<{ count: number; files: string[] }> {
+  if (!subjectId && conversationIds.length === 0) return { count: 0, files: [] };
+  const ids = sql.param(conversationIds);
+  const affected = or(
+    subjectId ? eq(requests.subjectId, subjectId) : undefined,
+    conversationIds.length ? sql`${requests.receiptConversationId} = any(${ids}::uuid[])` : undefined,
+    conversationIds.length ? sql`${requests.conversationIds} && ${ids}::uuid[]` : undefined,
+  );
+  const rows = await tx.update(exports).set({ status: "expired" })
+    .where(and(eq(exports.orgId, r.orgId), eq(exports.status, "ready"), isNotNull(exports.requestId),
+      inArray(exports.requestId, tx.select({ id: requests.id }).from(requests).where(and(eq(requests.orgId, r.orgId), affected)))))
+    .returning({ id: exports.id, kind: exports.kind, path: exports.path });
+  for (const e of rows) {
+    await appendAudit(tx, ctx, { orgId: r.orgId, actor: { type: "system" }, action: "export.expired", target: { type: "export", id: e.id }, details: { kind: e.kind, reason: "erased", reference: r.reference } });
+  }
+  return { count: rows.length, files: rows.map((e) => e.path).filter((p): p is string => !!p) };
+}

@@ -1,0 +1,51 @@
+import { and, inArray, like, ne } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { outbox } from "../db/schema/index.js";
+import { systemActor } from "../platform/audit.js";
+import { AppError } from "../platform/errors.js";
+import type { JobDefinition } from "../platform/jobs.js";
+import { ERASED_ADDRESS } from "./erase.js";
+import { ERASED_PROFILE_NOTICE } from "./notices.js";
+import { registerExportHandover } from "./export-handover.js";
+import { CARRY_OUT_JOB, fulfilRequest } from "./start-fulfilment.js";
+
+export const SCRUB_NOTICES_JOB = "fulfilment.scrub-erasure-notices";
+
+/**
+ * Runs a queued fulfilment. A request that is no longer waiting (done, withdrawn) is left alone.
+ * Errors are reduced to a code before the runner stores them: a database error's text can quote
+ * the values of the failed statement.
+ */
+export async function carryOutQueued(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
+  const { requestId, orgId } = payload;
+  if (typeof requestId !== "string" || typeof orgId !== "string") throw new Error("fulfilment.carry-out needs requestId and orgId");
+  try {
+    await fulfilRequest(ctx, systemActor, orgId, requestId);
+  } catch (err) {
+    if (err instanceof AppError && (err.code === "conflict" || err.code === "forbidden" || err.code === "not_found")) {
+      ctx.logger.info({ requestId, code: err.code }, "fulfilment not carried out: request not awaiting it");
+      return;
+    }
+    throw new Error(err instanceof AppError ? `fulfilment failed: ${err.code}` : "fulfilment failed");
+  }
+}
+
+/**
+ * The completion notice of an erasure is the one place the erased address lives on, until it is
+ * delivered: afterwards it is cleared from the outbox row.
+ */
+export async function scrubErasureNotices(ctx: AppContext): Promise<number> {
+  const rows = await ctx.db.update(outbox).set({ recipient: ERASED_ADDRESS })
+    .where(and(like(outbox.dedupeKey, `${ERASED_PROFILE_NOTICE}:%`), inArray(outbox.status, ["sent", "failed"]), ne(outbox.recipient, ERASED_ADDRESS)))
+    .returning({ id: outbox.id });
+  return rows.length;
+}
+
+/** The fulfilment capability's background jobs (registered in src/jobs.ts). */
+export function fulfilmentJobDefinitions(): JobDefinition[] {
+  registerExportHandover();
+  return [
+    { name: CARRY_OUT_JOB, handler: carryOutQueued },
+    { name: SCRUB_NOTICES_JOB, everyMs: 15 * 60_000, handler: async (ctx) => void (await scrubErasureNotices(ctx)) },
+  ];
+}

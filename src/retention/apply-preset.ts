@@ -1,0 +1,23 @@
+import { eq } from "drizzle-orm";
+import type { AppContext } from "../context.js";
+import { retentionPolicies } from "../db/schema/index.js";
+import { appendAudit } from "../platform/audit.js";
+import type { StaffActor } from "../staff/policies.js";
+import { isRetentionCategory, type PolicyValues } from "./categories.js";
+import { policyValues } from "./list-policies.js";
+import { retentionPresets, type PresetId } from "./presets.js";
+
+/** Replaces the organization's policies with a preset's, in one transaction with one audit entry (old and new). */
+export async function applyRetentionPreset(ctx: AppContext, actor: StaffActor, preset: PresetId): Promise<void> {
+  const wanted = retentionPresets[preset] as Record<string, PolicyValues>;
+  await ctx.db.transaction(async (tx) => {
+    const removed = await tx.delete(retentionPolicies).where(eq(retentionPolicies.orgId, actor.orgId)).returning();
+    const now = ctx.clock.now();
+    await tx.insert(retentionPolicies).values(Object.entries(wanted).map(([category, v]) => ({ orgId: actor.orgId, category, ...v, updatedAt: now })));
+    const old = Object.fromEntries(removed.filter((r) => isRetentionCategory(r.category)).map((r) => [r.category, policyValues(r)]));
+    await appendAudit(tx, ctx, {
+      orgId: actor.orgId, actor, action: "retention.preset_applied", target: { type: "retention_preset", id: preset },
+      details: { preset, old, new: wanted },
+    });
+  });
+}

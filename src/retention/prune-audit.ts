@@ -1,0 +1,29 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { Executor } from "../db/client.js";
+import { rowsOf } from "./sweepers.js";
+
+/**
+ * When an audit entry may go: once its organization's audit-log period has passed. Entries of no
+ * organization (system events) follow the longest audit-log period any organization set, and an
+ * organization without an audit-log policy keeps its entries. The chain is one for all
+ * organizations, so only its oldest end is ever removed (platform/audit.ts pruneAuditPrefix).
+ */
+export function auditRemovable(alias: string, now: Date): SQL {
+  const a = sql.raw(alias);
+  const at = sql`${now.toISOString()}::timestamptz`;
+  return sql`coalesce((
+    exists (select 1 from retention_policies p
+            where p.category = 'audit_log' and p.org_id = ${a}.org_id and ${a}.at <= ${at} - make_interval(days => p.period_days))
+    or (${a}.org_id is null and ${a}.at <= ${at} - make_interval(days =>
+          (select max(p.period_days) from retention_policies p where p.category = 'audit_log')))
+  ), false)`;
+}
+
+/** How many of the oldest entries a run would remove now (for --dry-run and the preview). */
+export async function countPrunableAudit(db: Executor, now: Date): Promise<number> {
+  const [row] = rowsOf<{ n: number | string }>(
+    await db.execute(sql`select count(*)::int as n from audit_log a
+      where a.seq < coalesce((select min(b.seq) from audit_log b where not ${auditRemovable("b", now)}), 9223372036854775807)`),
+  );
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,90 @@
+import { expect } from "chai";
+import request from "supertest";
+import { eq } from "drizzle-orm";
+import type { TestContext } from "../support/context.js";
+import { makeStaff, makeSubject } from "../support/factories.js";
+import { authorities, authorityFor } from "../../src/complaints/authorities.js";
+import { requestMessages } from "../../src/db/schema/index.js";
+import { rejectRequest } from "../../src/staff/reject-request.js";
+import { buildApp, countryOrg, freshComplaintsContext, html, insertRequest, requesterAgent, staffActor } from "./helpers.js";
+
+/** The part of a page between two markers, to check what a section (not the whole page) shows. */
+function section(page: string, from: string, to: string): string {
+  const start = page.indexOf(from);
+  expect(start, `marker ${from}`).to.be.greaterThan(-1);
+  const end = page.indexOf(to, start);
+  return page.slice(start, end === -1 ? undefined : end);
+}
+
+function expectAuthority(text: string, country: string): void {
+  const a = authorityFor(country);
+  expect(text, `${country} local name`).to.include(html(a.nameLocal));
+  expect(text, `${country} English name`).to.include(html(a.nameEnglish));
+  expect(text, `${country} complaint page`).to.include(`href="${html(a.complaintUrl)}"`);
+  for (const line of a.postalAddress) expect(text, `${country} address`).to.include(html(line));
+  for (const other of ["FI", "SE", "NL", "EE"].filter((c) => c !== country)) {
+    expect(text, `${country} page names ${other}`).to.not.include(html(authorityFor(other).nameLocal));
+  }
+}
+
+describe("complaints: the lead authority on the public page, on refusals and on overdue requests", () => {
+  let ctx: TestContext;
+  beforeEach(async () => {
+    ctx = await freshComplaintsContext();
+  });
+
+  for (const country of ["FI", "SE", "NL", "EE"]) {
+    it(`${country}: "How to complain" (no sign-in) names the organization's authority, then lists them all`, async () => {
+      const org = await countryOrg(ctx, country, { dpoEmail: `dpo@${country.toLowerCase()}.example.test` });
+      const res = await request(buildApp(ctx)).get("/how-to-complain").set("Host", `${org.slug}.test`).expect(200);
+      expectAuthority(section(res.text, 'id="lead-authority"', 'id="directory"'), country);
+      expect(res.text).to.include(`href="mailto:dpo@${country.toLowerCase()}.example.test"`);
+      const directory = section(res.text, 'id="directory"', "</table>");
+      for (const a of authorities) expect(directory, a.country).to.include(`id="authority-${a.country}"`).and.include(`href="${html(a.complaintUrl)}"`);
+      // Linked from every page's footer.
+      const home = await request(buildApp(ctx)).get("/").set("Host", `${org.slug}.test`).expect(200);
+      expect(home.text).to.match(/<footer[\s\S]*href="\/how-to-complain"[\s\S]*<\/footer>/);
+    });
+
+    it(`${country}: a refusal names the authority, in the decision message and on the requester's page`, async () => {
+      const org = await countryOrg(ctx, country);
+      const subject = await makeSubject(ctx, org.id);
+      const dpo = await makeStaff(ctx, org.id, "dpo");
+      const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
+      await rejectRequest(ctx, staffActor(dpo), org, r.id, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "" });
+
+      // staff/decision-notice.ts refusalNotice already names it (local name and complaint page).
+      const [decision] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+      expect(decision!.body).to.include(authorityFor(country).nameLocal).and.include(authorityFor(country).complaintUrl);
+
+      const agent = await requesterAgent(ctx, buildApp(ctx), org, subject);
+      const page = await agent.get(`/requests/${r.reference}`).expect(200);
+      const panel = section(page.text, 'id="complaint-paths"', "</div>");
+      expect(panel).to.include("We said no to your request");
+      expect(panel).to.include(html(authorityFor(country).nameLocal)).and.include(`href="${authorityFor(country).complaintUrl}"`);
+      // The complaint page shows the whole authority card.
+      const complaintPage = await agent.get(`/requests/${r.reference}/complaint`).expect(200);
+      expectAuthority(section(complaintPage.text, 'id="authority"', 'id="dossier"'), country);
+    });
+
+    it(`${country}: an overdue request names the authority on the requester's page`, async () => {
+      const org = await countryOrg(ctx, country);
+      const subject = await makeSubject(ctx, org.id);
+      const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
+      ctx.clock.set("2026-04-15T09:00:00Z");
+      const agent = await requesterAgent(ctx, buildApp(ctx), org, subject);
+      const page = await agent.get(`/requests/${r.reference}`).expect(200);
+      const panel = section(page.text, 'id="complaint-paths"', "</div>");
+      expect(panel).to.include("We are late with your request");
+      expect(panel).to.include(html(authorityFor(country).nameLocal)).and.include(`href="${authorityFor(country).complaintUrl}"`);
+    });
+  }
+
+  it("shows the page in the reader's language, with country names in that language", async () => {
+    const org = await countryOrg(ctx, "EE");
+    const res = await request(buildApp(ctx)).get("/how-to-complain?lang=et").set("Host", `${org.slug}.test`).expect(200);
+    expect(res.text).to.include("Kuidas kaevata");
+    expect(res.text).to.include("Andmekaitse Inspektsioon (AKI)");
+    expect(section(res.text, 'id="authority-FI"', "</tr>")).to.include("Soome");
+  });
+});
