@@ -5,8 +5,7 @@
  * itself, which they still see) keeps the review independent. Administrators manage staff and
  * settings, not cases. Same shape as staff/policies.ts: the tenant is checked first, for every rule.
  */
-import { ForbiddenError, NotFoundError } from "../platform/errors.js";
-import type { StaffActor } from "../staff/policies.js";
+import { policy, type RulesByKind, type StaffActor } from "../staff/policies.js";
 
 export type ComplaintResource =
   | { kind: "complaints"; orgId: string }
@@ -14,10 +13,7 @@ export type ComplaintResource =
 
 const isDpo = (a: StaffActor) => a.role === "dpo";
 
-type Rule<R> = (actor: StaffActor, resource: R) => boolean;
-type RulesFor<K extends ComplaintResource["kind"]> = Record<string, Rule<Extract<ComplaintResource, { kind: K }>>>;
-
-const rules: { [K in ComplaintResource["kind"]]: RulesFor<K> } = {
+const rules: RulesByKind<ComplaintResource> = {
   complaints: {
     viewQueue: isDpo,
   },
@@ -28,14 +24,5 @@ const rules: { [K in ComplaintResource["kind"]]: RulesFor<K> } = {
   },
 };
 
-export function canOnComplaint(actor: StaffActor, action: string, resource: ComplaintResource): boolean {
-  if (resource.orgId !== actor.orgId) return false;
-  const rule = (rules[resource.kind] as Record<string, Rule<ComplaintResource>>)[action];
-  return rule ? rule(actor, resource) : false;
-}
-
 /** Another organization's complaint is "not found" (no leak that it exists); a refused action is "forbidden". */
-export function authorizeComplaint(actor: StaffActor, action: string, resource: ComplaintResource): void {
-  if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
-  if (!canOnComplaint(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
-}
+export const { can: canOnComplaint, authorize: authorizeComplaint } = policy<ComplaintResource>(rules);

@@ -1,5 +1,4 @@
-import type { StaffActor } from "../staff/policies.js";
-import { ForbiddenError, NotFoundError } from "../platform/errors.js";
+import { policy, type RulesByKind, type StaffActor } from "../staff/policies.js";
 
 /** The resources the fulfilment capability guards. Same shape and tenant-first rule as staff/policies.ts. */
 export type FulfilmentResource =
@@ -12,10 +11,7 @@ const prepares = (a: StaffActor) => a.role === "reviewer" || a.role === "dpo";
 const decides = (a: StaffActor) => a.role === "dpo";
 const administers = (a: StaffActor) => a.role === "admin";
 
-type Rule<R> = (actor: StaffActor, resource: R) => boolean;
-type RulesFor<K extends FulfilmentResource["kind"]> = Record<string, Rule<Extract<FulfilmentResource, { kind: K }>>>;
-
-const rules: { [K in FulfilmentResource["kind"]]: RulesFor<K> } = {
+const rules: RulesByKind<FulfilmentResource> = {
   org: {
     manageRecipients: administers,
   },
@@ -39,14 +35,5 @@ const rules: { [K in FulfilmentResource["kind"]]: RulesFor<K> } = {
   },
 };
 
-export function canFulfil(actor: StaffActor, action: string, resource: FulfilmentResource): boolean {
-  if (resource.orgId !== actor.orgId) return false;
-  const rule = (rules[resource.kind] as Record<string, Rule<FulfilmentResource>>)[action];
-  return rule ? rule(actor, resource) : false;
-}
-
 /** One check per route: another organization's resource is "not found", a role that may not act is "forbidden". */
-export function authorizeFulfilment(actor: StaffActor, action: string, resource: FulfilmentResource): void {
-  if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
-  if (!canFulfil(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
-}
+export const { can: canFulfil, authorize: authorizeFulfilment } = policy<FulfilmentResource>(rules);

@@ -1,5 +1,4 @@
-import { ForbiddenError, NotFoundError } from "../platform/errors.js";
-import type { StaffActor } from "../staff/policies.js";
+import { policy, type StaffActor } from "../staff/policies.js";
 
 /** Retention settings and runs of one organization. */
 export type RetentionResource = { kind: "retention"; orgId: string };
@@ -14,13 +13,5 @@ const rules: Record<string, (actor: StaffActor, resource: RetentionResource) => 
   edit: administers,
 };
 
-export function canRetention(actor: StaffActor, action: string, resource: RetentionResource): boolean {
-  if (resource.orgId !== actor.orgId) return false;
-  return rules[action]?.(actor, resource) ?? false;
-}
-
 /** Tenant first: another organization's settings are "not found"; a role without the right is "forbidden". */
-export function authorizeRetention(actor: StaffActor, action: string, resource: RetentionResource): void {
-  if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
-  if (!canRetention(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
-}
+export const { can: canRetention, authorize: authorizeRetention } = policy<RetentionResource>({ retention: rules });

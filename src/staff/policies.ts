@@ -21,11 +21,36 @@ const prepares = (a: StaffActor) => a.role === "reviewer" || a.role === "dpo";
 const decides = (a: StaffActor) => a.role === "dpo";
 const administers = (a: StaffActor) => a.role === "admin";
 
+/** Anything a policy guards: a kind of resource owned by one organization (null: by none). */
+type Owned = { kind: string; orgId: string | null };
 type Rule<R> = (actor: StaffActor, resource: R) => boolean;
-type RulesFor<K extends Resource["kind"]> = Record<string, Rule<Extract<Resource, { kind: K }>>>;
+
+/** Per kind of resource, its actions; each rule sees the resource narrowed to that kind. */
+export type RulesByKind<R extends Owned> = { [K in R["kind"]]: Record<string, Rule<Extract<R, { kind: K }>>> };
+
+/**
+ * The one shape of every capability's policy: `can` checks the tenant first, then the rule for
+ * the action on that kind (an unknown action is refused); `authorize` is the one check per route.
+ * Another organization's resource is "not found" (no leak that it exists); a refused action is
+ * "forbidden".
+ */
+export function policy<R extends Owned>(rules: RulesByKind<R>) {
+  function can(actor: StaffActor, action: string, resource: R): boolean {
+    if (resource.orgId !== actor.orgId) return false;
+    // Safe widening: the rules were picked by this resource's own kind. Own keys only, so an
+    // action named like an Object.prototype member is unknown, not a rule.
+    const ofKind = rules[resource.kind as R["kind"]] as Record<string, Rule<R>>;
+    return Object.hasOwn(ofKind, action) ? ofKind[action]!(actor, resource) : false;
+  }
+  function authorize(actor: StaffActor, action: string, resource: R): void {
+    if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
+    if (!can(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
+  }
+  return { can, authorize };
+}
 
 /** Small predicate rules per resource. Tenant isolation is checked for every rule in authorize(). */
-const rules: { [K in Resource["kind"]]: RulesFor<K> } = {
+const rules: RulesByKind<Resource> = {
   org: {
     viewQueue: prepares,
     viewDashboard: decides,
@@ -63,17 +88,4 @@ const rules: { [K in Resource["kind"]]: RulesFor<K> } = {
 
 export type Action<K extends Resource["kind"]> = keyof (typeof rules)[K] & string;
 
-export function can(actor: StaffActor, action: string, resource: Resource): boolean {
-  if (resource.orgId !== actor.orgId) return false;
-  const rule = (rules[resource.kind] as Record<string, Rule<Resource>>)[action];
-  return rule ? rule(actor, resource) : false;
-}
-
-/**
- * The one authorization check per route. Another organization's resource is "not found" (no
- * leak that it exists); a known action the role may not take is "forbidden".
- */
-export function authorize(actor: StaffActor, action: string, resource: Resource): void {
-  if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
-  if (!can(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
-}
+export const { can, authorize } = policy<Resource>(rules);

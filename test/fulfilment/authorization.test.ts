@@ -1,15 +1,13 @@
 import { expect } from "chai";
-import request from "supertest";
 import { eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeConversation, makeOrg, makeStaff, makeSubject } from "../support/factories.js";
-import { signedInAgent, type Agent } from "../support/http.js";
+import { signedInAgent } from "../support/http.js";
+import { csrfOf, declaredRoutes, expectedStatus, mountedRoutes, staffOfEachRole, walkRoute, type Matrix, type StaffByOrg } from "../support/authorization.js";
 import { buildApp } from "../../src/app.js";
-import { conversations, recipients, recipientTasks, sessions, type StaffRole } from "../../src/db/schema/index.js";
+import { conversations, recipients, recipientTasks, sessions } from "../../src/db/schema/index.js";
 import { fulfilmentRouter, fulfilmentRoutes, type FulfilmentRoute } from "../../src/fulfilment/routes.js";
 import { insertRequest } from "./helpers.js";
-
-const roles: StaffRole[] = ["reviewer", "dpo", "admin"];
 
 describe("fulfilment authorization: every route × role × organization, plus anonymous", function () {
   this.timeout(300_000);
@@ -20,7 +18,8 @@ describe("fulfilment authorization: every route × role × organization, plus an
   let subjectA: Awaited<ReturnType<typeof makeSubject>>;
   let dpoA: string;
   let dpoA2: string;
-  const staffIn: Record<string, Record<StaffRole, string>> = {};
+  let staffIn: StaffByOrg;
+  let matrix: Matrix;
 
   before(async () => {
     ctx = await freshContext();
@@ -29,19 +28,13 @@ describe("fulfilment authorization: every route × role × organization, plus an
     subjectA = await makeSubject(ctx, orgA.id);
     dpoA = (await makeStaff(ctx, orgA.id, "dpo")).id;
     dpoA2 = (await makeStaff(ctx, orgA.id, "dpo")).id;
-    for (const org of [orgA, orgB]) {
-      staffIn[org.id] = {} as Record<StaffRole, string>;
-      for (const role of roles) staffIn[org.id]![role] = (await makeStaff(ctx, org.id, role)).id;
-    }
+    staffIn = await staffOfEachRole(ctx, [orgA, orgB]);
     app = buildApp(ctx);
+    matrix = { ctx, app, orgA, orgB, staffIn, anonymousOwn: false };
   });
 
   it("lists every route the fulfilment router mounts", () => {
-    const mounted = (fulfilmentRouter(ctx).stack as { route?: { path: string; methods: Record<string, boolean> } }[])
-      .filter((l) => l.route)
-      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m} ${l.route!.path}`))
-      .sort();
-    expect(mounted).to.deep.equal(fulfilmentRoutes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(mountedRoutes(fulfilmentRouter(ctx))).to.deep.equal(declaredRoutes(fulfilmentRoutes));
   });
 
   /** Organization A's resources in the state the route's action needs, fresh for each cell. */
@@ -90,49 +83,27 @@ describe("fulfilment authorization: every route × role × organization, plus an
     return { r, url, body, recipient: recipient! };
   }
 
-  function expected(route: FulfilmentRoute, who: StaffRole | "anonymous", own: boolean): number {
-    if (who === "anonymous") return route.method === "get" ? 303 : 401;
-    if (route.on && !own) return 404;
-    if (!route.roles.includes(who)) return 403;
-    return route.method === "get" ? 200 : 303;
-  }
-
-  async function csrfOf(agent: Agent): Promise<string> {
-    const page = await agent.get("/staff/sign-in");
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  }
-
   for (const route of fulfilmentRoutes) {
     it(`${route.method.toUpperCase()} ${route.path}`, async () => {
-      const cells: { who: StaffRole | "anonymous"; own: boolean }[] = [
-        { who: "anonymous", own: false },
-        ...roles.flatMap((who) => [{ who, own: true }, { who, own: false }]),
-      ];
-      const problems: string[] = [];
-      for (const cell of cells) {
-        const fx = await fixture(route);
-        const org = cell.own ? orgA : orgB;
-        const agent: Agent = cell.who === "anonymous"
-          ? request.agent(app).host(`${org.slug}.test`)
-          : await signedInAgent(ctx, app, { orgId: org.id, kind: "staff", staffId: staffIn[org.id]![cell.who], host: `${org.slug}.test` });
-        const token = route.method === "post" ? await csrfOf(agent) : "";
-        const res = route.method === "get" ? await agent.get(fx.url) : await agent.post(fx.url).type("form").send({ ...fx.body, _csrf: token });
-        const want = expected(route, cell.who, cell.own);
-        const label = `${cell.who}/${cell.own ? "own" : "other"}`;
-        if (res.status !== want) problems.push(`${label}: got ${res.status}, want ${want}`);
-        if (!cell.own || cell.who === "anonymous") {
-          for (const secret of [fx.r.reference, subjectA.email!, fx.recipient.name]) if (res.text.includes(secret)) problems.push(`${label}: leaks ${secret}`);
+      const problems = await walkRoute(
+        matrix,
+        route.method,
+        async (cell) => ({ ...(await fixture(route)), want: expectedStatus(route, cell, !!route.on) }),
+        (res, cell, fx) => {
+          if (cell.own && cell.who !== "anonymous") return [];
+          const leaks = [fx.r.reference, subjectA.email!, fx.recipient.name].filter((secret) => res.text.includes(secret)).map((secret) => `${cell.label}: leaks ${secret}`);
           const loc = String(res.headers.location ?? "");
-          if ((loc.includes(fx.r.id) || loc.includes(fx.recipient.id)) && !loc.startsWith("/staff/sign-in")) problems.push(`${label}: redirects into organization A's data`);
-        }
-      }
+          if ((loc.includes(fx.r.id) || loc.includes(fx.recipient.id)) && !loc.startsWith("/staff/sign-in")) leaks.push(`${cell.label}: redirects into organization A's data`);
+          return leaks;
+        },
+      );
       expect(problems, problems.join("\n")).to.deep.equal([]);
     });
   }
 
   it("a POST without the form's CSRF token is refused, whoever sends it", async () => {
     const fx = await fixture(fulfilmentRoutes.find((r) => r.path.endsWith("/legal-hold"))!);
-    const agent = await signedInAgent(ctx, app, { orgId: orgA.id, kind: "staff", staffId: staffIn[orgA.id]!.dpo, host: `${orgA.slug}.test` });
+    const agent = await signedInAgent(ctx, app, { orgId: orgA.id, kind: "staff", staffId: staffIn[orgA.id]!.dpo.id, host: `${orgA.slug}.test` });
     const res = await agent.post(fx.url).type("form").send(fx.body);
     expect(res.status).to.equal(403);
     const held = await ctx.db.select().from(conversations).where(eq(conversations.id, fx.url.split("/")[5]!));
@@ -142,8 +113,8 @@ describe("fulfilment authorization: every route × role × organization, plus an
   it("destructive actions ask for the password again when the last sign-in is older than ten minutes", async () => {
     for (const route of fulfilmentRoutes.filter((r) => r.reauth)) {
       const fx = await fixture(route);
-      const agent = await signedInAgent(ctx, app, { orgId: orgA.id, kind: "staff", staffId: staffIn[orgA.id]!.dpo, host: `${orgA.slug}.test` });
-      await ctx.db.update(sessions).set({ reauthAt: new Date(ctx.clock.now().getTime() - 11 * 60_000) }).where(eq(sessions.staffId, staffIn[orgA.id]!.dpo));
+      const agent = await signedInAgent(ctx, app, { orgId: orgA.id, kind: "staff", staffId: staffIn[orgA.id]!.dpo.id, host: `${orgA.slug}.test` });
+      await ctx.db.update(sessions).set({ reauthAt: new Date(ctx.clock.now().getTime() - 11 * 60_000) }).where(eq(sessions.staffId, staffIn[orgA.id]!.dpo.id));
       const token = await csrfOf(agent); // before the request: it picks up the jar's cookies when created
       const res = await agent.post(fx.url).type("form").send({ ...fx.body, _csrf: token });
       expect(res.status, route.path).to.equal(303);

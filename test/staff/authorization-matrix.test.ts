@@ -1,14 +1,11 @@
 import { expect } from "chai";
-import request from "supertest";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeConversation, makeOrg, makeStaff, makeSubject, TEST_PASSWORD } from "../support/factories.js";
-import { signedInAgent, type Agent } from "../support/http.js";
+import { signedInAgent } from "../support/http.js";
+import { declaredRoutes, mountedRoutes, staffOfEachRole, walkRoute, type Cell, type Matrix, type StaffByOrg } from "../support/authorization.js";
 import { buildApp } from "../../src/app.js";
-import type { StaffRole } from "../../src/db/schema/index.js";
 import { staffRouter, staffRoutes, type StaffRoute } from "../../src/staff/routes.js";
 import { makeRequest } from "./helpers.js";
-
-const roles: StaffRole[] = ["reviewer", "dpo", "admin"];
 
 let invited = 0;
 /**
@@ -44,8 +41,8 @@ describe("staff authorization matrix: every route × role × organization, plus 
   let orgB: Awaited<ReturnType<typeof makeOrg>>;
   let subjectA: Awaited<ReturnType<typeof makeSubject>>;
   let approverA: Awaited<ReturnType<typeof makeStaff>>;
-  const staffIn: Record<string, Record<StaffRole, string>> = {};
-  const staffEmailsA: string[] = [];
+  let staffIn: StaffByOrg;
+  let matrix: Matrix;
 
   before(async () => {
     ctx = await freshContext();
@@ -53,86 +50,61 @@ describe("staff authorization matrix: every route × role × organization, plus 
     orgB = await makeOrg(ctx, { slug: "matrix-b" });
     subjectA = await makeSubject(ctx, orgA.id);
     approverA = await makeStaff(ctx, orgA.id, "dpo");
-    for (const org of [orgA, orgB]) {
-      staffIn[org.id] = {} as Record<StaffRole, string>;
-      for (const role of roles) {
-        const member = await makeStaff(ctx, org.id, role);
-        staffIn[org.id]![role] = member.id;
-        if (org === orgA) staffEmailsA.push(member.email);
-      }
-    }
+    staffIn = await staffOfEachRole(ctx, [orgA, orgB]);
     app = buildApp(ctx);
+    matrix = { ctx, app, orgA, orgB, staffIn, anonymousOwn: false };
   });
 
   it("lists every route the staff router mounts", () => {
-    const mounted = (staffRouter(ctx).stack as { route?: { path: string; methods: Record<string, boolean> } }[])
-      .filter((l) => l.route)
-      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m} ${l.route!.path}`))
-      .sort();
-    expect(mounted).to.deep.equal(staffRoutes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(mountedRoutes(staffRouter(ctx))).to.deep.equal(declaredRoutes(staffRoutes));
   });
 
-  function expected(route: StaffRoute, who: StaffRole | "anonymous", own: boolean): number {
-    const ok = route.method === "get" ? 200 : 303;
+  function expected(route: StaffRoute, { who, own }: Cell): number {
     if (route.roles === "public") return -1; // checked only for "no leak, no 5xx"
     if (who === "anonymous") return route.method === "get" ? 303 : 401;
     if ((route.onRequest || route.onStaffMember) && !own) return 404;
     if (route.redirects?.[who]) return 303;
-    return route.roles.includes(who) ? ok : 403;
-  }
-
-  async function csrfOf(agent: Agent): Promise<string> {
-    const page = await agent.get("/staff/sign-in");
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    return route.roles.includes(who) ? (route.method === "get" ? 200 : 303) : 403;
   }
 
   for (const route of staffRoutes) {
     it(`${route.method.toUpperCase()} ${route.path}`, async () => {
-      const key = `${route.method} ${route.path}`;
-      const fx = fixtures[key] ?? {};
-      const cells: { who: StaffRole | "anonymous"; own: boolean }[] = [
-        { who: "anonymous", own: false },
-        ...roles.flatMap((who) => [{ who, own: true }, { who, own: false }]),
-      ];
-      const results: string[] = [];
-      for (const cell of cells) {
-        // A fresh request of organization A per cell, in the state the action needs.
-        const conv = await makeConversation(ctx, orgA.id, { subjectId: subjectA.id, topic: "Matrix" });
-        const r = await makeRequest(ctx, orgA, { subjectId: subjectA.id, status: fx.status ?? "in_review", type: fx.type, erasureApprovedBy: fx.approvedByOther ? approverA.id : null });
-        // A fresh reviewer of organization A for the admin routes on one staff member.
-        const target = await makeStaff(ctx, orgA.id, "reviewer", { disabledAt: fx.targetDisabled ? ctx.clock.now() : null });
-        const org = cell.own ? orgA : orgB;
-        const agent: Agent = cell.who === "anonymous"
-          ? request.agent(app).host(`${org.slug}.test`)
-          : await signedInAgent(ctx, app, { orgId: org.id, kind: "staff", staffId: staffIn[org.id]![cell.who], host: `${org.slug}.test` });
-        const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000") +
-          (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
-        // The token first: an agent request picks up the jar's cookies when it is created.
-        const token = route.method === "post" ? await csrfOf(agent) : "";
-        const res = route.method === "get"
-          ? await agent.get(url)
-          : await agent.post(url).type("form").send({ ...(typeof fx.body === "function" ? fx.body() : fx.body ?? {}), _csrf: token });
-        const want = expected(route, cell.who, cell.own);
-        const label = `${cell.who}/${cell.own ? "own" : "other"}`;
-        if (want !== -1 && res.status !== want) results.push(`${label}: got ${res.status}, want ${want}`);
-        if (res.status >= 500) results.push(`${label}: server error ${res.status}`);
-        const redirect = cell.who !== "anonymous" && route.roles !== "public" ? route.redirects?.[cell.who] : undefined;
-        if (redirect && res.headers.location !== redirect) results.push(`${label}: redirects to ${res.headers.location}, want ${redirect}`);
-        if (!cell.own || cell.who === "anonymous") {
-          for (const secret of [r.reference, subjectA.email!, r.id.slice(0, 8) + "x", target.email, staffEmailsA[0]!]) {
-            if (res.text.includes(secret)) results.push(`${label}: leaks ${secret}`);
+      const fx = fixtures[`${route.method} ${route.path}`] ?? {};
+      const results = await walkRoute(
+        matrix,
+        route.method,
+        async (cell) => {
+          // A fresh request of organization A per cell, in the state the action needs.
+          const conv = await makeConversation(ctx, orgA.id, { subjectId: subjectA.id, topic: "Matrix" });
+          const r = await makeRequest(ctx, orgA, { subjectId: subjectA.id, status: fx.status ?? "in_review", type: fx.type, erasureApprovedBy: fx.approvedByOther ? approverA.id : null });
+          // A fresh reviewer of organization A for the admin routes on one staff member.
+          const target = await makeStaff(ctx, orgA.id, "reviewer", { disabledAt: fx.targetDisabled ? ctx.clock.now() : null });
+          const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000") +
+            (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
+          const body = typeof fx.body === "function" ? fx.body() : fx.body;
+          return { r, target, url, body, want: expected(route, cell) };
+        },
+        (res, cell, { r, target }) => {
+          const problems: string[] = [];
+          const redirect = cell.who !== "anonymous" && route.roles !== "public" ? route.redirects?.[cell.who] : undefined;
+          if (redirect && res.headers.location !== redirect) problems.push(`${cell.label}: redirects to ${res.headers.location}, want ${redirect}`);
+          if (!cell.own || cell.who === "anonymous") {
+            for (const secret of [r.reference, subjectA.email!, r.id.slice(0, 8) + "x", target.email, staffIn[orgA.id]!.reviewer.email]) {
+              if (res.text.includes(secret)) problems.push(`${cell.label}: leaks ${secret}`);
+            }
+            const loc = String(res.headers.location ?? "");
+            if (loc.includes(r.id) && !loc.startsWith("/staff/sign-in")) problems.push(`${cell.label}: redirects into the other org's request`);
+            if (loc.includes(target.id) && !loc.startsWith("/staff/sign-in")) problems.push(`${cell.label}: redirects to the other org's staff member`);
           }
-          const loc = String(res.headers.location ?? "");
-          if (loc.includes(r.id) && !loc.startsWith("/staff/sign-in")) results.push(`${label}: redirects into the other org's request`);
-          if (loc.includes(target.id) && !loc.startsWith("/staff/sign-in")) results.push(`${label}: redirects to the other org's staff member`);
-        }
-      }
+          return problems;
+        },
+      );
       expect(results, results.join("\n")).to.deep.equal([]);
     });
   }
 
   it("a staff session of one organization is not accepted on another organization's host", async () => {
-    const agent = await signedInAgent(ctx, app, { orgId: orgB.id, kind: "staff", staffId: staffIn[orgB.id]!.dpo, host: `${orgA.slug}.test` });
+    const agent = await signedInAgent(ctx, app, { orgId: orgB.id, kind: "staff", staffId: staffIn[orgB.id]!.dpo.id, host: `${orgA.slug}.test` });
     const res = await agent.get("/staff");
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.match(/^\/staff\/sign-in/);

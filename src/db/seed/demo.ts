@@ -1,6 +1,9 @@
-import { count } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
-import { organizations, staffUsers, subjects, type StaffRole } from "../schema/index.js";
+import { conversations, organizations, recipients, retentionPolicies, staffUsers, subjects, type StaffRole } from "../schema/index.js";
+import type { Tx } from "../client.js";
+import { retentionPresets } from "../../retention/presets.js";
+import type { PolicyValues } from "../../retention/categories.js";
 import { createOrganization } from "../../platform/organizations.js";
 import { appendMessages, addNote, createConversation } from "../../chats/conversation-store.js";
 import { hashPassword } from "../../identity/passwords.js";
@@ -99,6 +102,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
       })));
     }
     await seedDemoRequests(ctx, tx, org, people);
+    await seedDemoOperations(tx, org.id);
     await appendAudit(tx, ctx, { orgId: org.id, actor: systemActor, action: "demo.seeded", details: { subjects: people.length, conversations: n + receiptCodes.length } });
 
     return {
@@ -118,3 +122,17 @@ const demoPrivacyInfo = {
   purposes: "counselling",
   recipients: ["Demo Chat Platform Oy (chat platform vendor)"],
 };
+
+/** Recipients to notify (Art. 19), a retention preset and one legal hold, so every staff screen has something to show. */
+async function seedDemoOperations(tx: Tx, orgId: string): Promise<void> {
+  await tx.insert(recipients).values([
+    { orgId, name: "Demo Chat Platform Oy", description: "Chat platform vendor: holds the live chat history" },
+    { orgId, name: "Support inbox", description: "E-mail support inbox of the helpline" },
+  ]);
+  const preset = retentionPresets.last_conversation_2_years as Record<string, PolicyValues>;
+  await tx.insert(retentionPolicies).values(Object.entries(preset).map(([category, v]) => ({ orgId, category, ...v })));
+  await tx
+    .update(conversations)
+    .set({ legalHoldAt: new Date(Date.UTC(2026, 9, 20, 12, 0, 0)), legalHoldReason: "Child-protection report made on 20 October 2026" })
+    .where(and(eq(conversations.orgId, orgId), eq(conversations.externalId, "demo-conv-2")));
+}
