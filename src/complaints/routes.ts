@@ -3,11 +3,11 @@
  * of their requests (complain to the DPO, record a complaint to the authority, get a dossier), and
  * the DPO's complaints queue. Routes parse, authorize, call a use case and render or redirect.
  */
-import { pipeline } from "node:stream/promises";
 import { Router, type Request, type Response } from "express";
 import type { AppContext } from "../context.js";
 import type { StaffRole } from "../db/schema/index.js";
 import { openExportDownload } from "../exports/downloads.js";
+import { sendDownload } from "../exports/send-download.js";
 import { requireRequester, requesterOf, type Requester } from "../identity/guards.js";
 import { NotFoundError, UnauthenticatedError, ValidationError } from "../platform/errors.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
@@ -112,19 +112,7 @@ export function complaintsRequesterRouter(ctx: AppContext): Router {
       });
       return;
     }
-    const { file } = outcome;
-    try {
-      res.status(200);
-      res.attachment(outcome.fileName);
-      res.type(dossierExtension(outcome.row) === "zip" ? "application/zip" : "application/pdf");
-      res.set({ "Content-Length": String(outcome.sizeBytes), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
-      await pipeline(file.createReadStream({ autoClose: false }), res);
-    } catch (err) {
-      if (res.destroyed || (err as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") return;
-      throw err;
-    } finally {
-      await file.close().catch(() => undefined);
-    }
+    await sendDownload(res, outcome.file, { ...outcome, contentType: dossierExtension(outcome.row) === "zip" ? "application/zip" : "application/pdf" });
   });
 
   return router;

@@ -2,7 +2,6 @@
  * HTTP for exports: the requester's download, and the public /verify page. Routes parse, call a
  * use case and answer; nothing here touches the database directly.
  */
-import { pipeline } from "node:stream/promises";
 import { Router, type Request, type Response } from "express";
 import type { AppContext } from "../context.js";
 import { requesterOf, requireRequester } from "../identity/guards.js";
@@ -10,6 +9,7 @@ import { UnauthenticatedError } from "../platform/errors.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
 import { formatters } from "../platform/i18n.js";
 import { openExportDownload, type DownloadRefusal } from "./downloads.js";
+import { sendDownload } from "./send-download.js";
 import { publicKeyFingerprint } from "./manifest.js";
 import { lookupVerificationCode, verifyFile, type FileVerification, type IssuedDocument } from "./verify.js";
 import { RAW_UPLOAD_TYPES, receiveVerifyUpload, VERIFY_UPLOAD_LIMIT_BYTES } from "./verify-upload.js";
@@ -32,20 +32,7 @@ export function exportsRouter(ctx: AppContext): Router {
       ip: clientIp(req),
     });
     if (!outcome.ok) return renderUnavailable(req, res, outcome.reason, outcome.row.maxDownloads, String(req.params.reference));
-    const { file } = outcome;
-    try {
-      res.status(200);
-      res.attachment(outcome.fileName);
-      res.type(outcome.contentType);
-      res.set({ "Content-Length": String(outcome.sizeBytes), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
-      await pipeline(file.createReadStream({ autoClose: false }), res);
-    } catch (err) {
-      // The browser went away mid-download: nothing to answer, and not our error.
-      if (res.destroyed || (err as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") return;
-      throw err;
-    } finally {
-      await file.close().catch(() => undefined);
-    }
+    await sendDownload(res, outcome.file, outcome);
   });
 
   const verifyLimit = limiter(ctx, {

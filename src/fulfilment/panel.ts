@@ -1,27 +1,13 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { conversations, jobs } from "../db/schema/index.js";
+import { jobs } from "../db/schema/index.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { mayStartFulfilment } from "../staff/confirm-erasure.js";
+import { conversationsInScope } from "../staff/request-detail.js";
 import { handsOverToExports } from "./export-handover.js";
 import { tasksOfRequest } from "./recipient-tasks.js";
 import { legalHoldReasons, readResult } from "./result.js";
 import { carriedOutTypes, carryOutJobKey } from "./start-fulfilment.js";
-
-/** Dates, topics and flags of the conversations a request covers (no content), with hold reasons. */
-async function scopeOverview(ctx: AppContext, r: RequestRow) {
-  const cols = {
-    id: conversations.id, startedAt: conversations.startedAt, topic: conversations.topic, messageCount: conversations.messageCount,
-    legalHoldAt: conversations.legalHoldAt, legalHoldReason: conversations.legalHoldReason, restrictedAt: conversations.restrictedAt, erasedAt: conversations.erasedAt,
-  };
-  if (r.scope === "chosen_conversations" || !r.subjectId) {
-    const ids = r.conversationIds.length ? r.conversationIds : r.receiptConversationId ? [r.receiptConversationId] : [];
-    if (ids.length === 0) return [];
-    return ctx.db.select(cols).from(conversations).where(and(eq(conversations.orgId, r.orgId), inArray(conversations.id, ids))).orderBy(asc(conversations.startedAt));
-  }
-  if (r.scope === "profile") return [];
-  return ctx.db.select(cols).from(conversations).where(and(eq(conversations.orgId, r.orgId), eq(conversations.subjectId, r.subjectId))).orderBy(asc(conversations.startedAt)).limit(500);
-}
 
 /**
  * The fulfilment panel of the staff request page: legal holds (seen before the erasure is
@@ -29,7 +15,7 @@ async function scopeOverview(ctx: AppContext, r: RequestRow) {
  */
 export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
   const [convs, tasks, jobRows] = await Promise.all([
-    scopeOverview(ctx, r),
+    conversationsInScope(ctx, r),
     tasksOfRequest(ctx, r),
     ctx.db.select({ status: jobs.status, attempts: jobs.attempts, maxAttempts: jobs.maxAttempts }).from(jobs).where(eq(jobs.uniqueKey, carryOutJobKey(r.id))),
   ]);

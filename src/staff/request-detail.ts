@@ -16,7 +16,7 @@ export async function staffRequest(ctx: AppContext, orgId: string, id: string): 
 
 /** The conversations a request covers: dates, topics and counts only, never content. */
 export async function conversationsInScope(ctx: AppContext, r: RequestRow) {
-  const cols = { id: conversations.id, startedAt: conversations.startedAt, endedAt: conversations.endedAt, topic: conversations.topic, messageCount: conversations.messageCount, erasedAt: conversations.erasedAt, restrictedAt: conversations.restrictedAt, legalHoldAt: conversations.legalHoldAt };
+  const cols = { id: conversations.id, startedAt: conversations.startedAt, endedAt: conversations.endedAt, topic: conversations.topic, messageCount: conversations.messageCount, erasedAt: conversations.erasedAt, restrictedAt: conversations.restrictedAt, legalHoldAt: conversations.legalHoldAt, legalHoldReason: conversations.legalHoldReason };
   if (r.scope === "chosen_conversations" || !r.subjectId) {
     const ids = r.conversationIds.length ? r.conversationIds : r.receiptConversationId ? [r.receiptConversationId] : [];
     if (ids.length === 0) return [];

@@ -1,0 +1,20 @@
+import type { FileHandle } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import type { Response } from "express";
+
+/** Streams an opened package to the browser as an attachment, then closes the file whatever happens. */
+export async function sendDownload(res: Response, file: FileHandle, meta: { fileName: string; contentType: string; sizeBytes: number }): Promise<void> {
+  try {
+    res.status(200);
+    res.attachment(meta.fileName);
+    res.type(meta.contentType);
+    res.set({ "Content-Length": String(meta.sizeBytes), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+    await pipeline(file.createReadStream({ autoClose: false }), res);
+  } catch (err) {
+    // The browser went away mid-download: nothing to answer, and not our error.
+    if (res.destroyed || (err as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") return;
+    throw err;
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+}
