@@ -8,8 +8,6 @@
  * DATABASE_URL / TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), created if
  * missing. Its public schema is dropped and recreated on every run. BENCH_BATCH sets the rows per
  * transaction (default 1000), BENCH_MAX_MESSAGES the messages per transaction (default 10000).
- * BENCH_KEY_INDEX=1 adds the proposed index on conversations(data_key_id) to the bench database
- * first (not in the migrations yet), so data key rows are deleted rather than overwritten.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -99,8 +97,6 @@ async function main(): Promise<void> {
     await database.db.execute(sql.raw("drop schema if exists drizzle cascade"));
     await database.db.execute(sql.raw("create schema public"));
     await database.migrate();
-    const keyIndex = process.env.BENCH_KEY_INDEX === "1";
-    if (keyIndex) await database.db.execute(sql.raw("create index conversations_data_key on conversations (data_key_id)"));
     const ctx: AppContext = {
       db: database.db, engine: database.engine, config: loadConfig({ NODE_ENV: "test", DATA_DIR: dir, JOBS: "off", LOG_LEVEL: "silent" }),
       logger: pino({ level: "silent" }), clock: { now: () => new Date() }, keys: createKeyRing(crypto.randomBytes(32)),
@@ -124,8 +120,8 @@ async function main(): Promise<void> {
     const totalMs = performance.now() - t0;
 
     const deleted = result!.counts["conversations.messages"] ?? 0;
-    const [left] = rowsOf<{ messages: string; conversations: string; keys: string; shredded: string }>(await ctx.db.execute(sql`select (select count(*) from messages) as messages,
-      (select count(*) from conversations) as conversations, (select count(*) from data_keys) as keys, (select count(*) from data_keys where length(wrapped_key) = 0) as shredded`));
+    const [left] = rowsOf<{ messages: string; conversations: string; keys: string }>(await ctx.db.execute(sql`select (select count(*) from messages) as messages,
+      (select count(*) from conversations) as conversations, (select count(*) from data_keys) as keys`));
     const longest = batches.reduce((a, b) => (b.txMs > a.txMs ? b : a), batches[0]!);
     const expiredConversations = conversations / EXPIRED_SHARE;
     const held = Math.floor((conversations - 1) / (EXPIRED_SHARE * HELD_EVERY)) + 1;
@@ -133,12 +129,12 @@ async function main(): Promise<void> {
 
     const lines = [
       "",
-      `Retention sweep on PostgreSQL (${database.engine}), policy: conversations, 60 days, delete${keyIndex ? ", with the proposed index on conversations(data_key_id)" : ""}`,
+      `Retention sweep on PostgreSQL (${database.engine}), policy: conversations, 60 days, delete`,
       `  messages before           ${(conversations * PER_CONVERSATION).toLocaleString("en")}`,
       `  conversations deleted     ${(result!.counts.conversations ?? 0).toLocaleString("en")} of ${expiredConversations.toLocaleString("en")} expired (kept under legal hold: ${(result!.kept.conversations ?? 0).toLocaleString("en")}, expected ${held})`,
       `  messages deleted          ${deleted.toLocaleString("en")} (notes ${(result!.counts["conversations.notes"] ?? 0).toLocaleString("en")})`,
       `  messages left             ${Number(left!.messages).toLocaleString("en")}`,
-      `  data keys                 ${Number(left!.keys).toLocaleString("en")} rows left, ${Number(left!.shredded).toLocaleString("en")} of them overwritten (destroyed in place)`,
+      `  data keys                 ${Number(left!.keys).toLocaleString("en")} rows left (one per kept conversation)`,
       `  total time                ${seconds(totalMs)}`,
       `  per 100,000 deleted       ${seconds((totalMs / Math.max(1, deleted)) * 100_000)}`,
       `  transactions              ${batches.length} (rows per batch ≤ ${process.env.BENCH_BATCH ?? 1000}, messages per batch ≤ ${process.env.BENCH_MAX_MESSAGES ?? 10000})`,
