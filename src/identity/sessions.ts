@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from "express";
 import { and, eq, lt } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
-import { sessions, type AssuranceLevel } from "../db/schema/index.js";
+import { sessions, subjects, type AssuranceLevel } from "../db/schema/index.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
 
 export type Session = typeof sessions.$inferSelect;
@@ -49,6 +49,8 @@ export async function createSession(
     .insert(sessions)
     .values({ ...data, idHash: sha256Hex(token), lastSeenAt: now, expiresAt: new Date(now.getTime() + ABSOLUTE_MS) })
     .returning();
+  // A sign-in is activity: retention's "inactive accounts" rule counts from the latest one.
+  if (data.kind === "requester" && data.subjectId) await db.update(subjects).set({ lastActivityAt: now }).where(eq(subjects.id, data.subjectId));
   return { session: session!, token };
 }
 

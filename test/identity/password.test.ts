@@ -49,6 +49,14 @@ describe("identity: chat-account sign-in and password reset (real SMTP)", () => 
     expect(entry!.ipPseudonym).to.match(/^ip:[0-9a-f]{16}$/);
   });
 
+  it("counts a sign-in as activity, for the inactive-accounts retention rule", async () => {
+    const subject = await makeSubject(ctx, org.id, { lastActivityAt: new Date("2025-01-01T00:00:00Z") });
+    ctx.clock.set(new Date("2026-05-04T08:00:00Z"));
+    expect((await signIn(new Browser(app), subject.email!, TEST_PASSWORD)).status).to.equal(303);
+    const [row] = await ctx.db.select().from(subjects).where(eq(subjects.id, subject.id));
+    expect(row!.lastActivityAt!.toISOString()).to.equal("2026-05-04T08:00:00.000Z");
+  });
+
   it("goes to a safe next page after sign-in, and never to another site", async () => {
     const subject = await makeSubject(ctx, org.id);
     const ok = await signIn(new Browser(app), subject.email!, TEST_PASSWORD, "/requests/RD-7K3Q-M9XA?tab=messages");
