@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { requests, staffUsers, type RequestType } from "../db/schema/index.js";
 import type { Organization } from "../platform/http/types.js";
@@ -46,7 +46,10 @@ export async function reviewQueue(ctx: AppContext, actor: StaffActor, org: Organ
   if (status === "open" || f.overdue) where.push(inArray(requests.status, [...openStatuses]));
   else if (status !== "all") where.push(eq(requests.status, status));
   if (f.type) where.push(eq(requests.type, f.type));
-  if (f.overdue) where.push(lt(requests.effectiveDueDate, localDate(now, org.timeZone)));
+  // While an identity pause runs, the due date moves on with the days: overdue only if it already was when the pause began.
+  if (f.overdue) {
+    where.push(sql`${requests.effectiveDueDate} < coalesce((${requests.pausedSince} at time zone ${org.timeZone})::date, ${localDate(now, org.timeZone)}::date)`);
+  }
   if (f.mine) where.push(eq(requests.assigneeId, actor.id));
   const cursor = decodeCursor(f.after);
   if (cursor) where.push(sql`(${requests.effectiveDueDate}, ${requests.id}) > (${cursor.date}::date, ${cursor.id}::uuid)`);

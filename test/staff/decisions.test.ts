@@ -186,4 +186,18 @@ describe("staff decisions, detail and queue", () => {
     expect(refs(mine.text)).to.have.length(0);
     void sessions; void requestEvents;
   });
+
+  it("filters as overdue a request paused for identity only if it was overdue when the pause began", async () => {
+    const received = new Date("2026-01-05T09:00:00Z");
+    const pausedInTime = await makeRequest(ctx, org, { receivedAt: received, status: "awaiting_identity" });
+    const pausedLate = await makeRequest(ctx, org, { receivedAt: received, status: "awaiting_identity" });
+    const running = await makeRequest(ctx, org, { receivedAt: received, status: "in_review" });
+    await ctx.db.update(requests).set({ pausedSince: new Date("2026-01-20T09:00:00Z") }).where(eq(requests.id, pausedInTime.id));
+    await ctx.db.update(requests).set({ pausedSince: new Date("2026-02-20T09:00:00Z") }).where(eq(requests.id, pausedLate.id));
+    ctx.clock.set(new Date("2026-03-01T09:00:00Z"));
+    const agent = await agentFor(reviewer.id);
+    const page = (await agent.get("/staff?overdue=1").expect(200)).text;
+    expect(page).to.include(running.reference).and.include(pausedLate.reference);
+    expect(page).to.not.include(pausedInTime.reference);
+  });
 });
