@@ -35,6 +35,7 @@ import { queueExport } from "../../src/exports/queue-export.js";
 import { absoluteExportPath } from "../../src/exports/storage.js";
 import { ZIP_LEVEL } from "../../src/exports/zip-package.js";
 import { listZipEntries, readZipEntry } from "../../src/exports/zip-reader.js";
+import { prng } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 50_000);
 const CONVERSATIONS = Number(process.argv[3] ?? process.env.BENCH_CONVERSATIONS ?? 40);
@@ -53,16 +54,6 @@ const WORDS = (
   "kiitos että kirjoitit tämä kuulostaa raskaalta tack för att du skriver dank je wel aitäh õde ž š ij å ö ä"
 ).split(" ");
 
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 

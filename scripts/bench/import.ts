@@ -4,7 +4,7 @@
  * importer (src/chats/import-ndjson.ts) and prints messages per second and peak RSS.
  *
  * Database: BENCH_DATABASE_URL if set (its public schema is dropped and recreated), otherwise a
- * dedicated database "rightsdesk_bench_import" created next to DATABASE_URL (default
+ * dedicated database "rightsdesk_bench_import" created next to DATABASE_URL or TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test) and wiped on every run. BENCH_BATCH sets the records
  * per transaction (default 500). A benchmark, not a test: it prints numbers and checks the counts.
  */
@@ -14,17 +14,17 @@ import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
 import cliProgress from "cli-progress";
-import pg from "pg";
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
-import { openPostgres } from "../../src/db/client.js";
+import { openPostgres, rowsOf } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
 import { createMailTransport } from "../../src/mail/transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { hashReceiptCode, newReceiptCode } from "../../src/platform/codes.js";
 import { importNdjson } from "../../src/chats/import-ndjson.js";
+import { benchDatabaseUrl, prng } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -45,16 +45,6 @@ function sentence(rand: () => number): string {
   return words.join(" ");
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function generate(file: string, messages: number): Promise<{ lines: number; bytes: number }> {
   const out = fs.createWriteStream(file);
@@ -95,24 +85,7 @@ async function generate(file: string, messages: number): Promise<{ lines: number
   return { lines, bytes: fs.statSync(file).size };
 }
 
-/** A database of its own, so the test database and real data are never touched. */
-async function benchDatabaseUrl(): Promise<string> {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  const base = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const client = new pg.Client({ connectionString: base });
-  await client.connect();
-  try {
-    const exists = await client.query("select 1 from pg_database where datname = $1", [BENCH_DB]);
-    if (exists.rowCount === 0) await client.query(`create database ${BENCH_DB}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${BENCH_DB}`;
-  return url.toString();
-}
 
-const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rightsdesk-bench-import-"));
@@ -123,7 +96,7 @@ async function main(): Promise<void> {
     const generated = await generate(file, MESSAGES);
     process.stderr.write(`  ${generated.lines.toLocaleString("en")} lines, ${(generated.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - g0) / 1000).toFixed(1)} s\n`);
 
-    const url = await benchDatabaseUrl();
+    const url = await benchDatabaseUrl(BENCH_DB);
     const database = await openPostgres(url, 2);
     await database.db.execute(sql.raw("drop schema if exists public cascade"));
     await database.db.execute(sql.raw("drop schema if exists drizzle cascade"));

@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
-import { openPglite, openPostgres } from "../../src/db/client.js";
+import { openPglite, openPostgres, rowsOf } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
 import { createMailTransport } from "../../src/mail/transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
@@ -39,7 +39,6 @@ async function time(fn: () => Promise<unknown>): Promise<{ p50: number; p95: num
   return { p50: percentile(ms, 50), p95: percentile(ms, 95) };
 }
 
-const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rightsdesk-bench-"));

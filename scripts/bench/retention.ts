@@ -13,18 +13,18 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
-import { openPostgres } from "../../src/db/client.js";
+import { openPostgres, rowsOf } from "../../src/db/client.js";
 import { retentionPolicies } from "../../src/db/schema/index.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
 import { createMailTransport } from "../../src/mail/transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { runRetention, type BatchReport } from "../../src/retention/run-retention.js";
+import { benchDatabaseUrl } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 1_000_000);
 const PER_CONVERSATION = 25;
@@ -33,23 +33,7 @@ const HELD_EVERY = 100; // every 100th expired conversation is under legal hold 
 const BENCH_DB = "rightsdesk_bench";
 const DAY = 86_400_000;
 
-async function benchDatabaseUrl(): Promise<string> {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  const base = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const client = new pg.Client({ connectionString: base });
-  await client.connect();
-  try {
-    const exists = await client.query("select 1 from pg_database where datname = $1", [BENCH_DB]);
-    if (exists.rowCount === 0) await client.query(`create database ${BENCH_DB}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${BENCH_DB}`;
-  return url.toString();
-}
 
-const rowsOf = <T>(r: unknown): T[] => ((r as { rows?: T[] }).rows ?? (r as T[]));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Server-side generation: data keys, conversations (10 % old), 25 messages and a note each. */
@@ -90,7 +74,7 @@ async function fill(ctx: AppContext, orgId: string, conversations: number): Prom
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rightsdesk-bench-retention-"));
-  const url = await benchDatabaseUrl();
+  const url = await benchDatabaseUrl(BENCH_DB);
   const database = await openPostgres(url, 4);
   try {
     await database.db.execute(sql.raw("drop schema if exists public cascade"));

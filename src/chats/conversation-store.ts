@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { asc, eq, inArray, sql } from "drizzle-orm";
-import type { Executor } from "../db/client.js";
+import { rowsOf, type Executor } from "../db/client.js";
 import {
   conversations, conversationStatements, dataKeys, messages, notes, type SenderRole,
 } from "../db/schema/index.js";
@@ -103,7 +103,6 @@ export function sealMessages(key: Buffer, conversationId: string, batch: PlainMe
 /** Rows per INSERT statement; each column travels as one array parameter (unnest). */
 const ROWS_PER_STATEMENT = 5000;
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
 const timestamps = (dates: (Date | null | undefined)[]) => sql.param(dates.map((d) => (d ? d.toISOString() : null)));
 
 /**

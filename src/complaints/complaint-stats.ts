@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Organization } from "../platform/http/types.js";
 import { localDate } from "../requests/deadlines.js";
+import { rowsOf } from "../db/client.js";
 
 export interface ComplaintStats {
   /** Complaints the DPO has not answered yet. */
@@ -15,7 +16,6 @@ export interface ComplaintStats {
   escalatedTotal: number;
 }
 
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[]));
 
 /** The complaint figures of the DPO's dashboard, counted in the database for one organization. */
 export async function complaintStats(ctx: AppContext, org: Pick<Organization, "id" | "timeZone">): Promise<ComplaintStats> {

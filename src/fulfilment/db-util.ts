@@ -1,12 +1,11 @@
 import { eq, sql, type SQL } from "drizzle-orm";
-import type { Executor, Tx } from "../db/client.js";
+import { rowsOf, type Executor, type Tx } from "../db/client.js";
 import { organizations, subjects } from "../db/schema/index.js";
 import { NotFoundError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 
 export type SubjectRow = typeof subjects.$inferSelect;
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
 
 /** Runs a data-modifying CTE and returns how many rows it touched, e.g. `with d as (delete … returning 1)`. */
 export async function countOf(db: Executor, query: SQL): Promise<number> {

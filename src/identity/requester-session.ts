@@ -1,10 +1,23 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { subjects, type AssuranceLevel, type organizations } from "../db/schema/index.js";
-import type { NewSession } from "./sessions.js";
+import type { NewSession, Session } from "./sessions.js";
 
 /** What the sign-in use cases need to know about the organization. */
 export type SignInOrg = Pick<typeof organizations.$inferSelect, "id" | "name" | "verificationMethods">;
+
+/** What every requester sign-in method is given besides its own proof. */
+export interface SignInContext {
+  org: SignInOrg;
+  ip?: string;
+  locale?: string;
+  /** The session this browser had before (destroyed: the id is regenerated at sign-in). */
+  previousSessionIdHash?: string;
+}
+
+export type SignInResult =
+  | { ok: true; session: Session; token: string }
+  | { ok: false; reason: "invalid" | "disabled" };
 
 export type SubjectForSignIn = Pick<
   typeof subjects.$inferSelect,

@@ -2,23 +2,14 @@ import type { AppContext } from "../context.js";
 import { recordAudit } from "../platform/audit.js";
 import { emailHash, identifierPseudonym, normalizeEmail } from "./email-address.js";
 import { verifyPassword } from "./passwords.js";
-import { requesterSession, sessionAssurance, subjectByEmail, type SignInOrg } from "./requester-session.js";
-import { createSession, type Session } from "./sessions.js";
+import { requesterSession, sessionAssurance, subjectByEmail, type SignInContext, type SignInResult } from "./requester-session.js";
+import { createSession } from "./sessions.js";
 import { auditSignIn, identityActions, signInActor } from "./sign-in-audit.js";
 
-export interface PasswordSignInInput {
-  org: SignInOrg;
+export interface PasswordSignInInput extends SignInContext {
   email: string;
   password: string;
-  ip?: string;
-  locale?: string;
-  /** The session this browser had before (destroyed: the id is regenerated at sign-in). */
-  previousSessionIdHash?: string;
 }
-
-export type SignInResult =
-  | { ok: true; session: Session; token: string }
-  | { ok: false; reason: "invalid" | "disabled" };
 
 /**
  * Chat-account sign-in. An unknown address, an address without a password and a wrong password

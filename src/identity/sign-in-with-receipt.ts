@@ -3,28 +3,20 @@ import type { AppContext } from "../context.js";
 import { conversations } from "../db/schema/index.js";
 import { recordAudit } from "../platform/audit.js";
 import { hashReceiptCode, isReceiptCodeShape } from "../platform/codes.js";
-import { requesterSession, type SignInOrg } from "./requester-session.js";
-import { createSession, type Session } from "./sessions.js";
+import { requesterSession, type SignInContext, type SignInResult } from "./requester-session.js";
+import { createSession } from "./sessions.js";
 import { auditSignIn, identityActions, signInActor } from "./sign-in-audit.js";
 
-export interface ReceiptSignInInput {
-  org: SignInOrg;
+export interface ReceiptSignInInput extends SignInContext {
   code: string;
-  ip?: string;
-  locale?: string;
-  previousSessionIdHash?: string;
 }
-
-export type ReceiptSignInResult =
-  | { ok: true; session: Session; token: string }
-  | { ok: false; reason: "invalid" | "disabled" };
 
 /**
  * Sign-in with a conversation's receipt code (GDPR Art. 11(2): information that identifies the
  * data). The session is scoped to that one conversation and names no subject. Erased
  * conversations are refused exactly like unknown codes.
  */
-export async function signInWithReceipt(ctx: AppContext, input: ReceiptSignInInput): Promise<ReceiptSignInResult> {
+export async function signInWithReceipt(ctx: AppContext, input: ReceiptSignInInput): Promise<SignInResult> {
   if (!input.org.verificationMethods.receipt) return { ok: false, reason: "disabled" };
   const orgId = input.org.id;
   const codeHash = isReceiptCodeShape(input.code) ? hashReceiptCode(input.code) : undefined;

@@ -4,18 +4,14 @@ import { subjects, verificationCodes } from "../db/schema/index.js";
 import { safeEqual } from "../platform/crypto.js";
 import { emailHash, identifierPseudonym, normalizeEmail } from "./email-address.js";
 import { emailCodeHash, EMAIL_CODE_MAX_TRIES, EMAIL_CODE_TTL_MS } from "./email-codes.js";
-import { requesterSession, sessionAssurance, subjectByEmail, type SignInOrg } from "./requester-session.js";
+import { requesterSession, sessionAssurance, subjectByEmail, type SignInContext } from "./requester-session.js";
 import { createSession, type Session } from "./sessions.js";
 import { auditSignIn, identityActions } from "./sign-in-audit.js";
 
-export interface VerifyEmailCodeInput {
-  org: SignInOrg;
+export interface VerifyEmailCodeInput extends SignInContext {
   /** The address the code was sent to (kept, sealed, in the browser between the two pages). */
   email: string;
   code: string;
-  ip?: string;
-  locale?: string;
-  previousSessionIdHash?: string;
 }
 
 export type VerifyEmailCodeResult =

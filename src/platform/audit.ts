@@ -1,5 +1,5 @@
 import { asc, desc, gt, lte, sql, type SQL } from "drizzle-orm";
-import type { Db, Executor, Tx } from "../db/client.js";
+import { rowsOf, type Db, type Executor, type Tx } from "../db/client.js";
 import { auditAnchors, auditLog } from "../db/schema/index.js";
 import type { Clock } from "../context.js";
 import { sha256Hex, type KeyRing } from "./crypto.js";
@@ -178,4 +178,3 @@ export async function pruneAuditPrefix(tx: Tx, deps: { clock: Clock; keys: KeyRi
   return removed.length;
 }
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);

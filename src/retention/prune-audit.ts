@@ -1,6 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Executor } from "../db/client.js";
-import { rowsOf } from "./sweepers.js";
+import { rowsOf, type Executor } from "../db/client.js";
 
 /**
  * When an audit entry may go: once its organization's audit-log period has passed. Entries of no

@@ -5,7 +5,7 @@
  * (run-retention.ts) pages through candidates by id, so kept rows are counted once and skipped.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { Executor, Tx } from "../db/client.js";
+import { rowsOf, type Executor, type Tx } from "../db/client.js";
 import type { KeyRing } from "../platform/crypto.js";
 import { recordIngestTombstones } from "../chats/ingest-tombstones.js";
 import { openStatuses, closedStatuses } from "../requests/lifecycle.js";
@@ -52,7 +52,6 @@ const now = (scope: SweepScope) => sql`${iso(scope.now)}::timestamptz`;
 const uuids = (ids: string[]) => sql`${sql.param(ids)}::uuid[]`;
 const texts = (values: readonly string[]) => sql`${sql.param([...values])}::text[]`;
 
-export const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
 export const affected = (result: unknown): number =>
   Number((result as { rowCount?: number; affectedRows?: number }).rowCount ?? (result as { affectedRows?: number }).affectedRows ?? 0);
 

@@ -4,6 +4,7 @@ import type { Organization } from "../platform/http/types.js";
 import { localDate } from "../requests/deadlines.js";
 import { openStatuses } from "../requests/lifecycle.js";
 import { complaintStats, type ComplaintStats } from "../complaints/complaint-stats.js";
+import { rowsOf } from "../db/client.js";
 
 export interface TypeStats { type: string; open: number; completed90: number }
 export interface DashboardStats {
@@ -19,7 +20,6 @@ export interface DashboardStats {
   complaints: ComplaintStats;
 }
 
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[]));
 
 /** The figures of the DPO's dashboard, computed in the database for the organization only. */
 export async function dashboardStats(ctx: AppContext, org: Organization): Promise<DashboardStats> {

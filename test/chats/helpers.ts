@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import type { TestContext } from "../support/context.js";
 import { makeOrg, makeStaff } from "../support/factories.js";
 import { createApiToken } from "../../src/chats/create-api-token.js";
@@ -12,13 +11,4 @@ export async function orgWithToken(ctx: TestContext, slug?: string) {
   return { org, admin, actor, token: created.token, tokenId: created.id };
 }
 
-/** Rows of a raw query on either engine. */
-export async function rows<T>(ctx: TestContext, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await ctx.db.execute(query)) as unknown as { rows?: T[] } | T[];
-  return Array.isArray(result) ? result : (result.rows ?? []);
-}
-
-export async function count(ctx: TestContext, table: string, where = "true"): Promise<number> {
-  const [r] = await rows<{ n: number | string }>(ctx, sql.raw(`select count(*)::int as n from ${table} where ${where}`));
-  return Number(r?.n ?? 0);
-}
+export { count, rows } from "../support/db.js";

@@ -8,10 +8,10 @@ import { conversations, recipients, requests, type RequestScope, type RequestTyp
 import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
 import type { StaffActor } from "../../src/staff/policies.js";
+import { rowsOf } from "../../src/db/client.js";
 
 export const unique = () => crypto.randomBytes(6).toString("hex");
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
 
 export async function tableNames(ctx: TestContext): Promise<string[]> {
   const rows = rowsOf<{ tablename: string }>(await ctx.db.execute(sql`select tablename from pg_tables where schemaname = 'public' order by tablename`));

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { loadConfig, type Config } from "../../src/config.js";
 import type { AppContext, Clock } from "../../src/context.js";
-import { openPglite, openPostgres, type Database } from "../../src/db/client.js";
+import { openPglite, openPostgres, rowsOf, type Database } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
 import { createMailTransport, type MailTransport } from "../../src/mail/transport.js";
 
@@ -51,7 +51,7 @@ export async function truncateAll(database: Database): Promise<void> {
   const rows = await database.db.execute<{ tablename: string }>(
     sql`select tablename from pg_tables where schemaname = 'public'`,
   );
-  const names = (rows as unknown as { rows?: { tablename: string }[] }).rows ?? (rows as unknown as { tablename: string }[]);
+  const names = rowsOf<{ tablename: string }>(rows);
   if (names.length === 0) return;
   await database.db.execute(sql.raw(`truncate ${names.map((r) => `"${r.tablename}"`).join(", ")} restart identity cascade`));
 }
