@@ -27,6 +27,8 @@ export interface StatusChange {
   set?: Partial<typeof requests.$inferInsert>;
   /** The status the caller saw; a different current status means someone else moved it first. */
   expectedFrom?: RequestStatus;
+  /** More facts for the audit entry (never free text: lengths and flags). */
+  auditDetails?: Record<string, unknown>;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function changeStatus(tx: Tx, ctx: AppContext, actor: Actor, curren
   await recordEvent(tx, ctx.clock, current.id, actor, { kind, fromStatus: from, toStatus: to, note: change.note, visibleToRequester: change.visibleToRequester });
   await appendAudit(tx, ctx, {
     orgId: current.orgId, actor, action: `request.${kind}`, target: { type: "request", id: current.id }, subjectId: current.subjectId,
-    details: { reference: current.reference, from, to },
+    details: { ...change.auditDetails, reference: current.reference, from, to },
   });
   return updated!;
 }
