@@ -150,6 +150,10 @@ describe("staff decisions, detail and queue", () => {
       // What was typed is kept.
       expect(res.text).to.include("Please reply from the address you used in the chat.");
       await nothingStored(r.id);
+      const huge = await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please reply.", doubtReason: "x".repeat(2001) });
+      expect(huge.status).to.equal(422);
+      expect(huge.text).to.include('href="#field-doubtReason"');
+      await nothingStored(r.id);
       for (const [lang, text] of [["fi", "Kerro, miksi epäilet pyytäjän henkilöllisyyttä"], ["sv", "Ange varför du tvivlar"], ["nl", "Geef aan waarom je twijfelt"], ["et", "Kirjuta, miks sa taotleja isikus kahtled"]] as const) {
         const token = await csrfFrom(agent, "/staff");
         const localized = await agent.post(`/staff/requests/${r.id}/ask-identity`).set("Accept-Language", lang).type("form").send({ _csrf: token, message: "x" });
