@@ -36,8 +36,8 @@ export function isSupportedCountry(x: unknown): x is SupportedCountry {
  * are where each State says which days end a statutory period. A DPO answering on the next
  * working day after Midsummer Eve answers in time under the law an authority or court there
  * applies; showing an earlier date would not be "safer", it would be a different rule than
- * the one the controller is judged by. Only days the acts name
- * are added; anything less certain stays a working day.
+ * the one the controller is judged by. Only days the acts name are added; anything less
+ * certain stays a working day.
  * Other countries use date-holidays' "public" list as is; it has not been checked against their
  * own time-limit acts yet.
  */
