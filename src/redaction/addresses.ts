@@ -48,7 +48,7 @@ const EN = new RegExp(
   "giu",
 );
 // Words that make "2 on the way" or "3 kids in the park" a phrase, not an address.
-const EN_NOT_STREET_WORD = new Set(["the", "a", "an", "on", "in", "of", "to", "my", "his", "her", "their", "our", "your", "at", "by", "is", "was", "are", "and", "or", "more", "times", "days", "weeks", "hours", "minutes", "kids", "people", "friends", "of", "all", "other", "whole", "long", "way", "that", "this", "every", "per", "no", "yes", "me", "him", "them", "us", "you", "i", "it"]);
+const EN_NOT_STREET_WORD = new Set(["the", "a", "an", "on", "in", "of", "to", "my", "his", "her", "their", "our", "your", "at", "by", "is", "was", "are", "and", "or", "more", "times", "days", "weeks", "hours", "minutes", "kids", "people", "friends", "of", "all", "other", "whole", "long", "way", "min", "mins", "minute", "minutes", "sec", "km", "mile", "miles", "hour", "day", "week", "year", "years", "time", "step", "steps", "bus", "train", "that", "this", "every", "per", "no", "yes", "me", "him", "them", "us", "you", "i", "it"]);
 
 // A postcode with its city on its own ("00100 Helsinki", "114 55 Stockholm", "1234 AB Utrecht", "SW1A 1AA").
 const POSTCODES = new RegExp(

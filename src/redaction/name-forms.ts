@@ -56,6 +56,8 @@ const ET_ENDINGS = ["", "le", "l", "lt", "ga", "ks", "st", "s", "sse", "ni", "na
 
 function estonianForms(name: string): string[] {
   const stems = VOWEL.test(name) ? [name] : /s$/.test(name) ? [name + "e", name + "i"] : [name + "i", name + "u", name + "a"];
+  // The one gradation common in names: Mart → Mardi, Margit → Margiti stays.
+  if (/rt$/.test(name)) stems.push(name.slice(0, -1) + "di");
   const forms: string[] = [name + "t"];
   for (const stem of stems) for (const e of ET_ENDINGS) forms.push(stem + e);
   return forms;

@@ -143,13 +143,15 @@ export function detectNationalIds(text: string, language: RedactionLanguage): En
     const start = m.index;
     const cue = KEYWORD.test(text.slice(Math.max(0, start - 40), start));
     const separated = /\D/.test(raw);
+    // "097 006 452" is how a Helsinki number is written; as a BSN it would rarely start with 0.
+    const phoneLike = /^0\d{2} \d{3} \d{3}$/.test(raw);
     found.push({
       kind: "national_id",
       start,
       end: start + raw.length,
       text: raw,
       // A bare 10-digit string can be a phone number too; the phone wins unless a keyword is near.
-      confidence: cue ? 0.99 : separated ? 0.97 : 0.86,
+      confidence: cue ? 0.99 : phoneLike ? 0.85 : separated ? 0.97 : 0.86,
       source: "checksum",
       country,
     });

@@ -17,7 +17,7 @@ import { redactionLanguages } from "./types.js";
 
 const TOKEN = /\p{L}[\p{L}\p{M}]*(?:[-'’]\p{L}[\p{L}\p{M}]*)*/gu;
 const GRAMMAR: Record<RedactionLanguage, FormGrammar> = { fi: "fi", et: "et", sv: "germanic", nl: "germanic", en: "germanic" };
-const SURNAME = /^\p{Lu}\p{Ll}+(?:nen|s(?:en|elle|ella|elta|essa|esta|eksi|ta|et)|sson|son|ström|qvist|kvist|lund|gren|holm|dahl|blad|berg|mägi|mets|ov|ova|ev|eva|enko)$/u;
+const SURNAME = /^\p{Lu}\p{Ll}+(?:nen|s(?:en|elle|ella|elta|essa|esta|eksi|ta|et)|sson|son|ström|qvist|kvist|gren|dahl|blad|berg|mägi|mets|ov|ova|ev|eva|enko)$/u;
 const PARTICLES = new Set(["van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "von", "af"]);
 const BOUNDARY = /[.!?…\n:;]/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
@@ -54,6 +54,17 @@ const LEXICON_FORMS: Map<string, LexiconForm[]> = (() => {
 
 const ALL_STOPWORDS = new Set(redactionLanguages.flatMap((l) => [...lexicons[l].stopwords]));
 
+/** "Hanna-Liisile", "Jan-Erik": a double name whose first part is a lexicon name, in its forms. */
+function hyphenated(token: Token): LexiconForm[] | undefined {
+  const dash = token.lower.indexOf("-");
+  if (dash < 2) return undefined;
+  const first = LEXICON_FORMS.get(token.lower.slice(0, dash));
+  const rest = token.value.slice(dash + 1);
+  // The second part must look like a name too (capitalized like the first), not "Emma-täti".
+  if (!first || rest[0] === undefined || (token.capitalized && rest[0] === rest[0].toLowerCase())) return undefined;
+  return first.filter((e) => e.grammar === "base");
+}
+
 export interface PersonMatcher {
   detect(text: string, language: RedactionLanguage): Entity[];
 }
@@ -61,6 +72,7 @@ export interface PersonMatcher {
 interface Token {
   start: number;
   end: number;
+  possessive: boolean; // "Jack's": an apostrophe ending was cut off
   value: string; // as written, possessive apostrophe cut off
   lower: string;
   capitalized: boolean;
@@ -91,7 +103,7 @@ function tokenize(text: string): Token[] {
     if (apostrophe > 0) value = value.slice(0, apostrophe); // Emma's, Zoe'lle
     const first = value[0]!;
     const capitalized = first !== first.toLowerCase() && value !== value.toUpperCase();
-    tokens.push({ start: m.index, end: m.index + value.length, value, lower: value.toLowerCase(), capitalized, initial: isInitial(text, m.index) });
+    tokens.push({ start: m.index, end: m.index + value.length, possessive: apostrophe > 0, value, lower: value.toLowerCase(), capitalized, initial: isInitial(text, m.index) });
   }
   return tokens;
 }
@@ -104,10 +116,15 @@ interface Hit {
   role?: string;
 }
 
+/** The words of a full name that stand for the person alone: not "de" of "Daan de Vries". */
+function nameParts(name: string): string[] {
+  return name.split(/[\s,]+/).filter((p) => p.replace(/\./g, "").length >= 2 && !PARTICLES.has(p.toLowerCase()));
+}
+
 function knownFormMap(names: KnownNames["others"]): Map<string, string> {
   const map = new Map<string, string>();
   for (const { name, role } of names) {
-    const parts = name.split(/[\s,]+/).filter((p) => p.replace(/\./g, "").length >= 2);
+    const parts = nameParts(name);
     for (const part of [name, ...parts]) for (const { form } of nameForms(part.replace(/\.$/, ""))) if (!map.has(form)) map.set(form, role);
   }
   return map;
@@ -115,7 +132,7 @@ function knownFormMap(names: KnownNames["others"]): Map<string, string> {
 
 function requesterForms(names: string[]): Set<string> {
   const set = new Set<string>();
-  for (const name of names) for (const part of [name, ...name.split(/[\s,]+/)]) if (part.length >= 2) for (const { form } of nameForms(part)) set.add(form);
+  for (const name of names) for (const part of [name, ...nameParts(name)]) for (const { form } of nameForms(part)) set.add(form);
   return set;
 }
 
@@ -124,13 +141,14 @@ export function createPersonMatcher(known: KnownNames = { requester: [], others:
   const requester = requesterForms(known.requester);
 
   function lexiconConfidence(token: Token, language: RedactionLanguage): number {
-    const entries = LEXICON_FORMS.get(token.lower);
+    const entries = LEXICON_FORMS.get(token.lower) ?? hyphenated(token);
     if (!entries) return 0;
     const lex = lexicons[language];
     if (lex.notNames.has(token.lower)) return 0;
     if (token.capitalized && !token.initial) return entries.some((e) => !e.ambiguous) ? 0.8 : 0.7;
     const plain = entries.some((e) => !e.ambiguous);
-    if (token.capitalized) return plain ? 0.7 : 0;
+    // "Jack's mum": a capitalized word with a possessive is a name even where it is also a word.
+    if (token.capitalized) return plain ? 0.7 : token.possessive ? 0.7 : 0;
     // Lower case: the name must belong to this language (or English, which everyone mixes in),
     // in this language's grammar, and not be a word as well.
     const own = entries.some(

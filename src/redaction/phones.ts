@@ -14,7 +14,8 @@ const SERVED: CountryCode[] = ["FI", "SE", "NL", "EE", "GB"];
 // One digit per repetition (with up to two separators before it): a run splits only one way,
 // so a failing candidate backtracks linearly. Starts only where a run starts.
 const CANDIDATE = /(?<![\p{L}\p{N}+_@/\-])(?:\+|00)?(?:\(\d{1,4}\)[ \-]?)?\d(?:[ \u00a0\-./()]{0,2}\d){5,16}(?![\p{N}]|[\p{L}_@]|[.\-]\d)/gu;
-const DATE_OR_TIME = /^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}$/;
+// Dates, time spans, year ranges and the shapes of identity numbers are never phone numbers.
+const NOT_PHONE = /^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}$|^(?:19|20)\d{2}\s?[-–]\s?(?:19|20)\d{2}$|^(?:\d{2})?\d{6}[-+]\d{4}$/;
 
 interface Group {
   start: number; // offset in the text
@@ -26,12 +27,17 @@ function validIn(candidate: string, language: RedactionLanguage): boolean {
   if (digits.length < 7 || digits.length > 15) return false;
   const international = /^\s*(?:\+|00)/.test(candidate);
   const home = HOME_COUNTRY[language];
-  if (parsePhoneNumberFromString(candidate, home)?.isValid()) return true;
-  // A national number from another country the helplines serve (a Finnish number in a Swedish chat).
-  if (!international && candidate.startsWith("0")) {
-    return SERVED.some((c) => c !== home && parsePhoneNumberFromString(candidate, c)?.isValid());
+  const trunk = /^\(?0/.test(candidate);
+  // Written nationally, numbers start with the trunk "0" everywhere but in Estonia: a bare
+  // "354810276" is an order number (or a broken BSN), not a Dutch phone number.
+  if (international || trunk || home === "EE") {
+    if (parsePhoneNumberFromString(candidate, home)?.isValid()) return true;
   }
-  return false;
+  if (international) return false;
+  // A national number from another country the helplines serve (a Finnish number in a Swedish
+  // chat; an Estonian mobile, 5 and seven digits, anywhere).
+  if (trunk) return SERVED.some((c) => c !== home && parsePhoneNumberFromString(candidate, c)?.isValid());
+  return home !== "EE" && /^5\d{3}\s?\d{4}$/.test(candidate) && Boolean(parsePhoneNumberFromString(candidate, "EE")?.isValid());
 }
 
 /** Splits a candidate into its digit groups, so a number glued to the next figure can still be found. */
@@ -54,7 +60,7 @@ export function detectPhones(text: string, language: RedactionLanguage): Entity[
     found.push({ kind: "phone", start, end, text: text.slice(start, end), confidence: 0.9, source: "library" });
   for (const m of text.matchAll(CANDIDATE)) {
     const raw = m[0];
-    if (DATE_OR_TIME.test(raw)) continue;
+    if (NOT_PHONE.test(raw)) continue;
     if (validIn(raw, language)) {
       push(m.index, m.index + raw.length);
       continue;
