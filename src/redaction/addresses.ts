@@ -33,11 +33,13 @@ const NL = new RegExp(
   "giu",
 );
 
+const ET_NOT_STREET_WORD = new Set(["ma", "mina", "sa", "sina", "ta", "tema", "me", "meie", "te", "teie", "nad", "nemad", "ära", "ei", "kas", "ja", "et", "siis", "kui", "mida", "seda", "see", "üks", "kaks", "pool", "on", "oli", "ka", "veel", "juba", "nüüd", "täna", "homme", "eile"]);
+
 // Compounds that end like a street but are words ("ik ben onderweg 5 min").
 const NL_NOT_STREETS = /^(?:onderweg|halfweg|halverwege|loopbaan|speelpark|pretpark|zwembad|fietspad|wandelpad)\s/iu;
 
 const ET = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])${W}\s{1,2}(?:tänav|tänaval|tn\.?|mnt\.?|maantee|maanteel|tee|teel|puiestee|puiesteel|pst\.?|põik|väljak|plats|allee)\s{0,2}\d{1,4}[a-h]?(?:\s?[-–/]\s?\d{1,3})?(?:,?\s{0,3}(?:korter|k\.?)\s?\d{1,3})?${POSTCODE_CITY}?(?![\p{L}\p{N}])`,
+  String.raw`(?<![\p{L}\p{N}])(${W})\s{1,2}(?:tänav|tänaval|tn\.?|mnt\.?|maantee|maanteel|tee|teel|puiestee|puiesteel|pst\.?|põik|väljak|plats|allee)\s{0,2}\d{1,4}[a-h]?(?:\s?[-–/]\s?\d{1,3})?(?:,?\s{0,3}(?:korter|k\.?)\s?\d{1,3})?${POSTCODE_CITY}?(?![\p{L}\p{N}])`,
   "giu",
 );
 
@@ -68,7 +70,12 @@ export function detectAddresses(text: string): Entity[] {
   const found: Entity[] = [];
   const push = (start: number, value: string, confidence: number) =>
     found.push({ kind: "address", start, end: start + value.length, text: value.trimEnd(), confidence, source: "pattern" });
-  for (const re of [FI, SV, ET]) for (const m of text.matchAll(re)) push(m.index, m[0], 0.85);
+  for (const re of [FI, SV]) for (const m of text.matchAll(re)) push(m.index, m[0], 0.85);
+  for (const m of text.matchAll(ET)) {
+    // "tee" is also "do": "ma tee 2 tundi" is no street.
+    if (ET_NOT_STREET_WORD.has((m[1] ?? "").toLowerCase())) continue;
+    push(m.index, m[0], 0.85);
+  }
   for (const m of text.matchAll(NL)) {
     // "op de Kerkstraat 12": the article is not part of the name (but "Burgemeester de Vlugtlaan" keeps its "de").
     const article = /^(?:de|het|'t)\s{1,2}/.exec(m[0]);

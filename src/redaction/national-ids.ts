@@ -124,7 +124,7 @@ export function nationalIdCountry(value: string, language: RedactionLanguage = "
 export function normalizeNationalId(value: string): string {
   const upper = value.trim().toUpperCase();
   // The FI century sign is part of the number; the SE/NL separators are not.
-  return FI_SHAPE.test(upper) ? upper : upper.replace(/[-+. ]/g, "");
+  return isValidHenkilotunnus(upper) ? upper : upper.replace(/[-+. ]/g, "");
 }
 
 // Candidates: FI shape, SE with separator (6 or 8 digits), BSN with dots or spaces, bare 9–12 digits.
