@@ -14,6 +14,7 @@ import { loadCorpus, type CorpusConversation, type CorpusLanguage, type LabelKin
 
 const t0 = performance.now();
 const { createDetector } = await import("../../src/redaction/detect-entities.js");
+createDetector(); // the first detector builds the lexicon's name forms, once per process
 const loadMs = performance.now() - t0;
 
 const KINDS: LabelKind[] = ["person", "phone", "email", "address", "national_id", "url", "handle"];
@@ -97,9 +98,21 @@ for (const kind of KINDS) {
 // ---- timing: a 5,000-message package built from the corpus, one detector per conversation ----
 const PACKAGE = 5000;
 const pool = corpus.flatMap((c) => c.messages.map((m) => ({ conversation: c, text: m.text })));
-const packageMessages = Array.from({ length: PACKAGE }, (_, i) => pool[(i * 7919) % pool.length]!);
-const chars = packageMessages.reduce((s, m) => s + m.text.length, 0);
-function runPackage(): number {
+type PackageMessage = (typeof pool)[number];
+// As the corpus has them (chat lines), and four lines joined (long messages and notes).
+const chatLines = Array.from({ length: PACKAGE }, (_, i) => pool[(i * 7919) % pool.length]!);
+const longMessages = Array.from({ length: PACKAGE }, (_, i) => {
+  const parts = [0, 1, 2, 3].map((k) => pool[(i * 7919 + k * 104729) % pool.length]!);
+  return { conversation: parts[0]!.conversation, text: parts.map((p) => p.text).join(" ") };
+});
+
+function timePackage(packageMessages: PackageMessage[]): { median: number; min: number; max: number; chars: number } {
+  runPackage(packageMessages); // warm-up (JIT)
+  const runs = Array.from({ length: 7 }, () => runPackage(packageMessages)).sort((a, b) => a - b);
+  return { median: runs[3]!, min: runs[0]!, max: runs[6]!, chars: packageMessages.reduce((s, m) => s + m.text.length, 0) / packageMessages.length };
+}
+
+function runPackage(packageMessages: PackageMessage[]): number {
   const started = performance.now();
   let n = 0;
   for (let i = 0; i < packageMessages.length; i += 25) {
@@ -111,11 +124,13 @@ function runPackage(): number {
   if (n < 0) console.log(n);
   return performance.now() - started;
 }
-runPackage(); // warm-up (JIT)
-const runs = Array.from({ length: 7 }, runPackage).sort((a, b) => a - b);
-const median = runs[Math.floor(runs.length / 2)]!;
-console.log(`\ntiming: ${PACKAGE} messages (${(chars / PACKAGE).toFixed(0)} characters on average), ${runs.length} runs after a warm-up`);
-console.log(`  median ${median.toFixed(0)} ms, min ${runs[0]!.toFixed(0)} ms, max ${runs.at(-1)!.toFixed(0)} ms; engine load (lexicons, once per process) ${loadMs.toFixed(0)} ms`);
+console.log(`\ntiming: a ${PACKAGE}-message package, 7 runs after a warm-up, one detector per 25 messages; engine load and lexicon build (once per process) ${loadMs.toFixed(0)} ms`);
+const short = timePackage(chatLines);
+const long = timePackage(longMessages);
+for (const [name, t] of [["chat lines", short], ["long messages", long]] as const) {
+  console.log(`  ${name.padEnd(14)} (${t.chars.toFixed(0)} characters on average): median ${t.median.toFixed(0)} ms, min ${t.min.toFixed(0)} ms, max ${t.max.toFixed(0)} ms`);
+}
+const median = Math.max(short.median, long.median);
 
 const goal = (label: string, ok: boolean, value: string) => console.log(`${ok ? "PASS" : "MISS"}  ${label}: ${value}`);
 console.log("\ngoals (issue 21):");
@@ -125,4 +140,4 @@ for (const kind of ["phone", "email", "national_id"] as const) {
 }
 const persons = overall.get("person")!;
 goal("recall person ≥ 0.85", persons.found / persons.labels >= 0.85, (persons.found / persons.labels).toFixed(3));
-goal("5,000-message package < 2 s", median < 2000, `${median.toFixed(0)} ms`);
+goal("5,000-message package < 2 s (the longer of the two)", median < 2000, `${median.toFixed(0)} ms`);

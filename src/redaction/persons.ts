@@ -28,8 +28,17 @@ interface LexiconForm {
   ambiguous: boolean;
 }
 
-/** Every form of every lexicon name → where it came from. Built once at load (~100k forms). */
-const LEXICON_FORMS: Map<string, LexiconForm[]> = (() => {
+/**
+ * Every form of every lexicon name → where it came from (~100k forms). Built on first use, not at
+ * import, so processes that never redact (the job runner, most tests) do not pay for it.
+ */
+let lexiconForms: Map<string, LexiconForm[]> | undefined;
+function lexiconFormsMap(): Map<string, LexiconForm[]> {
+  lexiconForms ??= buildLexiconForms();
+  return lexiconForms;
+}
+
+function buildLexiconForms(): Map<string, LexiconForm[]> {
   const map = new Map<string, LexiconForm[]>();
   const byName = new Map<string, { languages: Set<RedactionLanguage>; ambiguous: boolean }>();
   for (const language of redactionLanguages) {
@@ -50,7 +59,7 @@ const LEXICON_FORMS: Map<string, LexiconForm[]> = (() => {
     }
   }
   return map;
-})();
+}
 
 const ALL_STOPWORDS = new Set(redactionLanguages.flatMap((l) => [...lexicons[l].stopwords]));
 
@@ -58,7 +67,7 @@ const ALL_STOPWORDS = new Set(redactionLanguages.flatMap((l) => [...lexicons[l].
 function hyphenated(token: Token): LexiconForm[] | undefined {
   const dash = token.lower.indexOf("-");
   if (dash < 2) return undefined;
-  const first = LEXICON_FORMS.get(token.lower.slice(0, dash));
+  const first = lexiconFormsMap().get(token.lower.slice(0, dash));
   const rest = token.value.slice(dash + 1);
   // The second part must look like a name too (capitalized like the first), not "Emma-täti".
   if (!first || rest[0] === undefined || (token.capitalized && rest[0] === rest[0].toLowerCase())) return undefined;
@@ -137,11 +146,12 @@ function requesterForms(names: string[]): Set<string> {
 }
 
 export function createPersonMatcher(known: KnownNames = { requester: [], others: [] }): PersonMatcher {
+  lexiconFormsMap();
   const others = knownFormMap(known.others);
   const requester = requesterForms(known.requester);
 
   function lexiconConfidence(token: Token, language: RedactionLanguage): number {
-    const entries = LEXICON_FORMS.get(token.lower) ?? hyphenated(token);
+    const entries = lexiconFormsMap().get(token.lower) ?? hyphenated(token);
     if (!entries) return 0;
     const lex = lexicons[language];
     if (lex.notNames.has(token.lower)) return 0;
@@ -190,7 +200,7 @@ export function createPersonMatcher(known: KnownNames = { requester: [], others:
     const cue = !stop && afterCue(tokens, k, text, language);
     if (cue) {
       // A lower-case unknown word after a cue is too often a noun ("isän numero", "sõbra ema").
-      const confidence = fromLexicon > 0 || LEXICON_FORMS.has(token.lower) ? 0.85 : token.capitalized && !ALL_STOPWORDS.has(token.lower) ? 0.75 : 0;
+      const confidence = fromLexicon > 0 || lexiconFormsMap().has(token.lower) ? 0.85 : token.capitalized && !ALL_STOPWORDS.has(token.lower) ? 0.75 : 0;
       if (confidence > 0) return { start: token.start, end: token.end, confidence, source: "context" };
     }
     if (fromLexicon > 0) return { start: token.start, end: token.end, confidence: fromLexicon, source: "dictionary" };
