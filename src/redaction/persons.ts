@@ -215,9 +215,10 @@ export function createPersonMatcher(known: KnownNames = { requester: [], others:
     for (let k = 0; k < tokens.length; k++) {
       const hit = classify(tokens, k, text, language);
       if (!hit) continue;
-      // Extend over a surname (and Dutch particles) that follows on the same line.
+      // Extend over a surname (and Dutch particles) that follows on the same line: at most four words.
+      const last = k + 4;
       let j = k + 1;
-      while (j < tokens.length && j <= k + 4) {
+      while (j < tokens.length && j <= last) {
         const gap = text.slice(tokens[j - 1]!.end, tokens[j]!.start);
         if (gap !== " ") break;
         const next = tokens[j]!;
