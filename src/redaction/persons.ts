@@ -21,6 +21,7 @@ const SURNAME = /^\p{Lu}\p{Ll}+(?:nen|s(?:en|elle|ella|elta|essa|esta|eksi|ta|et
 const PARTICLES = new Set(["van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "von", "af"]);
 const BOUNDARY = /[.!?…\n:;]/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+const CUE_FILLERS = new Set(["called", "named", "som", "heter", "nimeltä", "genaamd", "die", "nimega", "is", "on", "är", "heet"]);
 
 interface LexiconForm {
   languages: Set<RedactionLanguage>;
@@ -168,15 +169,15 @@ export function createPersonMatcher(known: KnownNames = { requester: [], others:
   }
 
   function afterCue(tokens: Token[], k: number, text: string, language: RedactionLanguage): boolean {
-    const cues = [lexicons[language].cueWords, lexicons.en.cueWords];
+    const own = lexicons[language].cueWords;
     for (let back = 1; back <= 2; back++) {
       const prev = tokens[k - back];
       if (!prev) return false;
       // No sentence break between the cue and the name.
       if (BOUNDARY.test(text.slice(prev.end, tokens[k - back + 1]!.start))) return false;
-      if (cues.some((c) => c.has(prev.lower))) return true;
+      if (own.has(prev.lower) || lexicons.en.cueWords.has(prev.lower)) return true;
       // "my friend called X", "min kompis som heter X": one filler word may sit between.
-      if (!["called", "named", "som", "heter", "nimeltä", "genaamd", "die", "nimega", "is", "on", "är", "heet"].includes(prev.lower)) return false;
+      if (!CUE_FILLERS.has(prev.lower)) return false;
     }
     return false;
   }
