@@ -65,7 +65,7 @@ export function mountInvitationRoutes(router: Router, ctx: AppContext): void {
     }
     try {
       const { password } = parseInput(newPasswordForm, req.body);
-      const result = await acceptInvitation(ctx, { orgId: req.org.id, token, password, ip: ipOf(req) });
+      const result = await acceptInvitation(ctx, { orgId: req.org.id, orgName: req.org.name, token, password, ip: ipOf(req) });
       if (!result.ok) return invalid(req, res);
       clearSealedCookie(ctx, res, inviteCookie);
       res.redirect(303, "/staff/sign-in?welcome=1");

@@ -65,6 +65,15 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     expect(form.text).to.include("Liisa Uusi").and.include("Tukilinja ry");
     res = await invitee.post("/staff/invite", { password: "short", confirm: "short" });
     expect(res.status).to.equal(422);
+    // Long enough but guessable: a common password, or one built from the address or the organization's name.
+    res = await invitee.post("/staff/invite", { password: "iloveyou123456", confirm: "iloveyou123456" });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("too easy to guess").and.include("passphrase");
+    for (const personal of ["Liisa.Uusi.2026", "Tukilinja ry 2026!"]) {
+      res = await invitee.post("/staff/invite", { password: personal, confirm: personal });
+      expect(res.status, personal).to.equal(422);
+      expect(res.text).to.include("built from your e-mail address or the organization&#39;s name");
+    }
     res = await invitee.post("/staff/invite", { password: "a brand new staff password", confirm: "a brand new staff password" });
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal("/staff/sign-in?welcome=1");
