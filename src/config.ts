@@ -72,6 +72,14 @@ const schema = z.object({
     .optional(),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUST_PROXY: trustProxy,
+  /**
+   * Lets webhooks reach 127.0.0.1/::1/localhost, for the test suite's and a developer's own
+   * receivers. Outside production only: refused at start-up with NODE_ENV=production.
+   */
+  WEBHOOK_ALLOW_LOOPBACK: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((v) => v === "1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SEED_DEMO: z
     .enum(["auto", "never"])
@@ -79,6 +87,10 @@ const schema = z.object({
   JOBS: z
     .enum(["on", "off"])
     .default("on"),
+}).superRefine((c, zctx) => {
+  if (c.NODE_ENV === "production" && c.WEBHOOK_ALLOW_LOOPBACK) {
+    zctx.addIssue({ code: "custom", path: ["WEBHOOK_ALLOW_LOOPBACK"], message: "must be 0 in production: webhooks never reach this machine's own services there" });
+  }
 });
 
 export type Config = Omit<z.infer<typeof schema>, "BASE_URL"> & {
