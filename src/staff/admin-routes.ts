@@ -1,5 +1,5 @@
 /**
- * HTTP for the admin screens (staff list, invite, disable, enable, role), a staff member's own
+ * HTTP for the admin screens (staff list, invite, disable, enable, role, reset two-factor), a staff member's own
  * account (language), and the public invitation pages. Mounted on the staff router, so the
  * authorization matrix (test/staff/authorization-matrix.test.ts) walks these routes too.
  */
@@ -19,6 +19,7 @@ import { disableStaff } from "./disable-staff.js";
 import { enableStaff } from "./enable-staff.js";
 import { recentlyAuthenticated, staffActorOf, type StaffRow } from "./guards.js";
 import { inviteStaff } from "./invite-staff.js";
+import { resetStaffTotp } from "./reset-staff-totp.js";
 import { listStaff } from "./list-staff.js";
 import { authorize } from "./policies.js";
 import { fail, ipOf, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
@@ -28,7 +29,7 @@ import { INVITE_TTL_MS, staffMemberOf } from "./staff-members.js";
 
 const ADMIN_LIST = "/staff/admin/staff";
 /** Outcomes the list page confirms after a redirect (?done=…). */
-const adminOutcomes = ["invited", "disable", "enable", "changeRole"] as const;
+const adminOutcomes = ["invited", "disable", "enable", "changeRole", "resetTotp"] as const;
 
 /** The invitation token moves from the link into this sealed cookie, out of the address bar. */
 const inviteCookie: SealedCookie = { name: "rd_invite", path: "/staff/invite", purpose: "staff-invite-link", ttlMs: INVITE_TTL_MS };
@@ -125,6 +126,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
     };
   router.post(`${ADMIN_LIST}/:staffId/disable`, onStaffMember("disable", (req, t) => disableStaff(ctx, staffActorOf(req), t.id, ipOf(req))));
   router.post(`${ADMIN_LIST}/:staffId/enable`, onStaffMember("enable", (req, t) => enableStaff(ctx, staffActorOf(req), t.id, ipOf(req))));
+  router.post(`${ADMIN_LIST}/:staffId/reset-totp`, onStaffMember("resetTotp", (req, t) => resetStaffTotp(ctx, staffActorOf(req), t.id, ipOf(req))));
   router.post(`${ADMIN_LIST}/:staffId/role`, onStaffMember("changeRole", (req, t) => changeStaffRole(ctx, staffActorOf(req), t.id, parseInput(roleSchema, req.body).role, ipOf(req))));
 
   // --- the staff member's own account --------------------------------------------------------

@@ -97,6 +97,9 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     const [enrolling] = await ctx.db.select().from(staffUsers).where(eq(staffUsers.id, row!.id));
     const secret = ctx.keys.openWithMaster(enrolling!.totpSecretEnc!, "totp");
     res = await invitee.post("/staff/totp", { enrol: "1", code: await generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) }) });
+    expect(res.headers.location).to.equal("/staff/totp/recovery-codes");
+    expect((await invitee.get("/staff/totp/recovery-codes")).status).to.equal(200);
+    res = await invitee.post("/staff/totp/recovery-codes");
     expect(res.headers.location).to.equal("/staff");
     expect((await invitee.get("/staff")).status).to.equal(200);
 
@@ -160,7 +163,8 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     expect((await signIn.post("/staff/sign-in", { email: reviewer.email, password: TEST_PASSWORD })).status).to.equal(422);
     expect((await a.post(`/staff/admin/staff/${reviewer.id}/enable`)).status).to.equal(303);
     await signIn.get("/staff/sign-in");
-    expect((await signIn.post("/staff/sign-in", { email: reviewer.email, password: TEST_PASSWORD })).headers.location).to.equal("/staff");
+    // Re-enabled, a reviewer too must set up a second factor before the staff area opens.
+    expect((await signIn.post("/staff/sign-in", { email: reviewer.email, password: TEST_PASSWORD })).headers.location).to.equal("/staff/totp/setup");
 
     // Not oneself; not the last admin.
     expect((await a.post(`/staff/admin/staff/${admin.id}/disable`)).status).to.equal(403);
