@@ -20,6 +20,7 @@ import { enableStaff } from "./enable-staff.js";
 import { recentlyAuthenticated, staffActorOf, type StaffRow } from "./guards.js";
 import { inviteStaff } from "./invite-staff.js";
 import { resetStaffTotp } from "./reset-staff-totp.js";
+import { recoveryCodesLeft } from "./recovery-codes.js";
 import { listStaff } from "./list-staff.js";
 import { authorize } from "./policies.js";
 import { fail, ipOf, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
@@ -131,9 +132,10 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
 
   // --- the staff member's own account --------------------------------------------------------
   const accountLocals = (req: Request) => ({ title: req.t("staff.account.title"), languages: languageChoices(), defaultLanguage: isLocale(req.org.defaultLocale) ? localeNames[req.org.defaultLocale] : req.org.defaultLocale });
-  router.get("/staff/account", (req, res) => {
-    authorize(staffActorOf(req), "manageOwnAccount", orgResource(req));
-    res.render("staff/account", { ...accountLocals(req), saved: req.query.done === "saved" });
+  router.get("/staff/account", async (req, res) => {
+    const actor = staffActorOf(req);
+    authorize(actor, "manageOwnAccount", orgResource(req));
+    res.render("staff/account", { ...accountLocals(req), saved: req.query.done === "saved", recoveryCodesLeft: await recoveryCodesLeft(ctx.db, actor.id) });
   });
   router.post("/staff/account/locale", async (req, res) => {
     const actor = staffActorOf(req);
@@ -144,7 +146,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
       rememberStaffLocale(ctx, res, locale || null);
       res.redirect(303, "/staff/account?done=saved");
     } catch (err) {
-      fail(res, "staff/account", { ...accountLocals(req), saved: false }, err);
+      fail(res, "staff/account", { ...accountLocals(req), saved: false, recoveryCodesLeft: await recoveryCodesLeft(ctx.db, actor.id) }, err);
     }
   });
 }

@@ -131,8 +131,7 @@ export function staffRouter(ctx: AppContext): Router {
       if (!result.ok) throw new ValidationError({ _form: "staff.errors.signInFailed" });
       setSessionCookie(ctx, res, result.token);
       if (result.locale) rememberStaffLocale(ctx, res, result.locale);
-      const complete = result.session.stage === "complete";
-      res.redirect(303, complete ? signInLocals(req).next || result.next : result.next);
+      res.redirect(303, result.next);
     } catch (err) {
       fail(res, "staff/sign-in", { ...signInLocals(req), values: { email: req.body?.email } }, err);
     }

@@ -99,6 +99,7 @@ describe("staff two-factor: recovery codes and an admin's reset", function () {
     expect(res.text).to.include("Varakoodeja jäljellä: 9");
     expect(await stageOf(b)).to.equal("complete");
     expect((await b.get("/staff")).status).to.equal(200);
+    expect((await b.get("/staff/account?lang=en")).text).to.match(/Recovery codes left<\/dt><dd>9</);
     const [used] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "staff.recovery_code.used"));
     expect(used).to.include({ actorId: dpo.id, targetId: dpo.id });
     expect(used!.details).to.deep.equal({ remaining: 9 });
