@@ -155,7 +155,8 @@ export function staffRouter(ctx: AppContext): Router {
       if (outcome.stage === RECOVERY_CODES_STAGE) return res.redirect(303, RECOVERY_CODES_PATH);
       if (outcome.recoveryCodesLeft === undefined) return res.redirect(303, staffHome(outcome.staff.role));
       res.set("Cache-Control", "no-store");
-      res.render("staff/recovery-used", { title: req.t("staff.recovery.usedTitle"), staffArea: true, left: outcome.recoveryCodesLeft, home: staffHome(outcome.staff.role) });
+      // The session was loaded at stage "password": the header should show it signed in now.
+      res.render("staff/recovery-used", { title: req.t("staff.recovery.usedTitle"), staffArea: true, session: { ...session, stage: "complete" }, left: outcome.recoveryCodesLeft, home: staffHome(outcome.staff.role) });
     } catch (err) {
       if (!(err instanceof ValidationError) || req.body?.enrol !== "1") return fail(res, "staff/totp", { title: req.t("staff.totp.title") }, err);
       const enrolment = await totpEnrolment(ctx, session, req.org.name);
