@@ -23,7 +23,8 @@ const csrfExempt = (p: string) => p.startsWith("/api/") || p === "/verify";
 export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", ctx.config.TRUST_PROXY ? 1 : false);
+  // Only the configured proxies may name the client (see config.ts TRUST_PROXY and the README).
+  app.set("trust proxy", ctx.config.TRUST_PROXY);
   configureViews(app, ctx);
 
   app.use(securityHeaders());

@@ -7,7 +7,8 @@ export const signInSchema = z.object({
   email: z.string().trim().min(1, "platform.errors.required").max(320),
   password: z.string().min(1, "platform.errors.required").max(1000),
 });
-export const codeSchema = z.object({ code: z.string().trim().min(1, "platform.errors.required").max(12) });
+/** The app's 6-digit code, or a recovery code ("7K3QM-9XA2B", spaces and dashes allowed). */
+export const codeSchema = z.object({ code: z.string().trim().min(1, "platform.errors.required").max(32, "staff.errors.totpInvalid") });
 export const passwordSchema = z.object({ password: z.string().min(1, "platform.errors.required").max(1000) });
 export const queueSchema = z.object({
   status: z.enum([...requestStatuses, "open", "all"]).optional().catch(undefined),

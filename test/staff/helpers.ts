@@ -1,6 +1,7 @@
 import type { Express } from "express";
 import { requests, sessions, type RequestType } from "../../src/db/schema/index.js";
 import { randomToken, sha256Hex } from "../../src/platform/crypto.js";
+import { generateSecret } from "otplib";
 import { Browser } from "../identity/helpers.js";
 import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
@@ -37,4 +38,12 @@ export async function staffBrowser(ctx: TestContext, app: Express, org: { id: st
   const browser = new Browser(app, { Host: `${org.slug}.test` });
   browser.cookies.set("rd_session", { value: token, path: "/" });
   return browser;
+}
+
+/**
+ * Columns of a staff member who enrolled an authenticator app before recovery codes existed (or
+ * whose codes were never shown), for makeStaff(ctx, orgId, role, enrolledTotp(ctx)).
+ */
+export function enrolledTotp(ctx: TestContext, secret = generateSecret()) {
+  return { totpSecretEnc: ctx.keys.sealWithMaster(secret, "totp"), totpEnrolledAt: new Date("2026-01-05T09:00:00Z") };
 }

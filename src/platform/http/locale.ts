@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { AppContext } from "../../context.js";
 import { formatters, isLocale, localeNames, negotiateLocale, supportedLocales, translator, type Locale } from "../i18n.js";
+import { secureCookies } from "../../config.js";
 
 const COOKIE = "rd_lang";
 const YEAR_MS = 365 * 86_400_000;
@@ -13,7 +14,7 @@ export function chooseLocale(ctx: AppContext): RequestHandler {
   return (req, res, next) => {
     const asked = req.query.lang;
     if (isLocale(asked)) {
-      res.cookie(COOKIE, asked, { httpOnly: true, sameSite: "lax", maxAge: YEAR_MS, path: "/", secure: ctx.config.TRUST_PROXY || ctx.config.production });
+      res.cookie(COOKIE, asked, { httpOnly: true, sameSite: "lax", maxAge: YEAR_MS, path: "/", secure: secureCookies(ctx.config) });
     }
     const cookie = req.cookies?.[COOKIE] as string | undefined;
     const locale: Locale =
