@@ -20,7 +20,12 @@ const viewsDir = path.join(root, "views");
 /** Paths whose POSTs carry no session cookie to protect (bearer-token API, public file check). */
 const csrfExempt = (p: string) => p.startsWith("/api/") || p === "/verify";
 
-export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }): Express {
+export interface AppOptions {
+  /** More routers, mounted after the capabilities' (tests mount routes that fail in each way). */
+  routers?: Router[];
+}
+
+export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }, options: AppOptions = {}): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", ctx.config.TRUST_PROXY ? 1 : false);
@@ -43,7 +48,7 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   app.use(csrfProtection(ctx, { exempt: csrfExempt }));
 
   if (!ctx.config.production) app.use(devMailRouter(ctx));
-  for (const router of capabilityRouters(ctx)) app.use(router as Router);
+  for (const router of [...capabilityRouters(ctx), ...(options.routers ?? [])]) app.use(router as Router);
 
   app.use(notFound());
   app.use(errorHandler(ctx));

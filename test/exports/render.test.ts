@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { PDFParse } from "pdf-parse";
-import { escapeHtml } from "../../src/exports/render/escape.js";
+import { escapeHtml } from "../../src/platform/text.js";
 import {
   renderTranscriptHtml,
   type TranscriptContext,
