@@ -13,6 +13,7 @@ import { errorHandler, notFound } from "./platform/http/error-handler.js";
 import { devMailRouter, opsRouter, type Readiness } from "./platform/http/ops-routes.js";
 import { loadSession } from "./identity/sessions.js";
 import { capabilityRouters } from "./routers.js";
+import { escapeTemplateValue } from "./platform/text.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const viewsDir = path.join(root, "views");
@@ -91,16 +92,20 @@ function accessLog(ctx: AppContext): express.RequestHandler {
   };
 }
 
-/** EJS pages wrapped in views/layout.ejs unless a page sets layout: false. */
+/**
+ * EJS pages wrapped in views/layout.ejs unless a page sets layout: false. Every `<%= %>` escapes
+ * with escapeHtml, which also neutralizes control and bidi override characters (platform/text.ts):
+ * chat text reaches pages through many views, and this is the one place they all pass.
+ */
 function configureViews(app: Express, ctx: AppContext): void {
   app.set("views", viewsDir);
   app.set("view engine", "ejs");
-  const cache = ctx.config.production;
-  app.engine("ejs", (file: string, options: object, done: (err: unknown, html?: string) => void) => {
-    const locals = options as Record<string, unknown>;
-    ejs.renderFile(file, locals, { cache }, (err, body) => {
+  const options = { cache: ctx.config.production, escape: escapeTemplateValue };
+  app.engine("ejs", (file: string, data: object, done: (err: unknown, html?: string) => void) => {
+    const locals = data as Record<string, unknown>;
+    ejs.renderFile(file, locals, options, (err, body) => {
       if (err || locals.layout === false) return done(err, body);
-      ejs.renderFile(path.join(viewsDir, "layout.ejs"), { ...locals, body }, { cache }, done);
+      ejs.renderFile(path.join(viewsDir, "layout.ejs"), { ...locals, body }, options, done);
     });
   });
 }
