@@ -1,20 +1,25 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
-import type { Config } from "./config.js";
+import { ConfigError, type Config } from "./config.js";
 import { systemClock, type AppContext, type Clock } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
-import { createKeyRing, loadMasterKey } from "./platform/crypto.js";
+import type { ProcessRole } from "./db/data-dir.js";
+import { createKeyRing, loadMasterKey, type KeyRing } from "./platform/crypto.js";
 import { createMailTransport } from "./mail/transport.js";
 import { runDataMigrations } from "./platform/data-migrations.js";
 import { dataMigrationDefinitions } from "./data-migrations.js";
 
-/** Opens the database and prepares the context on it (closing it again if that fails). */
-export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock): Promise<{ ctx: AppContext; database: Database }> {
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+/**
+ * Opens the database (on the embedded engine under the exclusive DATA_DIR lock, see
+ * db/data-dir.ts) and prepares the context on it, closing it again if that fails. `role` only
+ * words the message a second process gets: the portal passes "portal", every command leaves the default.
+ */
+export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock, role: ProcessRole = "command"): Promise<{ ctx: AppContext; database: Database }> {
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, role });
   try {
     return { ctx: await prepareContext(database, config, logger, clock), database };
   } catch (err) {
-    await database.close();
+    await database.close().catch(() => undefined);
     throw err;
   }
 }
@@ -26,7 +31,7 @@ export async function createContext(config: Config, logger: Logger, clock: Clock
  */
 export async function prepareContext(database: Database, config: Config, logger: Logger, clock: Clock = systemClock): Promise<AppContext> {
   await database.migrate();
-  const keys = createKeyRing(loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded }));
+  const keys: KeyRing = createKeyRing(loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded }));
   const ctx: AppContext = {
     db: database.db,
     engine: database.engine,
@@ -39,4 +44,14 @@ export async function prepareContext(database: Database, config: Config, logger:
   };
   await runDataMigrations(ctx, dataMigrationDefinitions());
   return ctx;
+}
+
+/**
+ * Ends a process that could not start (the portal or a command) with one readable message on
+ * stderr and exit code 1; never a stack trace.
+ */
+export function exitStartupFailed(err: unknown): never {
+  const message = err instanceof ConfigError ? err.message : `Start-up failed: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
 }

@@ -1,7 +1,9 @@
 import type { Server } from "node:http";
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
 import { createLogger } from "./platform/logger.js";
-import { createContext } from "./bootstrap.js";
+import { createContext, exitStartupFailed } from "./bootstrap.js";
+import { systemClock } from "./context.js";
+import { useOwnerOnlyFileModes } from "./db/data-dir.js";
 import { buildApp } from "./app.js";
 import { JobRunner } from "./platform/jobs.js";
 import { deliverOutbox, jobDefinitions } from "./jobs.js";
@@ -9,10 +11,11 @@ import { seedDemoIfEmpty } from "./db/seed/demo.js";
 import { Poller } from "./platform/poller.js";
 
 async function main(): Promise<void> {
+  useOwnerOnlyFileModes();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
-  const { ctx, database } = await createContext(config, logger);
+  const { ctx, database } = await createContext(config, logger, systemClock, "portal");
   const demo = config.embedded && config.SEED_DEMO === "auto" ? await seedDemoIfEmpty(ctx) : undefined;
 
   const readiness = { ready: false };
@@ -54,11 +57,4 @@ function printWelcome(baseUrl: string, demo: { lines: string[] } | undefined): v
   process.stdout.write(`${out.join("\n")}\n\n`);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-  } else {
-    process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-  process.exit(1);
-});
+main().catch(exitStartupFailed);

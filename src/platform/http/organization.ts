@@ -8,8 +8,14 @@ import type { Organization } from "./types.js";
 const CACHE_MS = 10_000;
 
 /**
- * Finds the organization a request is for: by host name, else the first organization (the
- * single-tenant and demo case). Staff sessions are additionally bound to their own organization.
+ * Finds the organization a request is for: the one whose host names include the request's host.
+ * With a single organization (the single-tenant and demo case) that one answers every host, so
+ * `localhost` and an address without DNS work. With several, a host none of them claims is a 404
+ * that names no organization: showing the first one's portal there would let a requester give
+ * their data to the wrong controller. The chat platform's API (/api/) is bound to its bearer
+ * token's organization, never to the host; when the host is unknown its requests go on under the
+ * first organization, which then only provides the default language of the problem details.
+ * Staff sessions are additionally bound to their own organization.
  */
 export function resolveOrganization(ctx: AppContext): RequestHandler {
   let cache: { at: number; orgs: Organization[] } | undefined;
@@ -21,8 +27,9 @@ export function resolveOrganization(ctx: AppContext): RequestHandler {
   };
   return async (req, _res, next) => {
     const orgs = await load();
-    const org = orgs.find((o) => o.hostnames.includes(req.hostname)) ?? orgs[0];
-    if (!org) return next(new AppError(503, "not_set_up"));
+    const org = orgs.find((o) => o.hostnames.includes(req.hostname)) ?? (orgs.length === 1 || req.path.startsWith("/api/") ? orgs[0] : undefined);
+    if (orgs.length === 0) return next(new AppError(503, "not_set_up"));
+    if (!org) return next(new AppError(404, "unknown_host"));
     req.org = org;
     next();
   };
