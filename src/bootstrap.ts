@@ -8,7 +8,11 @@ import { createMailTransport } from "./mail/transport.js";
 
 /** Opens the database, applies migrations and assembles the AppContext. */
 export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock): Promise<{ ctx: AppContext; database: Database }> {
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    onConnectionError: (fields, message) => logger.warn(fields, message),
+  });
   await database.migrate();
   const keys = createKeyRing(loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded }));
   const ctx: AppContext = {

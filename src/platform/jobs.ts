@@ -303,7 +303,7 @@ export class JobRunner {
   private async write(running: Running, set: PgUpdateSetSource<typeof jobs>): Promise<boolean> {
     const rows = await persistThroughOutage(
       () => this.ctx.db.update(jobs).set({ lockedUntil: null, attemptToken: null, ...set }).where(this.owned(running.job)).returning({ id: jobs.id }),
-      { maxMs: this.leaseMs * 10, signal: this.stopping.signal },
+      { maxMs: this.leaseMs * 10, signal: this.stopping.signal, logger: this.ctx.logger, what: { job: running.job.name, jobId: running.job.id } },
     );
     if (rows.length === 0) this.ctx.logger.warn({ job: running.job.name, jobId: running.job.id }, "job taken over by another instance; its outcome here is dropped");
     return rows.length > 0;

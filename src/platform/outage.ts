@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
 import { databaseErrorCode, isDatabaseUnavailable } from "../db/client.js";
 
 /** Waits between tries while the database is away: 0.25 s, 0.5 s, 1 s … at most 5 s. */
@@ -12,14 +13,20 @@ export function outageDelayMs(tries: number): number {
  * `maxMs` has passed or `signal` aborts (shutdown). Any other error is thrown at once. Only for
  * writes that are safe to repeat: each of them is fenced by its owner's attempt.
  */
-export async function persistThroughOutage<T>(write: () => Promise<T>, opts: { maxMs: number; signal?: AbortSignal }): Promise<T> {
+export async function persistThroughOutage<T>(
+  write: () => Promise<T>,
+  opts: { maxMs: number; signal?: AbortSignal; logger: Logger; what: Record<string, unknown> },
+): Promise<T> {
   const deadline = Date.now() + opts.maxMs;
   for (let tries = 0; ; tries++) {
     try {
-      return await write();
+      const result = await write();
+      if (tries > 0) opts.logger.info({ ...opts.what, tries: tries + 1 }, "recorded once the database was back");
+      return result;
     } catch (err) {
       const delay = outageDelayMs(tries);
       if (!isDatabaseUnavailable(err) || opts.signal?.aborted || Date.now() + delay > deadline) throw err;
+      if (tries === 0) opts.logger.warn({ ...opts.what, errCode: databaseErrorCode(err) }, "database unavailable; waiting to record");
       await sleep(delay, undefined, { signal: opts.signal }).catch(() => undefined);
     }
   }

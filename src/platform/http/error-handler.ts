@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from "express";
 import type { AppContext } from "../../context.js";
-import { AppError, NotFoundError, RateLimitedError, ValidationError } from "../errors.js";
+import { isDatabaseUnavailable } from "../../db/client.js";
+import { AppError, DatabaseUnavailableError, NotFoundError, RateLimitedError, ValidationError } from "../errors.js";
 import { translator } from "../i18n.js";
 
 /** Whether the caller speaks the JSON API (problem+json) rather than HTML pages. */
@@ -23,6 +24,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
     const status = known?.status ?? 500;
     const code = known?.code ?? "internal";
     if (err instanceof RateLimitedError) res.set("Retry-After", String(err.retryAfterSeconds));
+    if (known instanceof DatabaseUnavailableError) res.set("Retry-After", String(known.retryAfterSeconds));
     if (res.headersSent) return res.end();
     const t = req.t ?? translator("en");
     if (wantsProblemJson(req)) {
@@ -50,6 +52,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
 
 function normalize(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) return new DatabaseUnavailableError();
   const e = err as { type?: string; status?: number };
   // body-parser errors (too large, malformed) are the client's, not ours.
   if (e?.type === "entity.too.large") return new AppError(413, "too_large");
