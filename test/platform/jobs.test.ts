@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
-import { JobRunner, enqueueJob } from "../../src/platform/jobs.js";
+import { JobRunner, enqueueJob, type JobRunnerOptions } from "../../src/platform/jobs.js";
 import { jobs } from "../../src/db/schema/index.js";
 
 describe("job runner", () => {
@@ -86,15 +86,21 @@ describe("job runner: leases, ownership and shutdown", () => {
     return { handler, release, started, signals };
   }
 
-  it("a late failure of an instance that lost its lease leaves the job as the new owner finished it", async () => {
+  /** Queues a job and starts it on instance "test" with a handler that waits for the test. */
+  async function runSlowly(options: JobRunnerOptions) {
     const slow = gate();
-    // No heartbeat within the test: the clock is moved past the lease by hand instead.
-    const a = new JobRunner(ctx, [{ name: "work", handler: slow.handler }], { leaseMs: 30_000, heartbeatMs: 3_600_000 });
-    let bRuns = 0;
-    const b = new JobRunner({ ...ctx, instanceId: "b" }, [{ name: "work", handler: async () => void (bRuns += 1) }], { leaseMs: 30_000 });
+    const a = new JobRunner(ctx, [{ name: "work", handler: slow.handler }], options);
     await enqueueJob(ctx.db, "work", {}, { runAt: ctx.clock.now() });
     const first = a.runOne();
     await slow.started;
+    return { ...slow, first };
+  }
+
+  it("a late failure of an instance that lost its lease leaves the job as the new owner finished it", async () => {
+    let bRuns = 0;
+    const b = new JobRunner({ ...ctx, instanceId: "b" }, [{ name: "work", handler: async () => void (bRuns += 1) }], { leaseMs: 30_000 });
+    // No heartbeat within the test: the clock is moved past the lease by hand instead.
+    const { first, ...slow } = await runSlowly({ leaseMs: 30_000, heartbeatMs: 3_600_000 });
     ctx.clock.advance(31_000); // a's lease ran out without a renewal
     expect(await b.drain()).to.equal(1);
     expect(bRuns).to.equal(1);
@@ -110,12 +116,8 @@ describe("job runner: leases, ownership and shutdown", () => {
   });
 
   it("a late success of an instance that lost its lease does not overwrite the new owner's run", async () => {
-    const slow = gate();
-    const a = new JobRunner(ctx, [{ name: "work", handler: slow.handler }], { leaseMs: 30_000, heartbeatMs: 3_600_000 });
     const b = new JobRunner({ ...ctx, instanceId: "b" }, [{ name: "work", handler: async () => { throw new Error("b failed"); } }], { leaseMs: 30_000 });
-    await enqueueJob(ctx.db, "work", {}, { runAt: ctx.clock.now() });
-    const first = a.runOne();
-    await slow.started;
+    const { first, ...slow } = await runSlowly({ leaseMs: 30_000, heartbeatMs: 3_600_000 });
     ctx.clock.advance(31_000);
     await b.drain();
     slow.release("ok");
@@ -126,11 +128,7 @@ describe("job runner: leases, ownership and shutdown", () => {
   });
 
   it("a handler learns through its signal that its job was taken over", async () => {
-    const slow = gate();
-    const a = new JobRunner(ctx, [{ name: "work", handler: slow.handler }], { leaseMs: 30_000, heartbeatMs: 20 });
-    await enqueueJob(ctx.db, "work", {}, { runAt: ctx.clock.now() });
-    const first = a.runOne();
-    await slow.started;
+    const { first, ...slow } = await runSlowly({ leaseMs: 30_000, heartbeatMs: 20 });
     expect(slow.signals).to.have.length(1);
     const signal = slow.signals[0]!;
     await new Promise((r) => setTimeout(r, 60)); // renewals while it is still a's
@@ -147,11 +145,7 @@ describe("job runner: leases, ownership and shutdown", () => {
   });
 
   it("the heartbeat renews the lease while the handler runs", async () => {
-    const slow = gate();
-    const a = new JobRunner(ctx, [{ name: "work", handler: slow.handler }], { leaseMs: 30_000, heartbeatMs: 20 });
-    await enqueueJob(ctx.db, "work", {}, { runAt: ctx.clock.now() });
-    const first = a.runOne();
-    await slow.started;
+    const { first, ...slow } = await runSlowly({ leaseMs: 30_000, heartbeatMs: 20 });
     const [claimed] = await ctx.db.select().from(jobs);
     ctx.clock.advance(20_000);
     await new Promise((r) => setTimeout(r, 100));
