@@ -95,7 +95,6 @@ interface Running {
 
 export class JobRunner {
   private readonly byName: Map<string, JobDefinition>;
-  private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
   private readonly graceMs: number;
@@ -112,12 +111,11 @@ export class JobRunner {
     options: JobRunnerOptions = {},
   ) {
     this.byName = new Map(definitions.map((d) => [d.name, d]));
-    this.pollMs = options.pollMs ?? 1000;
     this.leaseMs = options.leaseMs ?? LEASE_MS;
     this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
     this.graceMs = options.graceMs ?? GRACE_MS;
     this.orphansPending = options.soleInstance ?? false;
-    this.poller = new Poller(() => this.tick(), this.pollMs, ctx.logger, "jobs", 10);
+    this.poller = new Poller(() => this.tick(), options.pollMs ?? 1000, ctx.logger, "jobs", 10);
   }
 
   start(): void {
@@ -262,6 +260,7 @@ export class JobRunner {
   }
 
   private interrupt(running: Running, reason: "lease_lost" | "lease_expired"): void {
+    if (running.controller.signal.aborted) return; // already told (released at shutdown)
     this.ctx.logger.warn({ job: running.job.name, jobId: running.job.id, reason }, "job lease lost; its handler is told to stop");
     running.controller.abort(new JobInterruptedError(reason));
   }
