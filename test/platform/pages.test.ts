@@ -9,68 +9,12 @@ import { and, eq } from "drizzle-orm";
 import type { Express } from "express";
 import request from "supertest";
 import { freshContext, type TestContext } from "../support/context.js";
-import { ancestors, attr, crawl, elements, type Element, type Visit } from "../support/crawl.js";
+import { ancestors, attr, crawl, elements, idProblems, type Visit } from "../support/crawl.js";
 import { signedInAgent, type Agent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { seedDemo } from "../../src/db/seed/demo.js";
 import { conversations, requests, staffUsers, subjects } from "../../src/db/schema/index.js";
 import { buildNow } from "../exports/helpers.js";
-
-/** Controls a person fills in or chooses; hidden fields and buttons need no label. */
-function needsLabel(el: Element): boolean {
-  if (el.tagName === "select" || el.tagName === "textarea") return true;
-  if (el.tagName !== "input") return false;
-  return !["hidden", "submit", "button", "reset", "image"].includes(attr(el, "type") ?? "text");
-}
-const LABELABLE = new Set(["input", "select", "textarea", "button", "meter", "output", "progress"]);
-
-/** What is wrong with one page's ids and labels; empty when nothing is. */
-export function idProblems(visit: Visit): string[] {
-  const all = elements(visit.document!);
-  const problems: string[] = [];
-  const byId = new Map<string, Element[]>();
-  for (const el of all) {
-    const id = attr(el, "id");
-    if (id !== undefined) byId.set(id, [...(byId.get(id) ?? []), el]);
-  }
-  for (const [id, els] of byId) if (els.length > 1) problems.push(`id "${id}" on ${els.length} elements (${els.map((e) => e.tagName).join(", ")})`);
-
-  const labels = all.filter((el) => el.tagName === "label");
-  const labelFor = new Map<string, number>();
-  for (const label of labels) {
-    const target = attr(label, "for");
-    if (target === undefined) continue;
-    labelFor.set(target, (labelFor.get(target) ?? 0) + 1);
-    const controls = byId.get(target) ?? [];
-    if (controls.length === 0) problems.push(`label for "${target}": no such id`);
-    else if (!LABELABLE.has(controls[0]!.tagName)) problems.push(`label for "${target}": points at a <${controls[0]!.tagName}>`);
-  }
-  for (const [target, n] of labelFor) if (n > 1) problems.push(`id "${target}" has ${n} labels`);
-
-  for (const el of all.filter(needsLabel)) {
-    const id = attr(el, "id");
-    const labelled = (id !== undefined && labelFor.has(id)) || ancestors(el).some((a) => a.tagName === "label");
-    if (!labelled) problems.push(`<${el.tagName} name="${attr(el, "name") ?? ""}"> has no label`);
-  }
-
-  for (const el of all) {
-    for (const refs of ["aria-describedby", "aria-labelledby"]) {
-      for (const ref of (attr(el, refs) ?? "").split(/\s+/).filter(Boolean)) if (!byId.has(ref)) problems.push(`${refs} "${ref}": no such id`);
-    }
-  }
-
-  // An error summary's links lead to the field of the form that was sent, not to a namesake.
-  const summaryLinks = all.filter((el) => el.tagName === "a" && (attr(el, "href") ?? "").startsWith("#") && ancestors(el).some((a) => (attr(a, "class") ?? "").split(" ").includes("error-summary")));
-  for (const link of summaryLinks) {
-    const id = attr(link, "href")!.slice(1);
-    const target = byId.get(id)?.[0];
-    if (!target) problems.push(`error link "#${id}": no such id`);
-    else if (visit.form && id !== "main" && !ancestors(target).some((a) => a.tagName === "form" && attr(a, "action") === visit.form)) {
-      problems.push(`error link "#${id}" leads outside the form sent to ${visit.form}`);
-    }
-  }
-  return problems;
-}
 
 /** Every route the app mounts, read from Express's own router (nested routers included). */
 function routeTable(app: Express): { method: string; path: string }[] {
@@ -143,6 +87,23 @@ describe("every page, for every kind of user", function () {
     expect([...paths("admin")]).to.include.members(["/staff/admin/staff"]);
     // The error re-renders are pages too: a note and a message sent too long on a request.
     expect(visits.get("dpo")!.filter((v) => v.method === "POST" && v.status === 422).map((v) => v.path.replace(/[0-9a-f-]{36}/, ":id"))).to.include.members(["/staff/requests/:id/notes", "/staff/requests/:id/messages"]);
+  });
+
+  it("on a staff request page, the note and the message to the requester are two controls, each labelled inside its own form", () => {
+    const page = visits.get("dpo")!.find((v) => v.method === "GET" && /^\/staff\/requests\/[0-9a-f-]{36}$/.test(v.path) && v.document)!;
+    const all = elements(page.document!);
+    const controlOf = (action: RegExp) => {
+      const form = all.find((el) => el.tagName === "form" && action.test(attr(el, "action") ?? ""))!;
+      const label = elements(form).find((el) => el.tagName === "label")!;
+      const target = all.filter((el) => attr(el, "id") === attr(label, "for"));
+      expect(target, attr(label, "for")).to.have.length(1);
+      expect(ancestors(target[0]!)).to.include(form);
+      return target[0]!;
+    };
+    const note = controlOf(/\/notes$/);
+    const message = controlOf(/\/messages$/);
+    expect(note).to.not.equal(message);
+    expect(attr(note, "id")).to.not.equal(attr(message, "id"));
   });
 
   it("has unique ids, labels pointing at one control of their own, a label on every control, and error links into the form sent", () => {

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeConversation, makeOrg, makeSubject } from "../support/factories.js";
 import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
+import { idProblems, parseHtml } from "../support/crawl.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog, conversations, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
@@ -106,6 +107,17 @@ describe("requester journey over HTTP", () => {
     expect((await post("/requests/new/conversations", { conversationIds: [anonymous.id, theirs.id] })).status).to.equal(422);
     expect((await post("/requests/new/conversations", { conversationIds: [anonymous.id] })).status).to.equal(303);
     expect(await ctx.db.select().from(requests)).to.have.length(0);
+  });
+
+  it("leads the error of an empty conversation choice to the page's list, also when the list is empty", async () => {
+    for (const who of [subject, await makeSubject(ctx, org.id)]) {
+      agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: who.id, email: who.email, assurance: "account" });
+      await post("/requests/new/type", { type: "access" });
+      await post("/requests/new/scope", { scope: "chosen_conversations" });
+      const res = await post("/requests/new/conversations", {});
+      expect(res.status).to.equal(422);
+      expect(idProblems({ document: parseHtml(res.text), form: "/requests/new/conversations" })).to.deep.equal([]);
+    }
   });
 
   it("checks the chosen conversations again at submit", async () => {

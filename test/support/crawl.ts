@@ -6,6 +6,9 @@
  * parse5, so the checks read the document a browser builds.
  */
 import { parse, type DefaultTreeAdapterMap } from "parse5";
+
+/** A page parsed the way a browser parses it. */
+export const parseHtml = (html: string) => parse(html);
 import type { Agent } from "./http.js";
 
 type Node = DefaultTreeAdapterMap["node"];
@@ -149,4 +152,60 @@ export async function crawl(agent: Agent, opts: CrawlOptions): Promise<Visit[]> 
     }
   }
   return visits;
+}
+
+/** Controls a person fills in or chooses; hidden fields and buttons need no label. */
+function needsLabel(el: Element): boolean {
+  if (el.tagName === "select" || el.tagName === "textarea") return true;
+  if (el.tagName !== "input") return false;
+  return !["hidden", "submit", "button", "reset", "image"].includes(attr(el, "type") ?? "text");
+}
+const LABELABLE = new Set(["input", "select", "textarea", "button", "meter", "output", "progress"]);
+
+/** What is wrong with one page's ids and labels; empty when nothing is. */
+export function idProblems(visit: Pick<Visit, "document" | "form">): string[] {
+  const all = elements(visit.document!);
+  const problems: string[] = [];
+  const byId = new Map<string, Element[]>();
+  for (const el of all) {
+    const id = attr(el, "id");
+    if (id !== undefined) byId.set(id, [...(byId.get(id) ?? []), el]);
+  }
+  for (const [id, els] of byId) if (els.length > 1) problems.push(`id "${id}" on ${els.length} elements (${els.map((e) => e.tagName).join(", ")})`);
+
+  const labels = all.filter((el) => el.tagName === "label");
+  const labelFor = new Map<string, number>();
+  for (const label of labels) {
+    const target = attr(label, "for");
+    if (target === undefined) continue;
+    labelFor.set(target, (labelFor.get(target) ?? 0) + 1);
+    const controls = byId.get(target) ?? [];
+    if (controls.length === 0) problems.push(`label for "${target}": no such id`);
+    else if (!LABELABLE.has(controls[0]!.tagName)) problems.push(`label for "${target}": points at a <${controls[0]!.tagName}>`);
+  }
+  for (const [target, n] of labelFor) if (n > 1) problems.push(`id "${target}" has ${n} labels`);
+
+  for (const el of all.filter(needsLabel)) {
+    const id = attr(el, "id");
+    const labelled = (id !== undefined && labelFor.has(id)) || ancestors(el).some((a) => a.tagName === "label");
+    if (!labelled) problems.push(`<${el.tagName} name="${attr(el, "name") ?? ""}"> has no label`);
+  }
+
+  for (const el of all) {
+    for (const refs of ["aria-describedby", "aria-labelledby"]) {
+      for (const ref of (attr(el, refs) ?? "").split(/\s+/).filter(Boolean)) if (!byId.has(ref)) problems.push(`${refs} "${ref}": no such id`);
+    }
+  }
+
+  // An error summary's links lead to the field of the form that was sent, not to a namesake.
+  const summaryLinks = all.filter((el) => el.tagName === "a" && (attr(el, "href") ?? "").startsWith("#") && ancestors(el).some((a) => (attr(a, "class") ?? "").split(" ").includes("error-summary")));
+  for (const link of summaryLinks) {
+    const id = attr(link, "href")!.slice(1);
+    const target = byId.get(id)?.[0];
+    if (!target) problems.push(`error link "#${id}": no such id`);
+    else if (visit.form && id !== "main" && !ancestors(target).some((a) => a.tagName === "form" && attr(a, "action") === visit.form)) {
+      problems.push(`error link "#${id}" leads outside the form sent to ${visit.form}`);
+    }
+  }
+  return problems;
 }
