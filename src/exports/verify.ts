@@ -195,16 +195,21 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, file
   return result;
 }
 
-/** One entry against its manifest line: inflated only up to the size the manifest declares. */
+/**
+ * One entry against its manifest line, inflated only up to the size the manifest declares. A file
+ * larger than that is changed, and the problems say why it was not unpacked further.
+ */
 async function checkEntry(file: ZipFile, entry: ZipEntry, expected: { sha256: string; bytes: number }, budget: InflateBudget): Promise<string[]> {
-  if (entry.uncompressedSize > expected.bytes) return [`file_larger_than_declared:${entry.name}`];
-  if (entry.uncompressedSize !== expected.bytes) return [`file_changed:${entry.name}`];
+  const changed = `file_changed:${entry.name}`;
+  const larger = [changed, `file_larger_than_declared:${entry.name}`];
+  if (entry.uncompressedSize > expected.bytes) return larger;
+  if (entry.uncompressedSize !== expected.bytes) return [changed];
   try {
     const actual = await sha256OfZipFileEntry(file, entry, budget);
-    return actual === expected.sha256 ? [] : [`file_changed:${entry.name}`];
+    return actual === expected.sha256 ? [] : [changed];
   } catch (err) {
-    if (err instanceof InflateLimitError) return [err.bound === "entry" ? `file_larger_than_declared:${entry.name}` : "unpacked_size_limit"];
-    return [`file_changed:${entry.name}`];
+    if (err instanceof InflateLimitError) return err.bound === "entry" ? larger : ["unpacked_size_limit"];
+    return [changed];
   }
 }
 
