@@ -26,13 +26,14 @@ import { startReview } from "./start-review.js";
 import { approveRequest } from "./approve-request.js";
 import { rejectRequest } from "./reject-request.js";
 import { askRequester } from "./ask-requester.js";
+import { accountSignInToOverride, askForIdentity } from "./ask-for-identity.js";
 import { confirmErasure } from "./confirm-erasure.js";
 import { assignRequest } from "./assign-request.js";
 import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 import { transcriptStatements } from "../fulfilment/statements.js";
 import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
-import { assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
+import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { requestTypes } from "../db/schema/index.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
@@ -235,7 +236,8 @@ export function staffRouter(ctx: AppContext): Router {
     };
     res.render("staff/show", {
       title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
-      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null, ...extra,
+      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null,
+      identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
     });
   }
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
@@ -270,8 +272,11 @@ export function staffRouter(ctx: AppContext): Router {
     await postRequestMessage(ctx, req.org, { type: "staff", id: actor.id, role: actor.role }, r, body);
   }, { anchor: "#thread" }));
   router.post("/staff/requests/:id/start-review", onRequest("startReview", (req, r) => startReview(ctx, staffActorOf(req), req.org, r.id)));
-  router.post("/staff/requests/:id/ask-information", onRequest("askInfo", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, "information", parseInput(textSchema("message"), req.body).message as string)));
-  router.post("/staff/requests/:id/ask-identity", onRequest("askIdentity", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, "identity", parseInput(textSchema("message"), req.body).message as string)));
+  router.post("/staff/requests/:id/ask-information", onRequest("askInfo", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string)));
+  router.post("/staff/requests/:id/ask-identity", onRequest("askIdentity", (req, r) => {
+    const input = parseInput(askIdentitySchema, req.body);
+    return askForIdentity(ctx, staffActorOf(req), req.org, r.id, { ...input, accountOverride: input.accountOverride === "1" });
+  }));
   router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), { reauth: (r) => r.type === "erasure" }));
   router.post("/staff/requests/:id/reject", onRequest("reject", (req, r) => {
     const b = (req.body ?? {}) as Record<string, unknown>;

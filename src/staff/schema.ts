@@ -17,6 +17,13 @@ export const queueSchema = z.object({
   after: z.string().max(200).optional().catch(undefined),
 });
 export const textSchema = (field: string, max = 10_000) => z.object({ [field]: z.string().max(max, "platform.errors.tooLong").default("") });
+/** The ask-identity form; what each field must hold is the use case's to say (ask-for-identity.ts). */
+export const askIdentitySchema = z.object({
+  message: z.string().max(10_000, "platform.errors.tooLong").default(""),
+  doubtReason: z.string().max(2000, "platform.errors.tooLong").default(""),
+  accountOverride: z.string().max(10).optional(),
+  accountOverrideReason: z.string().max(2000, "platform.errors.tooLong").default(""),
+});
 export const assignSchema = z.object({ assigneeId: z.string().max(64).default("") });
 export const transcriptQuerySchema = z.object({ requestId: z.string().max(64), purpose: z.string().max(500).optional() });
 
