@@ -25,7 +25,7 @@ import type { AppContext } from "../../src/context.js";
 import { openPglite, openPostgres } from "../../src/db/client.js";
 import { exports, requests, subjects } from "../../src/db/schema/index.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
-import { createMailTransport } from "../../src/mail/transport.js";
+import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { newReference } from "../../src/platform/codes.js";
 import { JobRunner } from "../../src/platform/jobs.js";

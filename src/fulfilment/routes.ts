@@ -67,7 +67,7 @@ export function fulfilmentRouter(ctx: AppContext): Router {
       const r = await staffRequest(ctx, actor.orgId, String(req.params.id));
       authorizeFulfilment(actor, action, { kind: "request", orgId: r.orgId, type: r.type });
       const page = `/staff/requests/${r.id}`;
-      if (needsReauth && !recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(page)}`);
+      if (needsReauth && !recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(page)}`);
       try {
         await run(req, actor, r);
         res.redirect(303, `${page}#fulfilment`);

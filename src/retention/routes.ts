@@ -73,7 +73,7 @@ export function retentionRouter(ctx: AppContext): Router {
     router.post(path, async (req, res) => {
       const actor = staffActorOf(req);
       authorizeRetention(actor, "edit", resource(req));
-      if (!recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(PAGE)}`);
+      if (!recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(PAGE)}`);
       try {
         await run(req);
         res.redirect(303, `${PAGE}#policies`);

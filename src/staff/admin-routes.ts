@@ -86,7 +86,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
     const done = adminOutcomes.find((o) => o === req.query.done);
     res.render("staff/admin-staff", {
       title: req.t("staff.admin.title"), rows: await listStaff(ctx, actor), roles: staffRoles, languages: languageChoices(),
-      reauthFresh: recentlyAuthenticated(req), done, values: {}, ...extra,
+      reauthFresh: recentlyAuthenticated(ctx, req.session), done, values: {}, ...extra,
     });
   }
 

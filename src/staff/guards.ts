@@ -1,3 +1,5 @@
+import type { Session } from "../platform/session.js";
+import type { AppContext } from "../context.js";
 import type { Request, RequestHandler } from "express";
 import { eq } from "drizzle-orm";
 import { staffUsers } from "../db/schema/index.js";
@@ -16,9 +18,9 @@ export function staffHome(role: StaffRow["role"]): string {
 /** Re-authentication is fresh for 10 minutes. */
 export const REAUTH_MS = 10 * 60_000;
 
-export function recentlyAuthenticated(req: Request): boolean {
-  const at = req.session?.reauthAt;
-  return !!at && req.ctx.clock.now().getTime() - at.getTime() <= REAUTH_MS;
+export function recentlyAuthenticated(ctx: Pick<AppContext, "clock">, session: Pick<Session, "reauthAt"> | undefined): boolean {
+  const at = session?.reauthAt;
+  return !!at && ctx.clock.now().getTime() - at.getTime() <= REAUTH_MS;
 }
 
 /** The staff member of a fully signed-in staff session, loaded by requireStaff(). */

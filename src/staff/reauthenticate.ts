@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { sessions, staffUsers } from "../db/schema/index.js";
 import { verifyPassword } from "../identity/passwords.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
 import type { StaffActor } from "./policies.js";

@@ -16,7 +16,7 @@ import { and, count, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { sessions, staffRecoveryCodes, staffUsers } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import type { StaffRow } from "./guards.js";

@@ -19,7 +19,7 @@ export function fail(res: Response, view: string, locals: Record<string, unknown
  */
 export async function reauthFirst(ctx: AppContext, req: Request, res: Response): Promise<boolean> {
   const actor = staffActorOf(req);
-  if (recentlyAuthenticated(req)) {
+  if (recentlyAuthenticated(ctx, req.session)) {
     await dropKeptForm(ctx, req.session);
     return false;
   }

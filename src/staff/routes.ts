@@ -215,7 +215,7 @@ export function staffRouter(ctx: AppContext): Router {
   router.get(RESUME_PATH, (req, res) => {
     const actor = staffActorOf(req);
     const kept = keptForm(ctx, req.session, actor.id);
-    if (kept && !recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}`);
+    if (kept && !recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}`);
     res.render("staff/reauth-resume", { title: req.t("staff.resume.title"), form: kept ? keptFormView(kept, req.t, actor.role) : null, home: staffHome(actor.role) });
   });
 
@@ -261,7 +261,7 @@ export function staffRouter(ctx: AppContext): Router {
     };
     res.render("staff/show", {
       title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
-      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null,
+      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(ctx, req.session), values: {}, failedAction: null,
       identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
     });
   }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { sessions, staffUsers } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit } from "../platform/audit.js";
 import type { Locale } from "../platform/i18n.js";
 import type { StaffActor } from "./policies.js";

@@ -3,7 +3,7 @@ import { generateSecret, generateURI, verify } from "otplib";
 import QRCode from "qrcode";
 import type { AppContext } from "../context.js";
 import { rateLimits, sessions, staffUsers } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../platform/errors.js";
 import { staffAuthActions } from "./sign-in-staff.js";

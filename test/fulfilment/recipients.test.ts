@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
-import { verifyWebhookSignature } from "../../src/chats/webhooks.js";
+import { verifyWebhookSignature } from "../../src/fulfilment/webhooks.js";
 import { auditLog, outbox, recipients, recipientTasks, requests } from "../../src/db/schema/index.js";
 import { deliverOutbox } from "../../src/jobs.js";
 import { readResult } from "../../src/fulfilment/result.js";
