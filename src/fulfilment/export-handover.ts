@@ -72,5 +72,3 @@ export const completeOnExportReady: ExportReadyHook = async (tx, ctx, exportRow)
 export function registerExportHandover(): void {
   if (!exportReadyHooks.includes(completeOnExportReady)) exportReadyHooks.push(completeOnExportReady);
 }
-
-registerExportHandover();
