@@ -1,10 +1,9 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import { AppError, ConflictError, ValidationError } from "../platform/errors.js";
+import { ConflictError, ValidationError } from "../platform/errors.js";
 import { toFieldErrors } from "../platform/http/validate.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
-import { translator } from "../platform/i18n.js";
 import { apiActor, requireApiToken, type ApiPrincipal, type ApiScope } from "./api-tokens.js";
 import { upsertSubject } from "./upsert-subject.js";
 import { upsertConversation } from "./upsert-conversation.js";
@@ -199,23 +198,7 @@ export function parseApiInput<S extends z.ZodType>(schema: S, input: unknown): z
   throw new ValidationError(fields);
 }
 
-/**
- * Renders this capability's own refusals (conversation_erased, receipt_code_taken, …) as RFC 9457
- * problem+json with a detail; a lost race on a unique key becomes a 409. Everything else goes on to
- * the app's error handler (validation, auth, rate limits, 413).
- */
+/** A lost race on a unique key (the same record sent twice at once) is a conflict, not a 500. */
 function chatsProblems(): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    if (pgErrorCode(err) === "23505") return next(new ConflictError());
-    if (!(err instanceof AppError) || res.headersSent) return next(err);
-    const t = req.t ?? translator("en");
-    const key = `chats.problems.${err.code}`;
-    if (t(key) === key) return next(err);
-    res.status(err.status).type("application/problem+json").json({
-      type: `https://rightsdesk.invalid/problems/${err.code}`,
-      title: t(key),
-      status: err.status,
-      detail: err.message,
-    });
-  };
+  return (err: unknown, _req, _res, next) => next(pgErrorCode(err) === "23505" ? new ConflictError() : err);
 }

@@ -14,7 +14,6 @@ import { translator } from "../platform/i18n.js";
 import { organizationSigningKey } from "../platform/organizations.js";
 import type { ExportRow, ExportWriter, HashingOut, WrittenPackage } from "../exports/hooks.js";
 import { MANIFEST_FILE, MANIFEST_FORMAT, manifestFileBytes, publicKeyFingerprint, signManifest, type ManifestBody, type ManifestFile } from "../exports/manifest.js";
-import type { WithheldItem } from "../exports/package-data.js";
 import { intlLocale, isoWithOffset, packageLocale } from "../exports/time.js";
 import { ZIP_LEVEL, type PackageInput } from "../exports/zip-package.js";
 import { loadDossierFacts, type DossierFacts } from "./dossier-data.js";

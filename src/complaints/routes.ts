@@ -9,7 +9,7 @@ import type { StaffRole } from "../db/schema/index.js";
 import { openExportDownload } from "../exports/downloads.js";
 import { sendDownload } from "../exports/send-download.js";
 import { requireRequester, requesterOf, type Requester } from "../identity/guards.js";
-import { NotFoundError, UnauthenticatedError, ValidationError } from "../platform/errors.js";
+import { UnauthenticatedError, ValidationError } from "../platform/errors.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
 import { getMyRequest } from "../requests/requester-queries.js";
 import { requestStatusView } from "../requests/status-view.js";

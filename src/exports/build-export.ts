@@ -19,6 +19,7 @@ import { writeZipPackage, type PackageInput } from "./zip-package.js";
 import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
 import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "./storage.js";
 import type { ManifestBody } from "./manifest.js";
+import { ContentErasedError } from "../chats/conversation-store.js";
 
 export const DEFAULT_EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
 export const DEFAULT_MAX_DOWNLOADS = 5;
@@ -80,7 +81,7 @@ function errorCode(err: unknown): { code: string; permanent: boolean } {
   if (err instanceof ExportBuildError) return { code: err.code, permanent: err.permanent };
   const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof fsCode === "string" && /^E[A-Z]+$/.test(fsCode)) return { code: "storage_error", permanent: false };
-  if (err instanceof Error && err.message === "conversation content was erased") return { code: "content_unavailable", permanent: false };
+  if (err instanceof ContentErasedError) return { code: "content_unavailable", permanent: false };
   return { code: "internal", permanent: false };
 }
 

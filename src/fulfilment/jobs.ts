@@ -2,7 +2,7 @@ import { and, inArray, like, ne } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { outbox } from "../db/schema/index.js";
 import { systemActor } from "../platform/audit.js";
-import { AppError } from "../platform/errors.js";
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../platform/errors.js";
 import { z } from "zod";
 import { job, type JobDefinition } from "../platform/jobs.js";
 import { ERASED_ADDRESS } from "./erase.js";
@@ -23,7 +23,7 @@ export async function carryOutQueued(ctx: AppContext, { requestId, orgId }: Carr
   try {
     await fulfilRequest(ctx, systemActor, orgId, requestId);
   } catch (err) {
-    if (err instanceof AppError && (err.code === "conflict" || err.code === "forbidden" || err.code === "not_found")) {
+    if (err instanceof ConflictError || err instanceof ForbiddenError || err instanceof NotFoundError) {
       ctx.logger.info({ requestId, code: err.code }, "fulfilment not carried out: request not awaiting it");
       return;
     }

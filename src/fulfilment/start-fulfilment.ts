@@ -51,7 +51,7 @@ export async function fulfilRequest(ctx: AppContext, actor: Actor, orgId: string
   let files: string[] = [];
   const row = await ctx.db.transaction(async (tx) => {
     const r = await lockRequest(tx, requestId, orgId);
-    if (r.status !== "approved") throw new ConflictError("conflict", "request is not awaiting fulfilment");
+    if (r.status !== "approved") throw new ConflictError("not_awaiting_fulfilment");
     if (!mayStartFulfilment(r)) throw new ForbiddenError("four_eyes");
     if (handsOverToExports(r.type)) return handOverToExports(tx, ctx, actor, r);
     const org = await organizationOf(tx, r.orgId);
@@ -70,7 +70,7 @@ export async function fulfilRequest(ctx: AppContext, actor: Actor, orgId: string
       case "restriction": work = await carryOutRestriction(tx, ctx, actor, org, started, opts); break;
       case "objection":
       case "withdraw_consent": work = await carryOutObjection(tx, ctx, actor, org, started, opts); break;
-      default: throw new ConflictError("conflict", `nothing to carry out for ${r.type}`);
+      default: throw new ConflictError("nothing_to_carry_out", `nothing to carry out for ${r.type}`);
     }
     const now = ctx.clock.now();
     const result: FulfilmentResult = {

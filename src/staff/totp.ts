@@ -28,7 +28,7 @@ export interface TotpEnrolment {
 /** Shows (creating once) the secret to enrol: kept encrypted until a code confirms it. */
 export async function totpEnrolment(ctx: AppContext, session: Session, issuer: string): Promise<TotpEnrolment> {
   const staff = await staffOf(ctx, session);
-  if (staff.totpEnrolledAt) throw new ConflictError("conflict", "totp_already_enrolled");
+  if (staff.totpEnrolledAt) throw new ConflictError("totp_already_enrolled");
   let secret = staff.totpSecretEnc ? ctx.keys.openWithMaster(staff.totpSecretEnc, PURPOSE) : undefined;
   if (!secret) {
     secret = generateSecret();
