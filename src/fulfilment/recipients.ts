@@ -11,7 +11,7 @@ import { appendAudit } from "../platform/audit.js";
 import { randomToken } from "../platform/crypto.js";
 import { NotFoundError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { recipientSchema } from "./schema.js";
 
 export type RecipientView = Pick<Recipient, "id" | "name" | "description" | "webhookUrl" | "active" | "createdAt">;

@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf } from "../staff/guards.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { staffRequest } from "../staff/request-detail.js";
 import { liftLegalHold, setLegalHold } from "./legal-hold.js";
 import { authorizeFulfilment } from "./policies.js";

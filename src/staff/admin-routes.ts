@@ -22,7 +22,7 @@ import { inviteStaff } from "./invite-staff.js";
 import { resetStaffTotp } from "./reset-staff-totp.js";
 import { recoveryCodesLeft } from "./recovery-codes.js";
 import { listStaff } from "./list-staff.js";
-import { authorize } from "./policies.js";
+import { authorize, type Action } from "./policies.js";
 import { fail, ipOf, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
 import { inviteSchema, localeSchema, roleSchema } from "./schema.js";
 import { setStaffLocale } from "./set-staff-locale.js";
@@ -110,7 +110,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
   });
 
   /** A change to one staff member: found in this organization (else 404), allowed, re-authenticated. */
-  const onStaffMember = (action: (typeof adminOutcomes)[number], run: (req: Request, target: StaffRow) => Promise<void>) =>
+  const onStaffMember = (action: Action<"staffMember">, run: (req: Request, target: StaffRow) => Promise<void>) =>
     async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
       const target = await staffMemberOf(ctx.db, actor.orgId, String(req.params.staffId));

@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
 import { recordEvent } from "../requests/events.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { startFulfilment } from "../fulfilment/start-fulfilment.js";
 
 /** Four-eyes: a second DPO, not the approver, confirms an approved erasure before it may be carried out. */

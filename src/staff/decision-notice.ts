@@ -7,7 +7,7 @@ import { isLocale, translator } from "../platform/i18n.js";
 import type { Organization } from "../platform/http/types.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed";
 

@@ -6,7 +6,7 @@ import { staffUsers } from "../db/schema/index.js";
 import { endSession } from "../identity/sessions.js";
 import { UnauthenticatedError } from "../platform/errors.js";
 import { setNoStore } from "../platform/http/no-store.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export type StaffRow = typeof staffUsers.$inferSelect;
 

@@ -5,7 +5,7 @@ import { verifyPassword } from "../identity/passwords.js";
 import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { staffAuthActions } from "./sign-in-staff.js";
 
 /** Asks for the password again before a destructive action; fresh for REAUTH_MS. */

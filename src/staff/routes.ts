@@ -11,7 +11,7 @@ import { parseInput } from "../platform/http/validate.js";
 import { extendRequest } from "../requests/extend-request.js";
 import { postRequestMessage } from "../requests/post-message.js";
 import { requestStatusView } from "../requests/status-view.js";
-import { authorize } from "./policies.js";
+import { authorize, type Action } from "./policies.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf, staffHome } from "./guards.js";
 import { mountAdminRoutes, mountInvitationRoutes } from "./admin-routes.js";
 import { fail, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
@@ -268,7 +268,7 @@ export function staffRouter(ctx: AppContext): Router {
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
-  const onRequest = (action: string, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
+  const onRequest = (action: Action<"request">, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
     async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
       const r = await loadRequest(req);

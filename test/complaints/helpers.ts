@@ -12,7 +12,7 @@ import { requests, type RequestType } from "../../src/db/schema/index.js";
 import { exportsRoot } from "../../src/exports/storage.js";
 import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
-import type { StaffActor } from "../../src/staff/policies.js";
+import type { StaffActor } from "../../src/platform/policy.js";
 
 export const TZ: Record<string, string> = { FI: "Europe/Helsinki", SE: "Europe/Stockholm", NL: "Europe/Amsterdam", EE: "Europe/Tallinn" };
 
