@@ -63,6 +63,9 @@ export interface Audience<A> {
   reauth?(call: Call<A>): Promise<Answer | undefined>;
 }
 
+/** Anyone: pages that need no sign-in (the start page, /verify, how to complain, the sign-in forms). */
+export const publicAudience: Audience<undefined> = { name: "public", actorOf: () => undefined };
+
 /** The one check per route: a policy's authorize on the resource the route acts on. */
 export type Authorizer<A> = (actor: A, action: string, resource: { kind: string; orgId: string | null }) => void;
 export type AbilitiesOf<A> = (actor: A, resource: { kind: string; orgId: string | null }) => Record<string, boolean>;
