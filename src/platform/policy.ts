@@ -45,6 +45,8 @@ export type RulesByKind<R extends Owned> = { [K in R["kind"]]: Record<string, Ru
 
 /** The action names a rule set allows on one kind of resource. */
 export type ActionOf<Rules, K extends keyof Rules> = keyof Rules[K] & string;
+/** Every action name of a rule set, whatever the kind. */
+export type AnyActionOf<Rules> = { [K in keyof Rules]: keyof Rules[K] & string }[keyof Rules];
 
 export interface Policy<R extends Owned, Rules extends RulesByKind<R>> {
   can<K extends R["kind"]>(actor: StaffActor, action: ActionOf<Rules, K>, resource: Extract<R, { kind: K }>): boolean;
@@ -53,6 +55,14 @@ export interface Policy<R extends Owned, Rules extends RulesByKind<R>> {
   abilities<K extends R["kind"]>(actor: StaffActor, resource: Extract<R, { kind: K }>): Record<ActionOf<Rules, K>, boolean>;
   /** The action names of a kind, for route tables and tests. */
   actions<K extends R["kind"]>(kind: K): ActionOf<Rules, K>[];
+  /**
+   * The same checks as a route table makes them: by action name on whatever resource the route
+   * loaded. A route names only actions of this policy (checked by the type of `action`).
+   */
+  forRoutes: {
+    authorize(actor: StaffActor, action: AnyActionOf<Rules>, resource: Owned): void;
+    abilities(actor: StaffActor, resource: Owned): Record<string, boolean>;
+  };
 }
 
 /**
@@ -69,14 +79,18 @@ export function policy<R extends Owned, const Rules extends RulesByKind<R> = Rul
     const kindRules = ofKind(resource.kind);
     return Object.hasOwn(kindRules, action) ? kindRules[action]!(actor, resource) : false;
   }
+  function authorize(actor: StaffActor, action: string, resource: R): void {
+    if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
+    if (!can(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
+  }
+  function abilities(actor: StaffActor, resource: R): Record<string, boolean> {
+    return Object.fromEntries(Object.keys(ofKind(resource.kind)).map((action) => [action, can(actor, action, resource)]));
+  }
   return {
     can: can as Policy<R, Rules>["can"],
-    authorize: ((actor: StaffActor, action: string, resource: R) => {
-      if (resource.orgId !== actor.orgId) throw new NotFoundError(resource.kind);
-      if (!can(actor, action, resource)) throw new ForbiddenError(`${resource.kind}.${action}`);
-    }) as Policy<R, Rules>["authorize"],
-    abilities: ((actor: StaffActor, resource: R) =>
-      Object.fromEntries(Object.keys(ofKind(resource.kind)).map((action) => [action, can(actor, action, resource)]))) as unknown as Policy<R, Rules>["abilities"],
+    authorize: authorize as Policy<R, Rules>["authorize"],
+    abilities: abilities as unknown as Policy<R, Rules>["abilities"],
     actions: ((kind: string) => Object.keys(ofKind(kind))) as Policy<R, Rules>["actions"],
+    forRoutes: { authorize: authorize as Policy<R, Rules>["forRoutes"]["authorize"], abilities: abilities as Policy<R, Rules>["forRoutes"]["abilities"] },
   };
 }

@@ -17,7 +17,7 @@ export const staffAudience: Audience<StaffActor> = {
       await dropKeptForm(call.ctx, call.session);
       return undefined;
     }
-    await keepFormForReauth(call.ctx, call.session!, call.actor.id, call.path, call.body);
+    await keepFormForReauth(call.ctx, call.session!, call.actor.id, call.path, call.form);
     return { redirect: `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}` };
   },
 };

@@ -24,8 +24,8 @@ export interface Call<A = unknown, I = unknown, L = unknown> {
   loaded: L;
   params: Record<string, string>;
   query: Record<string, unknown>;
-  /** The posted form as sent, to fill a re-rendered form in again. */
-  body: Record<string, unknown>;
+  /** The form as sent (the body of a POST, the query of a GET), to fill a re-rendered form in again. */
+  form: Record<string, unknown>;
   cookies: Record<string, string>;
   session: Session | undefined;
   locale: Locale;
@@ -67,36 +67,38 @@ export interface Audience<A> {
 export const publicAudience: Audience<undefined> = { name: "public", actorOf: () => undefined };
 
 /** The one check per route: a policy's authorize on the resource the route acts on. */
-export type Authorizer<A> = (actor: A, action: string, resource: { kind: string; orgId: string | null }) => void;
+export type Authorizer<A, Act extends string = string> = (actor: A, action: Act, resource: { kind: string; orgId: string | null }) => void;
 export type AbilitiesOf<A> = (actor: A, resource: { kind: string; orgId: string | null }) => Record<string, boolean>;
 
-export interface PageRoute<A = unknown, I = unknown, L = unknown> {
+export interface PageRoute<A = unknown, I = unknown, L = unknown, Act extends string = string> {
   method: "get" | "post";
   path: string;
   who: Audience<A>;
   /** Rate limits and the like, run after the audience's guard. */
   limits?: RequestHandler[];
   /** Loads the resource the route acts on within the caller's organization (throws NotFound otherwise). */
-  load?(call: Call<A, undefined, undefined>): Promise<L>;
+  load?(call: Call<NoInfer<A>, undefined, undefined>): Promise<L>;
   /** The action authorized on `on(loaded)`, or on the organization when there is no `on`. */
-  action?: string;
-  on?(loaded: L, call: Call<A>): { kind: string; orgId: string | null };
+  action?: Act;
+  on?(loaded: NoInfer<L>, call: Call<NoInfer<A>>): { kind: string; orgId: string | null };
   /** Form fields (POST) or the query (GET), parsed before the use case runs. */
   input?: z.ZodType<I>;
   reauth?: boolean | ((loaded: L) => boolean);
   /** The page shown again, with the field errors, when the input or the use case finds it invalid (422). */
-  form?(call: Call<A, unknown, L>): Promise<Answer> | Answer;
-  run(call: Call<A, I, L>): Promise<Answer> | Answer;
+  form?(call: Call<NoInfer<A>, unknown, NoInfer<L>>): Promise<Answer> | Answer;
+  run(call: Call<NoInfer<A>, NoInfer<I>, NoInfer<L>>): Promise<Answer> | Answer;
 }
 
 /** Keeps a route's input and loaded types checked against its own schema and loader. */
-export function route<A, I = undefined, L = undefined>(def: PageRoute<A, I, L>): PageRoute<A, I, L> {
+export function route<A, I = undefined, L = undefined, Act extends string = never>(def: PageRoute<A, I, L, Act>): PageRoute<A, I, L, Act> {
   return def;
 }
 
-export interface RouteTable<A = unknown> {
-  routes: readonly PageRoute<A, any, any>[];
-  authorize?: Authorizer<A>;
+/** The routes of one capability and the policy their actions are checked by (`policy.forRoutes`). */
+export interface RouteTable<A = unknown, Act extends string = string> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route keeps its own input and loaded types
+  routes: readonly PageRoute<any, any, any, Act>[];
+  authorize?: Authorizer<A, Act>;
   abilities?: AbilitiesOf<A>;
 }
 
@@ -107,7 +109,8 @@ function callOf<A>(ctx: AppContext, req: Request, actor: A): Call<A> {
   const body = req.body && typeof req.body === "object" ? (req.body as Record<string, unknown>) : {};
   return {
     ctx, org: req.org, actor, input: undefined, loaded: undefined,
-    params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body,
+    params: req.params as Record<string, string>, query: req.query as Record<string, unknown>,
+    form: req.method === "GET" || req.method === "HEAD" ? (req.query as Record<string, unknown>) : body,
     cookies: (req.cookies ?? {}) as Record<string, string>, session: req.session, locale: req.locale, t: req.t, ip: req.ip,
     path: req.originalUrl.split("?")[0]!, url: req.originalUrl,
   };
@@ -134,11 +137,11 @@ async function invalid<A>(res: Response, r: PageRoute<A, unknown, unknown>, call
   if (!r.form) throw new ValidationError(fieldErrors);
   const page = await r.form(call);
   if (!("view" in page)) return answer(res, page);
-  await answer(res, { ...page, status: 422, locals: { values: echoedValues(call.body), ...page.locals, fieldErrors } });
+  await answer(res, { ...page, status: 422, locals: { values: echoedValues(call.form), ...page.locals, fieldErrors } });
 }
 
 /** Mounts every route of a table on the router: guard, limits, then one handler doing the rest. */
-export function mountRoutes<A>(router: Router, ctx: AppContext, table: RouteTable<A>): void {
+export function mountRoutes<A, Act extends string>(router: Router, ctx: AppContext, table: RouteTable<A, Act>): void {
   for (const r of table.routes) {
     const before = [...(r.who.guard ? [r.who.guard] : []), ...(r.limits ?? [])];
     router[r.method](r.path, ...before, async (req: Request, res: Response) => {
@@ -147,8 +150,8 @@ export function mountRoutes<A>(router: Router, ctx: AppContext, table: RouteTabl
       if (r.action) {
         const resource = r.on ? r.on(call.loaded, call) : { kind: "org", orgId: req.org.id };
         if (!table.authorize) throw new Error(`route ${r.method} ${r.path} names an action but its table has no policy`);
-        table.authorize(call.actor, r.action, resource);
-        if (table.abilities) res.locals.can = table.abilities(call.actor, resource);
+        table.authorize(call.actor as A, r.action, resource);
+        if (table.abilities) res.locals.can = table.abilities(call.actor as A, resource);
       }
       const needsReauth = typeof r.reauth === "function" ? r.reauth(call.loaded) : !!r.reauth;
       if (needsReauth && r.who.reauth) {
@@ -156,7 +159,7 @@ export function mountRoutes<A>(router: Router, ctx: AppContext, table: RouteTabl
         if (ask) return answer(res, ask);
       }
       try {
-        call.input = r.input ? parseInput(r.input, r.method === "get" ? req.query : call.body) : undefined;
+        call.input = r.input ? parseInput(r.input, call.form) : undefined;
         await answer(res, await r.run(call));
       } catch (err) {
         if (!(err instanceof ValidationError) || res.headersSent) throw err;
