@@ -22,14 +22,24 @@ export interface DemoSummary {
   receiptCodes: string[];
 }
 
+/** The demo's passwords are published: it never exists where real people's data is. */
+export class DemoInProductionError extends Error {
+  constructor() {
+    super("The demo organization is never seeded with NODE_ENV=production: its passwords are public. Set up a real organization with npm run setup.");
+    this.name = "DemoInProductionError";
+  }
+}
+
 /** Seeds the demo organization on the first embedded start only. */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoSummary | undefined> {
+  if (ctx.config.production) throw new DemoInProductionError();
   const [row] = await ctx.db.select({ n: count() }).from(organizations);
   if ((row?.n ?? 0) > 0) return undefined;
   return seedDemo(ctx);
 }
 
 export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
+  if (ctx.config.production) throw new DemoInProductionError();
   const staffHash = await hashPassword(DEMO_STAFF_PASSWORD);
   const subjectHash = await hashPassword(DEMO_SUBJECT_PASSWORD);
   return ctx.db.transaction(async (tx) => {
