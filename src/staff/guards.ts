@@ -12,9 +12,9 @@ export function totpRequired(staff: Pick<StaffRow, "role" | "totpEnrolledAt">): 
   return staff.role !== "reviewer" || staff.totpEnrolledAt !== null;
 }
 
-/** Where a staff member lands after signing in: admins manage staff, the others work the queue. */
+/** Where a staff member lands after signing in: admins on their home (the set-up checklist), the others in the queue. */
 export function staffHome(role: StaffRow["role"]): string {
-  return role === "admin" ? "/staff/admin/staff" : "/staff";
+  return role === "admin" ? "/staff/admin" : "/staff";
 }
 
 /** Re-authentication is fresh for 10 minutes. */

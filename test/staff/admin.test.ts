@@ -179,10 +179,10 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
   });
 
-  it("sends an admin to the staff list after sign-in and from the queue's address", async () => {
+  it("sends an admin to the admin home (the set-up checklist) after sign-in and from the queue's address", async () => {
     const a = await browserFor(admin.id);
     const res = await a.get("/staff");
     expect(res.status).to.equal(303);
-    expect(res.headers.location).to.equal("/staff/admin/staff");
+    expect(res.headers.location).to.equal("/staff/admin");
   });
 });
