@@ -10,6 +10,7 @@ import { hashPassword } from "../../identity/passwords.js";
 import { hashReceiptCode, newReceiptCode } from "../../platform/codes.js";
 import { appendAudit, systemActor } from "../../platform/audit.js";
 import { demoChats, demoSubjects } from "./demo-content.js";
+import { demoPrivacyInfo } from "./demo-settings.js";
 import { seedDemoRequests } from "./demo-requests.js";
 
 export const DEMO_DOMAIN = "demo.rightsdesk.test";
@@ -51,6 +52,8 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
       defaultLocale: "fi",
       locales: ["fi", "sv", "en", "nl", "et"],
       dpoEmail: `dpo@${DEMO_DOMAIN}`,
+      mailSenderName: "Tukilinja Demo",
+      // Every setting of the checklist (settings/readiness.ts), so the demo opens at once.
       privacyInfo: demoPrivacyInfo,
     });
     const staff: [StaffRole, string, string][] = [
@@ -127,11 +130,6 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
     };
   });
 }
-
-const demoPrivacyInfo = {
-  purposes: "counselling",
-  recipients: ["Demo Chat Platform Oy (chat platform vendor)"],
-};
 
 /** Recipients to notify (Art. 19), a retention preset and one legal hold, so every staff screen has something to show. */
 async function seedDemoOperations(tx: Tx, orgId: string): Promise<void> {
