@@ -68,7 +68,9 @@ export async function createConversation(db: Executor, keys: KeyRing, input: New
     .values({ ...input, ip: undefined, dataKeyId: dataKey!.id } as typeof conversations.$inferInsert)
     .returning();
   if (input.ip) {
-    await db.update(conversations).set({ ipEnc: seal(key, input.ip, aad(conv!.id, "ip")) }).where(eq(conversations.id, conv!.id));
+    const ipEnc = seal(key, input.ip, aad(conv!.id, "ip"));
+    await db.update(conversations).set({ ipEnc }).where(eq(conversations.id, conv!.id));
+    return { ...conv!, ipEnc };
   }
   return conv!;
 }

@@ -2,7 +2,7 @@ import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { conversations, organizations } from "../db/schema/index.js";
-import { appendAudit } from "../platform/audit.js";
+import { appendAudit, canonicalJson } from "../platform/audit.js";
 import { NotFoundError } from "../platform/errors.js";
 import { organizationsChanged } from "../platform/organizations.js";
 import { authorize, type StaffActor } from "../staff/policies.js";
@@ -16,7 +16,8 @@ export interface SettingsChange {
   ipAddressesRemoved: number;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+// Key order differs between a form and jsonb (which sorts keys): compare canonically.
+const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
 /** Conversations of the organization that still hold an IP address (the confirmation page counts them). */
 export async function storedIpCount(db: Executor, orgId: string): Promise<number> {
