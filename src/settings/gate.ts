@@ -20,7 +20,8 @@ export function readinessGate(ctx: AppContext): Router {
   router.use(async (req: Request, res, next) => {
     if (!isRequesterPage(req.path) || (await isOrganizationReady(ctx.db, req.org))) return next();
     res.status(503).set({ "Retry-After": "3600", "Cache-Control": "no-store" });
-    res.render("settings/not-open", { title: req.t("settings.notOpen.title") });
+    // No sign-in link in the header either: it would lead to this same page.
+    res.render("settings/not-open", { title: req.t("settings.notOpen.title"), notOpen: true });
   });
   return router;
 }
