@@ -1,17 +1,17 @@
 /**
  * HTTP for the admin home (the readiness checklist) and the organization's settings: an overview
- * with Change links, and one page per section. Mounted on the staff router (its route table in
- * staff/routes.ts lists these paths, so the staff authorization matrix walks them too).
+ * with Change links, and one page per section. The authorization test
+ * (test/settings/authorization.test.ts) walks settingsRoutes.
  */
-import type { Request, Response, Router } from "express";
+import { Router, type Request, type Response } from "express";
 import type { AppContext } from "../context.js";
-import { requestTypes } from "../db/schema/index.js";
+import { requestTypes, type StaffRole } from "../db/schema/index.js";
 import { authorities, leadAuthority } from "../complaints/authorities.js";
 import { addressOf } from "../mail/send-outbox-mail.js";
 import { retentionSentences } from "../exports/retention-sentences.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { localeNames } from "../platform/i18n.js";
-import { staffActorOf } from "../staff/guards.js";
+import { requireStaff, staffActorOf } from "../staff/guards.js";
 import { authorize } from "../staff/policies.js";
 import { ipOf, reauthFirst } from "../staff/route-helpers.js";
 import { settingsChecklist } from "./readiness.js";
@@ -24,13 +24,28 @@ import { storedIpCount, updateSettings } from "./update-settings.js";
 export const ADMIN_HOME = "/staff/admin";
 const SETTINGS = "/staff/admin/settings";
 
+/** Every route of the settings screens with the roles allowed (on their own organization). */
+export interface SettingsRoute {
+  method: "get" | "post";
+  path: string;
+  roles: readonly StaffRole[];
+}
+export const settingsRoutes: readonly SettingsRoute[] = [
+  { method: "get", path: ADMIN_HOME, roles: ["admin"] },
+  { method: "get", path: SETTINGS, roles: ["admin"] },
+  { method: "get", path: `${SETTINGS}/:section`, roles: ["admin"] },
+  { method: "post", path: `${SETTINGS}/:section`, roles: ["admin"] },
+];
+
 function sectionOf(req: Request): SettingsSection {
   const section = req.params.section;
   if (!isSettingsSection(section)) throw new NotFoundError("settings section");
   return section;
 }
 
-export function mountSettingsRoutes(router: Router, ctx: AppContext): void {
+export function settingsRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use([ADMIN_HOME, SETTINGS], requireStaff());
   const guard = (req: Request) => {
     const actor = staffActorOf(req);
     authorize(actor, "manageSettings", { kind: "org", orgId: req.org.id });
@@ -89,4 +104,5 @@ export function mountSettingsRoutes(router: Router, ctx: AppContext): void {
       renderSection(req, res, section, { fieldErrors: err.fieldErrors, values: req.body ?? {} });
     }
   });
+  return router;
 }

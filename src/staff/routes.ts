@@ -14,7 +14,6 @@ import { requestStatusView } from "../requests/status-view.js";
 import { authorize } from "./policies.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf, staffHome } from "./guards.js";
 import { mountAdminRoutes, mountInvitationRoutes } from "./admin-routes.js";
-import { mountSettingsRoutes } from "../settings/routes.js";
 import { fail, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
 import { keptForm, RESUME_PATH } from "./reauth-replay.js";
 import { keptFormView } from "./kept-form-view.js";
@@ -87,10 +86,6 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "get", path: "/staff/conversations/:conversationId/transcript", roles: DPO, onRequest: true },
   { method: "get", path: "/staff/dashboard", roles: DPO },
   { method: "get", path: "/staff/requests.csv", roles: DPO },
-  { method: "get", path: "/staff/admin", roles: ADMIN },
-  { method: "get", path: "/staff/admin/settings", roles: ADMIN },
-  { method: "get", path: "/staff/admin/settings/:section", roles: ADMIN },
-  { method: "post", path: "/staff/admin/settings/:section", roles: ADMIN },
   { method: "get", path: "/staff/admin/staff", roles: ADMIN },
   { method: "post", path: "/staff/admin/staff/invite", roles: ADMIN },
   { method: "post", path: "/staff/admin/staff/:staffId/disable", roles: ADMIN, onStaffMember: true },
@@ -302,7 +297,6 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   mountAdminRoutes(router, ctx);
-  mountSettingsRoutes(router, ctx);
 
   return router;
 }

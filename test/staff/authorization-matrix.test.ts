@@ -31,7 +31,6 @@ const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOt
   "post /staff/admin/staff/:staffId/enable": { targetDisabled: true },
   "post /staff/admin/staff/:staffId/role": { body: { role: "dpo" } },
   "post /staff/account/locale": { body: { locale: "fi" } },
-  "post /staff/admin/settings/:section": { body: { mailSenderName: "Matrix helpline" } },
 };
 
 describe("staff authorization matrix: every route × role × organization, plus anonymous", function () {
@@ -80,7 +79,7 @@ describe("staff authorization matrix: every route × role × organization, plus 
           const r = await makeRequest(ctx, orgA, { subjectId: subjectA.id, status: fx.status ?? "in_review", type: fx.type, erasureApprovedBy: fx.approvedByOther ? approverA.id : null });
           // A fresh reviewer of organization A for the admin routes on one staff member.
           const target = await makeStaff(ctx, orgA.id, "reviewer", { disabledAt: fx.targetDisabled ? ctx.clock.now() : null });
-          const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000").replace(":section", "mail") +
+          const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000") +
             (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
           const body = typeof fx.body === "function" ? fx.body() : fx.body;
           return { r, target, url, body, want: expected(route, cell) };
