@@ -4,7 +4,8 @@ import { asc, eq } from "drizzle-orm";
 import cliProgress from "cli-progress";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/platform/logger.js";
-import { createContext } from "../src/bootstrap.js";
+import { createContext, exitStartupFailed } from "../src/bootstrap.js";
+import { useOwnerOnlyFileModes } from "../src/db/data-dir.js";
 import { organizations } from "../src/db/schema/index.js";
 import { importNdjson, type ImportCounts, type ImportResult } from "../src/chats/import-ndjson.js";
 
@@ -34,8 +35,9 @@ if (!fs.existsSync(file)) {
   process.exit(2);
 }
 
+useOwnerOnlyFileModes();
 const config = loadConfig();
-const { ctx, database } = await createContext(config, createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL));
+const { ctx, database } = await createContext(config, createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL)).catch(exitStartupFailed);
 const [org] = values.org
   ? await ctx.db.select().from(organizations).where(eq(organizations.slug, values.org))
   : await ctx.db.select().from(organizations).orderBy(asc(organizations.createdAt)).limit(1);

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/platform/logger.js";
-import { createContext } from "../src/bootstrap.js";
+import { createContext, exitStartupFailed } from "../src/bootstrap.js";
+import { useOwnerOnlyFileModes } from "../src/db/data-dir.js";
 import { organizations } from "../src/db/schema/index.js";
 import { runRetention } from "../src/retention/run-retention.js";
 import { formatRetentionReport } from "../src/retention/report.js";
@@ -32,8 +33,9 @@ if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) 
   process.exit(2);
 }
 
+useOwnerOnlyFileModes();
 const config = loadConfig();
-const { ctx, database } = await createContext(config, createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL));
+const { ctx, database } = await createContext(config, createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL)).catch(exitStartupFailed);
 try {
   let orgId: string | undefined;
   if (values.org) {

@@ -11,13 +11,15 @@ import { parseArgs } from "node:util";
 import { and, eq } from "drizzle-orm";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { createLogger } from "../src/platform/logger.js";
-import { createContext } from "../src/bootstrap.js";
+import { createContext, exitStartupFailed } from "../src/bootstrap.js";
+import { useOwnerOnlyFileModes } from "../src/db/data-dir.js";
 import { deliverOutbox } from "../src/jobs.js";
 import { outbox } from "../src/db/schema/index.js";
 import { setUpOrganization, SetupConflict } from "../src/settings/set-up-organization.js";
 import { askAll, flagOf, fromFlags, order, usage, UsageError, type Key } from "./setup-questions.js";
 
 async function main(): Promise<void> {
+  useOwnerOnlyFileModes();
   const { values } = parseArgs({
     options: {
       name: { type: "string" }, slug: { type: "string" }, host: { type: "string", multiple: true }, country: { type: "string" },
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const input = process.stdin.isTTY && !values.yes ? await askAll(flags, process.stdin, process.stdout) : fromFlags(flags);
 
-  const { ctx, database } = await createContext(config, createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL));
+  // On the embedded database this takes the DATA_DIR lock: a running portal makes it stop, saying so.
+  const { ctx, database } = await createContext(config, createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL)).catch(exitStartupFailed);
   try {
     const mail = !!config.SMTP_URL && !values["print-link"];
     const { org, invitation } = await setUpOrganization(ctx, input, { mail });

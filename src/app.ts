@@ -13,6 +13,7 @@ import { errorHandler, notFound } from "./platform/http/error-handler.js";
 import { devMailRouter, opsRouter, type Readiness } from "./platform/http/ops-routes.js";
 import { loadSession } from "./identity/sessions.js";
 import { capabilityRouters } from "./routers.js";
+import { escapeTemplateValue } from "./platform/text.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const viewsDir = path.join(root, "views");
@@ -20,10 +21,16 @@ const viewsDir = path.join(root, "views");
 /** Paths whose POSTs carry no session cookie to protect (bearer-token API, public file check). */
 const csrfExempt = (p: string) => p.startsWith("/api/") || p === "/verify";
 
-export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }): Express {
+export interface AppOptions {
+  /** More routers, mounted after the capabilities' (tests mount routes that fail in each way). */
+  routers?: Router[];
+}
+
+export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }, options: AppOptions = {}): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", ctx.config.TRUST_PROXY ? 1 : false);
+  // Only the configured proxies may name the client (see config.ts TRUST_PROXY and the README).
+  app.set("trust proxy", ctx.config.TRUST_PROXY);
   configureViews(app, ctx);
 
   app.use(securityHeaders());
@@ -43,7 +50,7 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   app.use(csrfProtection(ctx, { exempt: csrfExempt }));
 
   if (!ctx.config.production) app.use(devMailRouter(ctx));
-  for (const router of capabilityRouters(ctx)) app.use(router as Router);
+  for (const router of [...capabilityRouters(ctx), ...(options.routers ?? [])]) app.use(router as Router);
 
   app.use(notFound());
   app.use(errorHandler(ctx));
@@ -86,16 +93,20 @@ function accessLog(ctx: AppContext): express.RequestHandler {
   };
 }
 
-/** EJS pages wrapped in views/layout.ejs unless a page sets layout: false. */
+/**
+ * EJS pages wrapped in views/layout.ejs unless a page sets layout: false. Every `<%= %>` escapes
+ * with escapeHtml, which also neutralizes control and bidi override characters (platform/text.ts):
+ * chat text reaches pages through many views, and this is the one place they all pass.
+ */
 function configureViews(app: Express, ctx: AppContext): void {
   app.set("views", viewsDir);
   app.set("view engine", "ejs");
-  const cache = ctx.config.production;
-  app.engine("ejs", (file: string, options: object, done: (err: unknown, html?: string) => void) => {
-    const locals = options as Record<string, unknown>;
-    ejs.renderFile(file, locals, { cache }, (err, body) => {
+  const options = { cache: ctx.config.production, escape: escapeTemplateValue };
+  app.engine("ejs", (file: string, data: object, done: (err: unknown, html?: string) => void) => {
+    const locals = data as Record<string, unknown>;
+    ejs.renderFile(file, locals, options, (err, body) => {
       if (err || locals.layout === false) return done(err, body);
-      ejs.renderFile(path.join(viewsDir, "layout.ejs"), { ...locals, body }, { cache }, done);
+      ejs.renderFile(path.join(viewsDir, "layout.ejs"), { ...locals, body }, options, done);
     });
   });
 }

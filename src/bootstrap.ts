@@ -1,16 +1,37 @@
 import crypto from "node:crypto";
 import type { Logger } from "pino";
-import type { Config } from "./config.js";
+import { ConfigError, type Config } from "./config.js";
 import { systemClock, type AppContext, type Clock } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
-import { createKeyRing, loadMasterKey } from "./platform/crypto.js";
+import type { ProcessRole } from "./db/data-dir.js";
+import { createKeyRing, loadMasterKey, type KeyRing } from "./platform/crypto.js";
 import { createMailTransport } from "./mail/transport.js";
+import { runDataMigrations } from "./platform/data-migrations.js";
+import { dataMigrationDefinitions } from "./data-migrations.js";
 
-/** Opens the database, applies migrations and assembles the AppContext. */
-export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock): Promise<{ ctx: AppContext; database: Database }> {
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+/**
+ * Opens the database (on the embedded engine under the exclusive DATA_DIR lock, see
+ * db/data-dir.ts) and prepares the context on it, closing it again if that fails. `role` only
+ * words the message a second process gets: the portal passes "portal", every command leaves the default.
+ */
+export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock, role: ProcessRole = "command"): Promise<{ ctx: AppContext; database: Database }> {
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, role });
+  try {
+    return { ctx: await prepareContext(database, config, logger, clock), database };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Applies the SQL migrations, assembles the AppContext and applies the data migrations (they
+ * need the context: clock, keys, logger). Every CLI starts here, so none works on rows a data
+ * migration has not reached yet.
+ */
+export async function prepareContext(database: Database, config: Config, logger: Logger, clock: Clock = systemClock): Promise<AppContext> {
   await database.migrate();
-  const keys = createKeyRing(loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded }));
+  const keys: KeyRing = createKeyRing(loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded }));
   const ctx: AppContext = {
     db: database.db,
     engine: database.engine,
@@ -21,5 +42,16 @@ export async function createContext(config: Config, logger: Logger, clock: Clock
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.dataDir }),
     instanceId: `${process.pid}-${crypto.randomBytes(4).toString("hex")}`,
   };
-  return { ctx, database };
+  await runDataMigrations(ctx, dataMigrationDefinitions());
+  return ctx;
+}
+
+/**
+ * Ends a process that could not start (the portal or a command) with one readable message on
+ * stderr and exit code 1; never a stack trace.
+ */
+export function exitStartupFailed(err: unknown): never {
+  const message = err instanceof ConfigError ? err.message : `Start-up failed: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
 }

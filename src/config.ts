@@ -1,5 +1,56 @@
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
+
+/**
+ * Which peers may tell us the client's address (X-Forwarded-For), as Express's "trust proxy"
+ * takes it: false (none), a hop count, or the proxies' addresses and CIDR ranges.
+ */
+export type TrustProxy = false | number | string[];
+
+/** Express's names for whole ranges, accepted in a TRUST_PROXY list as well. */
+const proxyRangeNames = new Set(["loopback", "linklocal", "uniquelocal"]);
+const isProxyAddress = (entry: string) => proxyRangeNames.has(entry) || ipaddr.isValid(entry) || isCidr(entry);
+function isCidr(entry: string): boolean {
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * TRUST_PROXY: 0/false for none; a hop count (1 for one proxy in front); or a comma-separated list
+ * of the proxies' addresses or CIDRs. A bare "true" would trust every hop, so any client could
+ * choose its own address (rate limits, audit pseudonyms) by sending X-Forwarded-For: refused.
+ */
+const trustProxy = z
+  .string()
+  .default("0")
+  .transform((raw, zctx): TrustProxy => {
+    const v = raw.trim().toLowerCase();
+    if (v === "0" || v === "false" || v === "off" || v === "no") return false;
+    if (v === "true" || v === "on" || v === "yes") {
+      zctx.addIssue({ code: "custom", message: "a bare on/true would trust every hop, so any client could choose its own address with X-Forwarded-For; give the number of proxies in front of the portal (e.g. 1) or their addresses (e.g. 10.0.0.5,10.0.1.0/24)" });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops > 10) {
+        zctx.addIssue({ code: "custom", message: "a hop count is the number of proxies in front of the portal (1 to 10)" });
+        return z.NEVER;
+      }
+      return hops;
+    }
+    const entries = v.split(",").map((e) => e.trim()).filter(Boolean);
+    const wrong = entries.filter((e) => !isProxyAddress(e));
+    if (entries.length === 0 || wrong.length > 0) {
+      zctx.addIssue({ code: "custom", message: `must be 0, a hop count, or proxy addresses/CIDRs separated by commas (not understood: ${wrong.join(", ") || raw})` });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** Every environment variable the portal reads, validated once at start-up. */
 const schema = z.object({
@@ -20,16 +71,25 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
     .optional(),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  TRUST_PROXY: z
-    .enum(["0", "1", "true", "false"])
+  TRUST_PROXY: trustProxy,
+  /**
+   * Lets webhooks reach 127.0.0.1/::1/localhost, for the test suite's and a developer's own
+   * receivers. Outside production only: refused at start-up with NODE_ENV=production.
+   */
+  WEBHOOK_ALLOW_LOOPBACK: z
+    .enum(["0", "1"])
     .default("0")
-    .transform((v) => v === "1" || v === "true"),
+    .transform((v) => v === "1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Unset: auto outside production, never in production (see loadConfig). */
   SEED_DEMO: z.enum(["auto", "never"]).optional(),
   JOBS: z
     .enum(["on", "off"])
     .default("on"),
+}).superRefine((c, zctx) => {
+  if (c.NODE_ENV === "production" && c.WEBHOOK_ALLOW_LOOPBACK) {
+    zctx.addIssue({ code: "custom", path: ["WEBHOOK_ALLOW_LOOPBACK"], message: "must be 0 in production: webhooks never reach this machine's own services there" });
+  }
 });
 
 export type Config = Omit<z.infer<typeof schema>, "BASE_URL" | "SEED_DEMO"> & {
@@ -41,6 +101,14 @@ export type Config = Omit<z.infer<typeof schema>, "BASE_URL" | "SEED_DEMO"> & {
 };
 
 export class ConfigError extends Error {}
+
+/**
+ * Cookies are marked Secure in production and whenever a TLS-terminating proxy is in front (any
+ * TRUST_PROXY but 0): the browser then only sends them over HTTPS.
+ */
+export function secureCookies(config: Pick<Config, "TRUST_PROXY" | "production">): boolean {
+  return config.TRUST_PROXY !== false || config.production;
+}
 
 /** Parses the environment; a wrong value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

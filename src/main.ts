@@ -1,9 +1,11 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { count } from "drizzle-orm";
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config.js";
 import { createLogger } from "./platform/logger.js";
-import { createContext } from "./bootstrap.js";
+import { createContext, exitStartupFailed } from "./bootstrap.js";
+import { systemClock } from "./context.js";
+import { useOwnerOnlyFileModes } from "./db/data-dir.js";
 import { buildApp } from "./app.js";
 import { JobRunner } from "./platform/jobs.js";
 import { deliverOutbox, jobDefinitions } from "./jobs.js";
@@ -12,10 +14,11 @@ import { organizations } from "./db/schema/index.js";
 import { Poller } from "./platform/poller.js";
 
 async function main(): Promise<void> {
+  useOwnerOnlyFileModes();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
-  const { ctx, database } = await createContext(config, logger);
+  const { ctx, database } = await createContext(config, logger, systemClock, "portal");
   // loadConfig refuses SEED_DEMO=auto in production, and the seed refuses production itself.
   const demo = config.embedded && config.SEED_DEMO === "auto" && !config.production ? await seedDemoIfEmpty(ctx) : undefined;
   const [orgCount] = await ctx.db.select({ n: count() }).from(organizations);
@@ -62,17 +65,10 @@ function printWelcome(baseUrl: string, demo: { lines: string[] } | undefined, se
   if (demo) out.push("", "Demo sign-ins (fictional data):", ...demo.lines.map((l) => `  ${l}`));
   if (!setUp) {
     out.push("", "No organization is set up yet. Create one and its first admin with: npm run setup");
-    // PGlite has a single owner: the set-up cannot open the database while the portal holds it.
+    // The embedded database has a single owner (the DATA_DIR lock): the set-up cannot open it while the portal runs.
     if (embedded) out.push("(With the embedded database, stop the portal first, run the set-up, then start it again.)");
   }
   process.stdout.write(`${out.join("\n")}\n\n`);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-  } else {
-    process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-  process.exit(1);
-});
+main().catch(exitStartupFailed);

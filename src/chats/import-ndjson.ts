@@ -203,7 +203,7 @@ function readCheckpoint(file: string): Checkpoint | undefined {
 
 function writeCheckpoint(file: string, cp: Checkpoint): void {
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(cp));
+  fs.writeFileSync(tmp, JSON.stringify(cp), { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 

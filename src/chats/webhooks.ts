@@ -6,8 +6,9 @@ import type { Tx } from "../db/client.js";
 import { outbox, recipients, recipientTasks } from "../db/schema/index.js";
 import { appendAudit, systemActor, type Actor } from "../platform/audit.js";
 import { randomToken } from "../platform/crypto.js";
-import { NotFoundError } from "../platform/errors.js";
+import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
+import { AddressNotAllowedError, outboundPolicy, postOutbound, targetProblem, type TargetProblem } from "../platform/outbound.js";
 import { enqueueOutbox, MAX_ATTEMPTS, PermanentDeliveryError, type OutboxRow } from "../platform/outbox.js";
 
 /**
@@ -35,6 +36,21 @@ const recipientInput = z.object({
   webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).nullish(),
 });
 
+const targetMessages: Record<TargetProblem, string> = {
+  https_required: "chats.webhooks.httpsRequired",
+  address_not_allowed: "chats.webhooks.addressNotAllowed",
+};
+
+/**
+ * Refuses a webhook URL the portal must not call (platform/outbound.ts): not https in
+ * production, or a loopback, private, link-local or otherwise non-public literal address. A
+ * name is resolved and checked again at every delivery.
+ */
+export function assertWebhookTarget(ctx: AppContext, url: string | null | undefined): void {
+  const problem = url ? targetProblem(url, outboundPolicy(ctx.config)) : undefined;
+  if (problem) throw new ValidationError({ webhookUrl: targetMessages[problem] });
+}
+
 /**
  * Registers a recipient. With a webhook URL, a fresh signing secret is returned once (only its
  * sealed form is stored). Audited in the caller's transaction.
@@ -45,6 +61,7 @@ export async function createRecipient(
   input: { orgId: string; name: string; webhookUrl?: string | null; description?: string | null; actor?: Actor },
 ): Promise<{ recipient: Recipient; secret: string | null }> {
   const { orgId, name, webhookUrl, description } = parseInput(recipientInput, input);
+  assertWebhookTarget(ctx, webhookUrl);
   const secret = webhookUrl ? `whsec_${randomToken(32)}` : null;
   const [recipient] = await tx
     .insert(recipients)
@@ -148,26 +165,21 @@ export async function deliverWebhook(ctx: AppContext, row: OutboxRow): Promise<v
     const secret = ctx.keys.openWithMaster(recipient.webhookSecretEnc, WEBHOOK_SECRET_PURPOSE);
     const body = webhookBody(row);
     const timestamp = String(Math.floor(ctx.clock.now().getTime() / 1000));
-    let res: Response;
+    let res: { status: number };
     try {
-      res = await fetch(recipient.webhookUrl, {
-        method: "POST",
-        body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "Rightsdesk-Webhooks/1",
-          [TIMESTAMP_HEADER]: timestamp,
-          [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
-          "X-Rightsdesk-Event": (row.payload as { event?: string }).event ?? row.template,
-          "X-Rightsdesk-Delivery": row.id,
-        },
-      });
+      res = await postOutbound(recipient.webhookUrl, body, {
+        "content-type": "application/json",
+        "user-agent": "Rightsdesk-Webhooks/1",
+        [TIMESTAMP_HEADER]: timestamp,
+        [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
+        "X-Rightsdesk-Event": (row.payload as { event?: string }).event ?? row.template,
+        "X-Rightsdesk-Delivery": row.id,
+      }, { policy: outboundPolicy(ctx.config), timeoutMs: WEBHOOK_TIMEOUT_MS });
     } catch (err) {
+      // The address is the admin's to fix: retrying would only knock on the same door.
+      if (err instanceof AddressNotAllowedError) throw new PermanentDeliveryError("webhook address not allowed");
       throw networkError(err);
     }
-    await res.body?.cancel().catch(() => undefined);
     if (res.status < 200 || res.status > 299) {
       const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status < 400;
       throw retryable ? new Error(`HTTP ${res.status}`) : new PermanentDeliveryError(`HTTP ${res.status}`);
@@ -182,9 +194,9 @@ export async function deliverWebhook(ctx: AppContext, row: OutboxRow): Promise<v
 
 /** A short reason without the URL (it may carry a token of the receiver's). */
 function networkError(err: unknown): Error {
-  const e = err as { name?: string; cause?: { code?: string } };
+  const e = err as { name?: string; code?: string };
   if (e?.name === "TimeoutError" || e?.name === "AbortError") return new Error("timeout");
-  return new Error(e?.cause?.code ?? "network error");
+  return new Error(typeof e?.code === "string" && /^E[A-Z_]+$/.test(e.code) ? e.code : "network error");
 }
 
 async function setTaskStatus(db: Tx | AppContext["db"], requestId: string, recipientId: string, status: WebhookStatus): Promise<void> {

@@ -1,9 +1,9 @@
-import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import * as schema from "./schema/index.js";
+import { ensurePrivateDir, lockDataDir, tightenDataDir, useOwnerOnlyFileModes, type ProcessRole } from "./data-dir.js";
 
 export type Schema = typeof schema;
 /** Both engines' drizzle databases share this shape, so every use case runs on either. */
@@ -31,7 +31,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  if (!dataDir.startsWith("memory://")) fs.mkdirSync(dataDir, { recursive: true });
+  if (!dataDir.startsWith("memory://")) ensurePrivateDir(dataDir);
   const client = await PGlite.create(dataDir);
   const db = drizzle({ client, schema });
   return {
@@ -57,8 +57,39 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   };
 }
 
-export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return opts.databaseUrl
-    ? openPostgres(opts.databaseUrl)
-    : openPglite(path.join(opts.dataDir, "pglite"));
+/**
+ * The database the configuration names. DATA_DIR is made owner-only either way (it holds the
+ * mailbox, export files and temporary uploads too). The embedded database is opened only under
+ * the exclusive DATA_DIR lock (./data-dir.ts), released when the database is closed or the
+ * process ends; a PostgreSQL server serializes its clients itself, so no lock is taken there.
+ */
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; role?: ProcessRole }): Promise<Database> {
+  useOwnerOnlyFileModes();
+  if (opts.databaseUrl) {
+    tightenDataDir(opts.dataDir);
+    return openPostgres(opts.databaseUrl);
+  }
+  const lock = lockDataDir(opts.dataDir, opts.role ?? "command");
+  try {
+    tightenDataDir(opts.dataDir);
+    const database = await openPglite(path.join(opts.dataDir, "pglite"));
+    // PGlite ignores the umask for some files: initdb's copy comes out 0666 and the relcache init
+    // files (pg_internal.init, rewritten after DDL) 0644. DATA_DIR is 0700, so nobody else can
+    // reach them meanwhile; tightening after open and at close leaves them owner-only at rest.
+    tightenDataDir(opts.dataDir);
+    return {
+      ...database,
+      close: async () => {
+        try {
+          await database.close();
+          tightenDataDir(opts.dataDir);
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }

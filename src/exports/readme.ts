@@ -3,7 +3,7 @@
  * information, what was left out and why, and how to check the package. Self-contained
  * like the transcripts (no scripts, no external resources), and every value escaped.
  */
-import { escapeHtml } from "./render/escape.js";
+import { escapeHtml } from "../platform/text.js";
 import { formatDateTime } from "./render/transcript-html.js";
 import type { Translate } from "../platform/i18n.js";
 import type { ArticleFifteenInfo } from "./information.js";

@@ -1,12 +1,13 @@
 import type { FileHandle } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { Response } from "express";
+import { safeFileName } from "../platform/text.js";
 
 /** Streams an opened package to the browser as an attachment, then closes the file whatever happens. */
 export async function sendDownload(res: Response, file: FileHandle, meta: { fileName: string; contentType: string; sizeBytes: number }): Promise<void> {
   try {
     res.status(200);
-    res.attachment(meta.fileName);
+    res.attachment(safeFileName(meta.fileName));
     res.type(meta.contentType);
     res.set({ "Content-Length": String(meta.sizeBytes), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
     await pipeline(file.createReadStream({ autoClose: false }), res);

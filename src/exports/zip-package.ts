@@ -19,6 +19,7 @@ import { messages, requests } from "../db/schema/index.js";
 import { readIp, readNotes, readStatements, type Conversation, type ReadMessage } from "../chats/conversation-store.js";
 import { organizationSigningKey } from "../platform/organizations.js";
 import { translator } from "../platform/i18n.js";
+import { safeFileName } from "../platform/text.js";
 import { TranscriptHtmlWriter, formatDateTime } from "./render/transcript-html.js";
 import { exportJsonSchema } from "./json-schema.js";
 import { articleFifteenInfo } from "./information.js";
@@ -73,7 +74,9 @@ class StreamingZip {
     this.failed.catch(() => undefined);
   }
 
-  async add(name: string, produce: (write: Write) => Promise<void>, track = true): Promise<void> {
+  async add(entryName: string, produce: (write: Write) => Promise<void>, track = true): Promise<void> {
+    // Entry names are built from numbers and dates; this keeps them safe should one ever carry text.
+    const name = safeFileName(entryName);
     const source = new PassThrough();
     const hash = crypto.createHash("sha256");
     let bytes = 0;

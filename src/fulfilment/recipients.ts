@@ -6,7 +6,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { recipients } from "../db/schema/index.js";
-import { createRecipient, WEBHOOK_SECRET_PURPOSE, type Recipient } from "../chats/webhooks.js";
+import { assertWebhookTarget, createRecipient, WEBHOOK_SECRET_PURPOSE, type Recipient } from "../chats/webhooks.js";
 import { appendAudit } from "../platform/audit.js";
 import { randomToken } from "../platform/crypto.js";
 import { NotFoundError } from "../platform/errors.js";
@@ -45,6 +45,7 @@ export async function addRecipient(ctx: AppContext, actor: StaffActor, input: un
 /** Edits a recipient. A webhook added later gets a fresh secret (shown once); a removed one loses it. */
 export async function updateRecipient(ctx: AppContext, actor: StaffActor, id: string, input: unknown): Promise<{ recipient: RecipientView; secret: string | null }> {
   const v = parseInput(recipientSchema, input);
+  assertWebhookTarget(ctx, v.webhookUrl);
   return ctx.db.transaction(async (tx) => {
     const [current] = await tx.select().from(recipients).where(and(eq(recipients.id, id), eq(recipients.orgId, actor.orgId))).for("update");
     if (!current) throw new NotFoundError("recipient");

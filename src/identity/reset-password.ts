@@ -4,6 +4,7 @@ import { passwordResets, sessions, subjects } from "../db/schema/index.js";
 import { recordAudit } from "../platform/audit.js";
 import { sha256Hex } from "../platform/crypto.js";
 import { hashPassword } from "./passwords.js";
+import { assertStrongPassword } from "./password-strength.js";
 import type { SignInOrg } from "./requester-session.js";
 import { auditSignIn, identityActions, signInActor } from "./sign-in-audit.js";
 
@@ -35,7 +36,7 @@ export async function findUsableReset(ctx: AppContext, orgId: string, token: str
 export interface ResetPasswordInput {
   org: SignInOrg;
   token: string;
-  /** Already checked for length by the route's schema. */
+  /** Already checked for length by the route's schema; judged for strength here. */
   password: string;
   ip?: string;
 }
@@ -43,7 +44,9 @@ export interface ResetPasswordInput {
 export type ResetPasswordResult = { ok: true; subjectId: string } | { ok: false; reason: "invalid_link" | "disabled" };
 
 /**
- * Sets a new password through a reset link. The link works once; every other open link for the
+ * Sets a new password through a reset link. A password that is easy to guess, or built from the
+ * account's e-mail address or the organization's name, is refused (ValidationError on "password")
+ * and the link stays usable. The link works once; every other open link for the
  * account stops working, and every session of the account ends (someone else may be in it).
  */
 export async function resetPassword(ctx: AppContext, input: ResetPasswordInput): Promise<ResetPasswordResult> {
@@ -53,7 +56,10 @@ export async function resetPassword(ctx: AppContext, input: ResetPasswordInput):
     await recordAudit(ctx, { orgId, actor: signInActor(null), action: identityActions.passwordResetFailed, details: { method: "password_reset", reason }, ip: input.ip });
     return { ok: false as const, reason: "invalid_link" as const };
   };
-  if (!(await findUsableReset(ctx, orgId, input.token))) return failed("unusable_link");
+  const usable = await findUsableReset(ctx, orgId, input.token);
+  if (!usable) return failed("unusable_link");
+  const [account] = await ctx.db.select({ email: subjects.email }).from(subjects).where(and(eq(subjects.id, usable.subjectId), eq(subjects.orgId, orgId)));
+  assertStrongPassword(input.password, { email: account?.email, orgName: input.org.name });
   // argon2 takes a while: hash before taking any lock.
   const passwordHash = await hashPassword(input.password);
 

@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
-import { NotFoundError, type FieldErrors } from "../platform/errors.js";
+import { NotFoundError, ValidationError, type FieldErrors } from "../platform/errors.js";
 import { toFieldErrors } from "../platform/http/validate.js";
 import { identityLimits } from "./limits.js";
 import { clearPendingEmail, pendingEmail, setPendingEmail } from "./pending-email.js";
@@ -168,7 +168,13 @@ export function identityRouter(ctx: AppContext): Router {
       if (!(await findUsableReset(ctx, req.org.id, token))) return resetLinkInvalid(req, res);
       return page(req, res.status(422), "identity/password-new", "identity.newPassword.title", { minLength: PASSWORD_MIN_LENGTH, fieldErrors: parsed.fieldErrors });
     }
-    const result = await resetPassword(ctx, { org: req.org, token, password: parsed.data.password, ip: req.ip });
+    let result: Awaited<ReturnType<typeof resetPassword>>;
+    try {
+      result = await resetPassword(ctx, { org: req.org, token, password: parsed.data.password, ip: req.ip });
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return page(req, res.status(422), "identity/password-new", "identity.newPassword.title", { minLength: PASSWORD_MIN_LENGTH, fieldErrors: err.fieldErrors });
+    }
     if (!result.ok) return resetLinkInvalid(req, res);
     dropResetToken(ctx, res);
     res.redirect(303, "/sign-in/password?changed=1");

@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import type { AppContext } from "../context.js";
+import { secureCookies } from "../config.js";
 
 /**
  * Short-lived state kept by the browser between two sign-in pages, sealed under the master key
@@ -20,7 +21,7 @@ interface Envelope {
 }
 
 function options(ctx: AppContext, cookie: SealedCookie) {
-  return { httpOnly: true, sameSite: "lax", secure: ctx.config.TRUST_PROXY || ctx.config.production, path: cookie.path } as const;
+  return { httpOnly: true, sameSite: "lax", secure: secureCookies(ctx.config), path: cookie.path } as const;
 }
 
 export function setSealedCookie(ctx: AppContext, res: Response, cookie: SealedCookie, orgId: string, value: string): void {

@@ -4,6 +4,7 @@ import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { sessions, subjects, type AssuranceLevel } from "../db/schema/index.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
+import { secureCookies } from "../config.js";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = Omit<typeof sessions.$inferInsert, "idHash" | "lastSeenAt" | "expiresAt" | "createdAt">;
@@ -55,7 +56,7 @@ export async function createSession(
 }
 
 function cookieOptions(ctx: AppContext) {
-  return { httpOnly: true, sameSite: "lax", secure: ctx.config.TRUST_PROXY || ctx.config.production, path: "/" } as const;
+  return { httpOnly: true, sameSite: "lax", secure: secureCookies(ctx.config), path: "/" } as const;
 }
 
 export function setSessionCookie(ctx: AppContext, res: Response, token: string): void {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ejs from "ejs";
 import { formatters, isLocale, translator, type Locale, type Translate } from "../platform/i18n.js";
+import { escapeTemplateValue } from "../platform/text.js";
 import type { MailTemplates, TemplateName } from "./templates.js";
 
 const templatesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "templates");
@@ -20,7 +21,7 @@ export interface RenderOptions {
 /**
  * Renders templates/<name>.{text,html}.ejs in the recipient's language. The subject is the
  * catalog entry mail.<name>.subject. Text templates use <%- %> (no HTML escaping) on purpose;
- * HTML templates use <%= %>. Templates get `t`, `locale` and `fmt` (fmt.localDate shows a
+ * HTML templates use <%= %>, escaped as pages are (platform/text.ts). Templates get `t`, `locale` and `fmt` (fmt.localDate shows a
  * "YYYY-MM-DD" date in the locale's long format) besides the template's data.
  */
 export async function renderMail<K extends TemplateName>(
@@ -41,7 +42,7 @@ export async function renderMail<K extends TemplateName>(
   const locals = { ...data, t, locale, fmt };
   const [text, html] = await Promise.all([
     ejs.renderFile(path.join(templatesDir, `${name}.text.ejs`), locals, { async: false }),
-    ejs.renderFile(path.join(templatesDir, `${name}.html.ejs`), locals, { async: false }),
+    ejs.renderFile(path.join(templatesDir, `${name}.html.ejs`), locals, { async: false, escape: escapeTemplateValue }),
   ]);
   const subject = t(`mail.${name}.subject`, subjectVars(data as unknown as Record<string, unknown>))
     .replace(/\s+/g, " ")

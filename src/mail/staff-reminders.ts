@@ -49,7 +49,7 @@ export async function dueCounts(ctx: AppContext, org: Organization, now: Date): 
   // A running pause only moves a date later, so the effective date bounds what can count.
   const rows = await ctx.db
     .select({
-      dueDate: requests.dueDate,
+      receivedAt: requests.receivedAt,
       effectiveDueDate: requests.effectiveDueDate,
       extendedDueDate: requests.extendedDueDate,
       pausedDays: requests.pausedDays,

@@ -72,7 +72,7 @@ function fileMailbox(dir: string): MailTransport {
   return {
     kind: "file",
     async send(mail) {
-      fs.mkdirSync(dir, { recursive: true });
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const info = await builder.sendMail({ ...mail, headers: automaticHeaders });
       const name = `${Date.now()}-${mail.messageId.replace(/[^A-Za-z0-9]/g, "").slice(0, 24)}.eml`;
       // Write then rename: a reader never sees half a message.

@@ -74,7 +74,7 @@ export function loadMasterKey(opts: { masterKey?: string; dataDir: string; embed
   if (opts.masterKey) return Buffer.from(opts.masterKey, "base64");
   if (!opts.embedded) throw new Error("MASTER_KEY is required when DATABASE_URL is set");
   const file = path.join(opts.dataDir, "master.key");
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, crypto.randomBytes(32).toString("base64"), { mode: 0o600, flag: "wx" });
   } catch (err) {

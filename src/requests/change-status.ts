@@ -6,7 +6,7 @@ import { appendAudit, type Actor } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import { transition, type RequestStatus } from "./lifecycle.js";
 import { recordEvent } from "./events.js";
-import { pausedDaysBetween, pausedDueDate } from "./deadlines.js";
+import { effectiveDueDate, pausedDaysBetween } from "./deadlines.js";
 
 export type RequestRow = typeof requests.$inferSelect;
 
@@ -27,6 +27,8 @@ export interface StatusChange {
   set?: Partial<typeof requests.$inferInsert>;
   /** The status the caller saw; a different current status means someone else moved it first. */
   expectedFrom?: RequestStatus;
+  /** More facts for the audit entry (never free text: lengths and flags). */
+  auditDetails?: Record<string, unknown>;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function changeStatus(tx: Tx, ctx: AppContext, actor: Actor, curren
   await recordEvent(tx, ctx.clock, current.id, actor, { kind, fromStatus: from, toStatus: to, note: change.note, visibleToRequester: change.visibleToRequester });
   await appendAudit(tx, ctx, {
     orgId: current.orgId, actor, action: `request.${kind}`, target: { type: "request", id: current.id }, subjectId: current.subjectId,
-    details: { reference: current.reference, from, to },
+    details: { ...change.auditDetails, reference: current.reference, from, to },
   });
   return updated!;
 }
@@ -60,10 +62,10 @@ async function clockColumns(tx: Tx, current: RequestRow, to: RequestStatus, now:
   if (!current.pausedSince || to === "awaiting_identity") return {};
   const [org] = await tx.select().from(organizations).where(eq(organizations.id, current.orgId));
   const pausedDays = current.pausedDays + pausedDaysBetween(current.pausedSince, now, org!.timeZone);
-  return { pausedSince: null, pausedDays, effectiveDueDate: effectiveDue(current, pausedDays, org!.country) };
+  return { pausedSince: null, pausedDays, effectiveDueDate: effectiveDue(current, pausedDays, org!) };
 }
 
-/** The date the queue works to: the extended date if extended, shifted by the days paused. */
-export function effectiveDue(r: Pick<RequestRow, "dueDate" | "extendedDueDate">, pausedDays: number, country: string): string {
-  return pausedDueDate(r.extendedDueDate ?? r.dueDate, pausedDays, country);
+/** The date the queue works to: the extended period if extended, plus the days paused (deadlines.ts). */
+export function effectiveDue(r: Pick<RequestRow, "receivedAt" | "extendedDueDate">, pausedDays: number, org: { country: string; timeZone: string }): string {
+  return effectiveDueDate(r.receivedAt, org.country, org.timeZone, { extended: r.extendedDueDate !== null, pausedDays });
 }

@@ -31,6 +31,13 @@ export function isSupportedCountry(x: unknown): x is SupportedCountry {
  * - NL: Algemene termijnenwet art. 3 names 5 May (every year) and Good Friday. Days equated only
  *   by a periodic Royal Decree (e.g. the Friday after Ascension) are not modelled: stricter.
  * - EE: Christmas Eve is already a public holiday (Pühade ja tähtpäevade seadus §2).
+ * Why these count although they make a deadline later, against "the earlier date is the safe
+ * one": Reg. 1182/71 Art. 2(1) leaves "holidays" to the Member State concerned, and these acts
+ * are where each State says which days end a statutory period. A DPO answering on the next
+ * working day after Midsummer Eve answers in time under the law an authority or court there
+ * applies; showing an earlier date would not be "safer", it would be a different rule than
+ * the one the controller is judged by. Only days the acts name are added; anything less
+ * certain stays a working day.
  * Other countries use date-holidays' "public" list as is; it has not been checked against their
  * own time-limit acts yet.
  */
@@ -202,27 +209,47 @@ export function addMonthsClamped(date: string, months: number): string {
 
 // ---------------------------------------------------------------------------------------------
 // Deadlines. A returned due date means "by the end of that local day".
+//
+// Art. 3(4) of Reg. 1182/71 moves only the *last* day of a period to the next working day, so
+// every step below works on the unrolled end (the plain calendar date) and the roll-forward
+// comes once, at the very end: one month (clamped) → for an extension, two further months
+// (clamped again) → plus the days the clock stood still → the next working day. Rolling in
+// between would move the end later than the law does; where readings differ, the earlier date
+// is the one that protects the requester (DOMAIN.md "Pauses and extensions").
+
+/** The unrolled end of the first month, or of the extended period, from the local receipt date. */
+function unrolledEnd(receivedOn: string, months: number, extended: boolean): string {
+  const first = addMonthsClamped(receivedOn, months);
+  return extended ? addMonthsClamped(first, 2) : first;
+}
+
+function finalDay(receivedAt: Date, country: string, timeZone: string, months: number, extended: boolean, pausedDays: number): string {
+  assertCountry(country);
+  assertWholeDays(pausedDays, "pausedDays");
+  return nextWorkingDayOnOrAfter(addDays(unrolledEnd(localDate(receivedAt, timeZone), months, extended), pausedDays), country);
+}
 
 /**
  * The clock starts at receipt through an official channel (EDPB Guidelines 01/2022 §159), counted
- * on the controller's local calendar: the receipt day itself is not counted (Art. 3(1)).
+ * on the controller's local calendar: the receipt day itself is not counted (Art. 3(1)). Paused
+ * days are added to the unrolled end, before the roll-forward.
  */
-export function dueDate(receivedAt: Date, country: string, timeZone: string, months = 1): string {
-  assertCountry(country);
+export function dueDate(receivedAt: Date, country: string, timeZone: string, months = 1, pausedDays = 0): string {
   if (!Number.isSafeInteger(months) || months < 1) throw new RangeError("months must be >= 1");
-  return nextWorkingDayOnOrAfter(addMonthsClamped(localDate(receivedAt, timeZone), months), country);
+  return finalDay(receivedAt, country, timeZone, months, false, pausedDays);
 }
 
-/** One month plus the two further months of Art. 12(3), counted from receipt. */
-export function extendedDueDate(receivedAt: Date, country: string, timeZone: string): string {
-  return dueDate(receivedAt, country, timeZone, 3);
+/**
+ * Art. 12(3) "two further months": added to the unrolled end of the first month (31 Jan → 28 Feb
+ * → 28 Apr), not three months from receipt (30 Apr); then paused days, then the roll-forward.
+ */
+export function extendedDueDate(receivedAt: Date, country: string, timeZone: string, pausedDays = 0): string {
+  return finalDay(receivedAt, country, timeZone, 1, true, pausedDays);
 }
 
-/** The due date moved by the days the clock stood still awaiting identity information. */
-export function pausedDueDate(legalDue: string, pausedDays: number, country: string): string {
-  assertCountry(country);
-  assertWholeDays(pausedDays, "pausedDays");
-  return nextWorkingDayOnOrAfter(addDays(legalDue, pausedDays), country);
+/** The date the queue works to: the extended period if extended, plus every finished pause. */
+export function effectiveDueDate(receivedAt: Date, country: string, timeZone: string, r: { extended: boolean; pausedDays: number }): string {
+  return r.extended ? extendedDueDate(receivedAt, country, timeZone, r.pausedDays) : dueDate(receivedAt, country, timeZone, 1, r.pausedDays);
 }
 
 /** Whole local calendar days from one instant to a later one (0 within the same local day). */
@@ -249,7 +276,7 @@ export function daysLeft(now: Date, due: string, timeZone: string): number {
 
 /** What currentDueDate reads of a request. */
 export interface DueFields {
-  dueDate: string;
+  receivedAt: Date;
   effectiveDueDate: string;
   extendedDueDate: string | null;
   pausedDays: number;
@@ -259,14 +286,15 @@ export interface DueFields {
 /**
  * The date a request is due by as of `now`: its effective due date (extension and finished
  * pauses included; never earlier than the extended date), moved on by the whole local days of a
- * pause still running, the way change-status.ts will count them when the pause ends.
+ * pause still running, counted from the unrolled end the way change-status.ts will count them
+ * when the pause ends.
  */
 export function currentDueDate(r: DueFields, org: { timeZone: string; country: string }, now: Date): string {
   let due = r.extendedDueDate && r.extendedDueDate > r.effectiveDueDate ? r.extendedDueDate : r.effectiveDueDate;
   if (r.pausedSince && r.pausedSince.getTime() <= now.getTime()) {
     const running = pausedDaysBetween(r.pausedSince, now, org.timeZone);
     if (running > 0) {
-      const projected = pausedDueDate(r.extendedDueDate ?? r.dueDate, r.pausedDays + running, org.country);
+      const projected = effectiveDueDate(r.receivedAt, org.country, org.timeZone, { extended: r.extendedDueDate !== null, pausedDays: r.pausedDays + running });
       if (projected > due) due = projected;
     }
   }

@@ -25,7 +25,7 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
     const extended = extendedDueDate(current.receivedAt, org!.country, org!.timeZone);
     const [updated] = await tx
       .update(requests)
-      .set({ extendedAt: now, extensionReason: reason.trim(), extendedDueDate: extended, effectiveDueDate: effectiveDue({ dueDate: current.dueDate, extendedDueDate: extended }, current.pausedDays, org!.country), updatedAt: now })
+      .set({ extendedAt: now, extensionReason: reason.trim(), extendedDueDate: extended, effectiveDueDate: effectiveDue({ receivedAt: current.receivedAt, extendedDueDate: extended }, current.pausedDays, org!), updatedAt: now })
       .where(eq(requests.id, current.id))
       .returning();
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "extended", note: reason.trim() });

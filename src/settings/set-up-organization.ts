@@ -4,13 +4,15 @@
  * starts unready: its requester pages say "not open yet" until the admin completes the checklist.
  * Several organizations share one installation, each on host names of its own.
  */
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
+import type { Tx } from "../db/client.js";
 import { organizations } from "../db/schema/index.js";
 import { leadAuthority } from "../complaints/authorities.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { supportedLocales, type Locale } from "../platform/i18n.js";
-import { createOrganization } from "../platform/organizations.js";
+import { createOrganization, organizationsChanged } from "../platform/organizations.js";
 import type { Organization } from "../platform/http/types.js";
 import { writeInvitation, type Invitation } from "../staff/invite-staff.js";
 
@@ -74,10 +76,27 @@ export function slugFrom(name: string): string {
   return name.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50).replace(/-+$/, "");
 }
 
+/**
+ * The installation's only organization answered every host; once a second one arrives it answers
+ * only its own host names. One that has none gets BASE_URL's host name (where it was reached
+ * until now), audited, so the second organization does not take it off the air.
+ */
+async function keepFirstReachable(tx: Tx, ctx: AppContext, existing: { id: string; hostnames: string[] }[], newHosts: string[]): Promise<void> {
+  const [only] = existing;
+  if (existing.length !== 1 || only!.hostnames.length > 0) return;
+  const host = new URL(ctx.config.BASE_URL).hostname;
+  if (newHosts.includes(host)) throw new SetupConflict(`${host} is where the existing organization is reached (BASE_URL): give the new one another host name`);
+  await tx.update(organizations).set({ hostnames: [host] }).where(eq(organizations.id, only!.id));
+  await appendAudit(tx, ctx, {
+    orgId: only!.id, actor: setupActor, action: setupActions.hostnamesChanged, target: { type: "organization", id: only!.id },
+    details: { old: [], new: [host] },
+  });
+}
+
 /** A set-up that would clash with what the installation already has. */
 export class SetupConflict extends Error {}
 
-export const setupActions = { created: "organization.created" } as const;
+export const setupActions = { created: "organization.created", hostnamesChanged: "organization.hostnames_changed" } as const;
 const setupActor: Actor = { type: "system", role: "setup" };
 
 /**
@@ -85,13 +104,14 @@ const setupActor: Actor = { type: "system", role: "setup" };
  * `mail`: the invitation is queued for e-mail; otherwise the caller prints the returned link once.
  */
 export async function setUpOrganization(ctx: AppContext, input: SetupInput, opts: { mail: boolean }): Promise<{ org: Organization; invitation: Invitation }> {
-  return ctx.db.transaction(async (tx) => {
-    const existing = await tx.select({ slug: organizations.slug, hostnames: organizations.hostnames }).from(organizations).for("update");
+  const result = await ctx.db.transaction(async (tx) => {
+    const existing = await tx.select({ id: organizations.id, slug: organizations.slug, hostnames: organizations.hostnames }).from(organizations).for("update");
     if (existing.some((o) => o.slug === input.slug)) throw new SetupConflict(`the slug "${input.slug}" is taken`);
     const taken = input.hosts.filter((h) => existing.some((o) => o.hostnames.includes(h)));
     if (taken.length) throw new SetupConflict(`host name already used by another organization: ${taken.join(", ")}`);
-    // Requests are matched to organizations by host name, the first one taking the rest.
+    // With several organizations each answers only its own host names (platform/http/organization.ts).
     if (existing.length > 0 && input.hosts.length === 0) throw new SetupConflict("this installation already has an organization: give the new one its own host name (--host)");
+    await keepFirstReachable(tx, ctx, existing, input.hosts);
     const org = await createOrganization(tx, ctx.keys, {
       slug: input.slug, name: input.name, country: input.country, timeZone: input.timeZone, locales: input.locales, defaultLocale: input.defaultLocale,
       hostnames: input.hosts, authorityCountry: input.country, dpoEmail: input.dpoEmail, mailSenderName: input.name,
@@ -103,4 +123,6 @@ export async function setUpOrganization(ctx: AppContext, input: SetupInput, opts
     const invitation = await writeInvitation(tx, ctx, org, setupActor, { name: input.adminName, email: input.adminEmail, role: "admin", locale: "" }, opts);
     return { org, invitation };
   });
+  organizationsChanged(ctx);
+  return result;
 }

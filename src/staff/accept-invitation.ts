@@ -2,6 +2,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { staffUsers } from "../db/schema/index.js";
 import { hashPassword } from "../identity/passwords.js";
+import { assertStrongPassword } from "../identity/password-strength.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { sha256Hex } from "../platform/crypto.js";
 import type { StaffRow } from "./guards.js";
@@ -26,10 +27,13 @@ export async function openInvitation(ctx: AppContext, orgId: string, token: stri
 export type AcceptResult = { ok: true; staffId: string } | { ok: false };
 
 /**
- * Sets the first password (argon2id) through an invitation link; the link works once. The second
- * factor is enrolled at the first sign-in (mandatory for dpo and admin, see guards.totpRequired).
+ * Sets the first password (argon2id) through an invitation link; the link works once. A password
+ * that is easy to guess or built from the invitee's e-mail address or the organization's name is
+ * refused (ValidationError on "password"). The second factor is enrolled at the first sign-in.
  */
-export async function acceptInvitation(ctx: AppContext, input: { orgId: string; token: string; password: string; ip?: string }): Promise<AcceptResult> {
+export async function acceptInvitation(ctx: AppContext, input: { orgId: string; orgName: string; token: string; password: string; ip?: string }): Promise<AcceptResult> {
+  const invitation = await openInvitation(ctx, input.orgId, input.token);
+  if (invitation) assertStrongPassword(input.password, { email: invitation.email, orgName: input.orgName });
   const passwordHash = await hashPassword(input.password);
   const accepted = await ctx.db.transaction(async (tx) => {
     const [row] = await tx.select().from(staffUsers).where(usable(input.orgId, input.token, ctx.clock.now())).for("update");

@@ -1,5 +1,5 @@
 /**
- * HTTP for the admin screens (staff list, invite, disable, enable, role), a staff member's own
+ * HTTP for the admin screens (staff list, invite, disable, enable, role, reset two-factor), a staff member's own
  * account (language), and the public invitation pages. Mounted on the staff router, so the
  * authorization matrix (test/staff/authorization-matrix.test.ts) walks these routes too.
  */
@@ -19,6 +19,8 @@ import { disableStaff } from "./disable-staff.js";
 import { enableStaff } from "./enable-staff.js";
 import { recentlyAuthenticated, staffActorOf, type StaffRow } from "./guards.js";
 import { inviteStaff } from "./invite-staff.js";
+import { resetStaffTotp } from "./reset-staff-totp.js";
+import { recoveryCodesLeft } from "./recovery-codes.js";
 import { listStaff } from "./list-staff.js";
 import { authorize } from "./policies.js";
 import { fail, ipOf, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
@@ -28,7 +30,7 @@ import { INVITE_TTL_MS, staffMemberOf } from "./staff-members.js";
 
 const ADMIN_LIST = "/staff/admin/staff";
 /** Outcomes the list page confirms after a redirect (?done=…). */
-const adminOutcomes = ["invited", "disable", "enable", "changeRole"] as const;
+const adminOutcomes = ["invited", "disable", "enable", "changeRole", "resetTotp"] as const;
 
 /** The invitation token moves from the link into this sealed cookie, out of the address bar. */
 const inviteCookie: SealedCookie = { name: "rd_invite", path: "/staff/invite", purpose: "staff-invite-link", ttlMs: INVITE_TTL_MS };
@@ -65,7 +67,7 @@ export function mountInvitationRoutes(router: Router, ctx: AppContext): void {
     }
     try {
       const { password } = parseInput(newPasswordForm, req.body);
-      const result = await acceptInvitation(ctx, { orgId: req.org.id, token, password, ip: ipOf(req) });
+      const result = await acceptInvitation(ctx, { orgId: req.org.id, orgName: req.org.name, token, password, ip: ipOf(req) });
       if (!result.ok) return invalid(req, res);
       clearSealedCookie(ctx, res, inviteCookie);
       res.redirect(303, "/staff/sign-in?welcome=1");
@@ -125,13 +127,15 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
     };
   router.post(`${ADMIN_LIST}/:staffId/disable`, onStaffMember("disable", (req, t) => disableStaff(ctx, staffActorOf(req), t.id, ipOf(req))));
   router.post(`${ADMIN_LIST}/:staffId/enable`, onStaffMember("enable", (req, t) => enableStaff(ctx, staffActorOf(req), t.id, ipOf(req))));
+  router.post(`${ADMIN_LIST}/:staffId/reset-totp`, onStaffMember("resetTotp", (req, t) => resetStaffTotp(ctx, staffActorOf(req), t.id, ipOf(req))));
   router.post(`${ADMIN_LIST}/:staffId/role`, onStaffMember("changeRole", (req, t) => changeStaffRole(ctx, staffActorOf(req), t.id, parseInput(roleSchema, req.body).role, ipOf(req))));
 
   // --- the staff member's own account --------------------------------------------------------
   const accountLocals = (req: Request) => ({ title: req.t("staff.account.title"), languages: languageChoices(), defaultLanguage: isLocale(req.org.defaultLocale) ? localeNames[req.org.defaultLocale] : req.org.defaultLocale });
-  router.get("/staff/account", (req, res) => {
-    authorize(staffActorOf(req), "manageOwnAccount", orgResource(req));
-    res.render("staff/account", { ...accountLocals(req), saved: req.query.done === "saved" });
+  router.get("/staff/account", async (req, res) => {
+    const actor = staffActorOf(req);
+    authorize(actor, "manageOwnAccount", orgResource(req));
+    res.render("staff/account", { ...accountLocals(req), saved: req.query.done === "saved", recoveryCodesLeft: await recoveryCodesLeft(ctx.db, actor.id) });
   });
   router.post("/staff/account/locale", async (req, res) => {
     const actor = staffActorOf(req);
@@ -142,7 +146,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
       rememberStaffLocale(ctx, res, locale || null);
       res.redirect(303, "/staff/account?done=saved");
     } catch (err) {
-      fail(res, "staff/account", { ...accountLocals(req), saved: false }, err);
+      fail(res, "staff/account", { ...accountLocals(req), saved: false, recoveryCodesLeft: await recoveryCodesLeft(ctx.db, actor.id) }, err);
     }
   });
 }

@@ -7,11 +7,6 @@ import type { StaffActor } from "./policies.js";
 
 export type StaffRow = typeof staffUsers.$inferSelect;
 
-/** Staff who may finish sign-in with only a password (reviewers without an enrolled second factor). */
-export function totpRequired(staff: Pick<StaffRow, "role" | "totpEnrolledAt">): boolean {
-  return staff.role !== "reviewer" || staff.totpEnrolledAt !== null;
-}
-
 /** Where a staff member lands after signing in: admins on their home (the set-up checklist), the others in the queue. */
 export function staffHome(role: StaffRow["role"]): string {
   return role === "admin" ? "/staff/admin" : "/staff";

@@ -83,6 +83,8 @@ const rules: RulesByKind<Resource> = {
     /** An admin never locks themself out; "the last admin" is checked under a lock in the use case. */
     disable: (a, s) => administers(a) && s.id !== a.id,
     enable: administers,
+    /** Another member's second factor (a lost phone); their own an admin changes by re-enrolling, not here. */
+    resetTotp: (a, s) => administers(a) && s.id !== a.id,
   },
 };
 

@@ -4,6 +4,7 @@ import { ValidationError } from "../platform/errors.js";
 import { isLocale } from "../platform/i18n.js";
 import { recentlyAuthenticated, staffActorOf } from "./guards.js";
 import { dropKeptForm, keepFormForReauth, RESUME_PATH } from "./reauth-replay.js";
+import { secureCookies } from "../config.js";
 
 /** Re-renders a form with its field errors (422); anything but a validation error goes on to the error page. */
 export function fail(res: Response, view: string, locals: Record<string, unknown>, err: unknown): void {
@@ -30,7 +31,7 @@ export async function reauthFirst(ctx: AppContext, req: Request, res: Response):
 /** The language cookie of platform/http/locale.ts, set to a staff member's saved choice (or cleared). */
 const LANG_COOKIE = "rd_lang";
 export function rememberStaffLocale(ctx: AppContext, res: Response, locale: string | null): void {
-  const options = { httpOnly: true, sameSite: "lax", path: "/", secure: ctx.config.TRUST_PROXY || ctx.config.production } as const;
+  const options = { httpOnly: true, sameSite: "lax", path: "/", secure: secureCookies(ctx.config) } as const;
   if (isLocale(locale)) res.cookie(LANG_COOKIE, locale, { ...options, maxAge: 365 * 86_400_000 });
   else res.clearCookie(LANG_COOKIE, options);
 }

@@ -5,7 +5,7 @@ import { clearSessionCookie, endSession, setSessionCookie } from "../identity/se
 import { emailHash, normalizeEmail } from "../identity/email-address.js";
 import { safeNext } from "../identity/safe-next.js";
 import { recordAudit } from "../platform/audit.js";
-import { UnauthenticatedError, ValidationError } from "../platform/errors.js";
+import { ConflictError, UnauthenticatedError, ValidationError } from "../platform/errors.js";
 import { limiter } from "../platform/http/rate-limit.js";
 import { parseInput } from "../platform/http/validate.js";
 import { extendRequest } from "../requests/extend-request.js";
@@ -19,6 +19,7 @@ import { keptForm, RESUME_PATH } from "./reauth-replay.js";
 import { keptFormView } from "./kept-form-view.js";
 import { signInStaff, staffAuthActions } from "./sign-in-staff.js";
 import { completeTotp, totpEnrolment } from "./totp.js";
+import { acknowledgeRecoveryCodes, issueRecoveryCodes, RECOVERY_CODES_STAGE } from "./recovery-codes.js";
 import { reauthenticate } from "./reauthenticate.js";
 import { reviewQueue } from "./review-queue.js";
 import { requestDetail, staffRequest } from "./request-detail.js";
@@ -26,13 +27,14 @@ import { startReview } from "./start-review.js";
 import { approveRequest } from "./approve-request.js";
 import { rejectRequest } from "./reject-request.js";
 import { askRequester } from "./ask-requester.js";
+import { accountSignInToOverride, askForIdentity } from "./ask-for-identity.js";
 import { confirmErasure } from "./confirm-erasure.js";
 import { assignRequest } from "./assign-request.js";
 import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 import { transcriptStatements } from "../fulfilment/statements.js";
 import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
-import { assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
+import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { requestTypes } from "../db/schema/index.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
@@ -64,6 +66,8 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "get", path: "/staff/totp/setup", roles: "public" },
   { method: "get", path: "/staff/totp", roles: "public" },
   { method: "post", path: "/staff/totp", roles: "public" },
+  { method: "get", path: "/staff/totp/recovery-codes", roles: "public" },
+  { method: "post", path: "/staff/totp/recovery-codes", roles: "public" },
   { method: "post", path: "/staff/sign-out", roles: "public" },
   { method: "get", path: "/staff/invite/:token", roles: "public" },
   { method: "get", path: "/staff/invite", roles: "public" },
@@ -91,11 +95,13 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "post", path: "/staff/admin/staff/:staffId/disable", roles: ADMIN, onStaffMember: true },
   { method: "post", path: "/staff/admin/staff/:staffId/enable", roles: ADMIN, onStaffMember: true },
   { method: "post", path: "/staff/admin/staff/:staffId/role", roles: ADMIN, onStaffMember: true },
+  { method: "post", path: "/staff/admin/staff/:staffId/reset-totp", roles: ADMIN, onStaffMember: true },
   { method: "get", path: "/staff/account", roles: ANY },
   { method: "post", path: "/staff/account/locale", roles: ANY },
 ];
 
 const ip = (req: Request) => req.ip;
+const RECOVERY_CODES_PATH = "/staff/totp/recovery-codes";
 
 /** A staff session that has passed the password but not yet the second factor. */
 function pendingSession(req: Request) {
@@ -126,8 +132,7 @@ export function staffRouter(ctx: AppContext): Router {
       if (!result.ok) throw new ValidationError({ _form: "staff.errors.signInFailed" });
       setSessionCookie(ctx, res, result.token);
       if (result.locale) rememberStaffLocale(ctx, res, result.locale);
-      const complete = result.session.stage === "complete";
-      res.redirect(303, complete ? signInLocals(req).next || result.next : result.next);
+      res.redirect(303, result.next);
     } catch (err) {
       fail(res, "staff/sign-in", { ...signInLocals(req), values: { email: req.body?.email } }, err);
     }
@@ -138,19 +143,40 @@ export function staffRouter(ctx: AppContext): Router {
     res.render("staff/totp-setup", { title: req.t("staff.totp.setupTitle"), staffArea: true, ...enrolment });
   });
   router.get("/staff/totp", (req, res) => {
-    pendingSession(req);
+    if (pendingSession(req).stage === RECOVERY_CODES_STAGE) return res.redirect(303, RECOVERY_CODES_PATH);
     res.render("staff/totp", { title: req.t("staff.totp.title"), staffArea: true });
   });
   router.post("/staff/totp", perTotp, async (req, res) => {
     const session = pendingSession(req);
+    // Enrolled a moment ago: the recovery codes must be seen first, a second code does not skip them.
+    if (session.stage === RECOVERY_CODES_STAGE) return res.redirect(303, RECOVERY_CODES_PATH);
     try {
       const { code } = parseInput(codeSchema, req.body);
-      const staff = await completeTotp(ctx, session, code, ip(req));
-      res.redirect(303, staffHome(staff.role));
+      const outcome = await completeTotp(ctx, session, code, ip(req));
+      if (outcome.stage === RECOVERY_CODES_STAGE) return res.redirect(303, RECOVERY_CODES_PATH);
+      if (outcome.recoveryCodesLeft === undefined) return res.redirect(303, staffHome(outcome.staff.role));
+      res.set("Cache-Control", "no-store");
+      // The session was loaded at stage "password": the header should show it signed in now.
+      res.render("staff/recovery-used", { title: req.t("staff.recovery.usedTitle"), staffArea: true, session: { ...session, stage: "complete" }, left: outcome.recoveryCodesLeft, home: staffHome(outcome.staff.role) });
     } catch (err) {
       if (!(err instanceof ValidationError) || req.body?.enrol !== "1") return fail(res, "staff/totp", { title: req.t("staff.totp.title") }, err);
       const enrolment = await totpEnrolment(ctx, session, req.org.name);
       fail(res, "staff/totp-setup", { title: req.t("staff.totp.setupTitle"), ...enrolment }, err);
+    }
+  });
+  /** Shown once, right after enrolment; a reload makes a new set (see recovery-codes.ts). */
+  router.get(RECOVERY_CODES_PATH, async (req, res) => {
+    const codes = await issueRecoveryCodes(ctx, pendingSession(req), ip(req));
+    res.set("Cache-Control", "no-store");
+    res.render("staff/recovery-codes", { title: req.t("staff.recovery.title"), staffArea: true, codes });
+  });
+  router.post(RECOVERY_CODES_PATH, async (req, res) => {
+    try {
+      const staff = await acknowledgeRecoveryCodes(ctx, pendingSession(req), ip(req));
+      res.redirect(303, staffHome(staff.role));
+    } catch (err) {
+      if (err instanceof ConflictError && err.message === "recovery_codes_not_shown") return res.redirect(303, RECOVERY_CODES_PATH);
+      throw err;
     }
   });
   router.post("/staff/sign-out", async (req, res) => {
@@ -232,7 +258,8 @@ export function staffRouter(ctx: AppContext): Router {
     };
     res.render("staff/show", {
       title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
-      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null, ...extra,
+      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null,
+      identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
     });
   }
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
@@ -267,8 +294,11 @@ export function staffRouter(ctx: AppContext): Router {
     await postRequestMessage(ctx, req.org, { type: "staff", id: actor.id, role: actor.role }, r, body);
   }, { anchor: "#thread" }));
   router.post("/staff/requests/:id/start-review", onRequest("startReview", (req, r) => startReview(ctx, staffActorOf(req), req.org, r.id)));
-  router.post("/staff/requests/:id/ask-information", onRequest("askInfo", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, "information", parseInput(textSchema("message"), req.body).message as string)));
-  router.post("/staff/requests/:id/ask-identity", onRequest("askIdentity", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, "identity", parseInput(textSchema("message"), req.body).message as string)));
+  router.post("/staff/requests/:id/ask-information", onRequest("askInfo", (req, r) => askRequester(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string)));
+  router.post("/staff/requests/:id/ask-identity", onRequest("askIdentity", (req, r) => {
+    const input = parseInput(askIdentitySchema, req.body);
+    return askForIdentity(ctx, staffActorOf(req), req.org, r.id, { ...input, accountOverride: input.accountOverride === "1" });
+  }));
   router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), { reauth: (r) => r.type === "erasure" }));
   router.post("/staff/requests/:id/reject", onRequest("reject", (req, r) => {
     const b = (req.body ?? {}) as Record<string, unknown>;

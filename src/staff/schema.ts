@@ -7,7 +7,8 @@ export const signInSchema = z.object({
   email: z.string().trim().min(1, "platform.errors.required").max(320),
   password: z.string().min(1, "platform.errors.required").max(1000),
 });
-export const codeSchema = z.object({ code: z.string().trim().min(1, "platform.errors.required").max(12) });
+/** The app's 6-digit code, or a recovery code ("7K3QM-9XA2B", spaces and dashes allowed). */
+export const codeSchema = z.object({ code: z.string().trim().min(1, "platform.errors.required").max(32, "staff.errors.totpInvalid") });
 export const passwordSchema = z.object({ password: z.string().min(1, "platform.errors.required").max(1000) });
 export const queueSchema = z.object({
   status: z.enum([...requestStatuses, "open", "all"]).optional().catch(undefined),
@@ -17,6 +18,13 @@ export const queueSchema = z.object({
   after: z.string().max(200).optional().catch(undefined),
 });
 export const textSchema = (field: string, max = 10_000) => z.object({ [field]: z.string().max(max, "platform.errors.tooLong").default("") });
+/** The ask-identity form; what each field must hold is the use case's to say (ask-for-identity.ts). */
+export const askIdentitySchema = z.object({
+  message: z.string().max(10_000, "platform.errors.tooLong").default(""),
+  doubtReason: z.string().max(2000, "platform.errors.tooLong").default(""),
+  accountOverride: z.string().max(10).optional(),
+  accountOverrideReason: z.string().max(2000, "platform.errors.tooLong").default(""),
+});
 export const assignSchema = z.object({ assigneeId: z.string().max(64).default("") });
 export const transcriptQuerySchema = z.object({ requestId: z.string().max(64), purpose: z.string().max(500).optional() });
 

@@ -5,13 +5,16 @@ import { emailHash, identifierPseudonym, normalizeEmail } from "../identity/emai
 import { verifyPassword } from "../identity/passwords.js";
 import { createSession, type Session } from "../identity/sessions.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
-import { staffHome, totpRequired } from "./guards.js";
+
 
 export const staffAuthActions = {
   signInSucceeded: "staff.sign_in.succeeded",
   signInFailed: "staff.sign_in.failed",
   totpEnrolled: "staff.totp.enrolled",
   totpFailed: "staff.totp.failed",
+  totpReset: "staff.totp.reset",
+  recoveryCodesIssued: "staff.recovery_codes.issued",
+  recoveryCodeUsed: "staff.recovery_code.used",
   reauthenticated: "staff.reauthenticated",
   reauthFailed: "staff.reauth.failed",
   signedOut: "staff.signed_out",
@@ -31,7 +34,8 @@ export type StaffSignInResult =
 
 /**
  * First factor. An unknown address, a disabled account and a wrong password fail alike (one argon2
- * run each). Staff who need a second factor get a session at stage "password" only.
+ * run each). Every staff member, whatever their role, then needs the second factor: the session
+ * is at stage "password" only, and goes on to the code (or to enrolment, the first time).
  */
 export async function signInStaff(ctx: AppContext, input: StaffSignInInput): Promise<StaffSignInResult> {
   const email = normalizeEmail(input.email);
@@ -45,19 +49,16 @@ export async function signInStaff(ctx: AppContext, input: StaffSignInInput): Pro
     });
     return { ok: false };
   }
-  const needsTotp = totpRequired(staff);
-  const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const { session, token } = await createSession(ctx, tx, {
       orgId: staff.orgId, kind: "staff", staffId: staff.id, email: staff.email, assurance: "staff",
-      stage: needsTotp ? "password" : "complete", reauthAt: needsTotp ? null : now, locale: staff.locale,
+      stage: "password", reauthAt: null, locale: staff.locale,
     }, input.previousSessionIdHash);
-    if (!needsTotp) await tx.update(staffUsers).set({ lastSignInAt: now }).where(eq(staffUsers.id, staff.id));
     await appendAudit(tx, ctx, {
       orgId: staff.orgId, actor: { type: "staff", id: staff.id, role: staff.role }, action: staffAuthActions.signInSucceeded, ip: input.ip,
       target: { type: "staff", id: staff.id }, details: { factor: "password", stage: session.stage },
     });
-    const next = !needsTotp ? staffHome(staff.role) : staff.totpEnrolledAt ? "/staff/totp" : "/staff/totp/setup";
+    const next = staff.totpEnrolledAt ? "/staff/totp" : "/staff/totp/setup";
     return { ok: true as const, session, token, next, locale: staff.locale };
   });
 }

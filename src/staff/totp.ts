@@ -7,6 +7,8 @@ import type { Session } from "../identity/sessions.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../platform/errors.js";
 import { staffAuthActions } from "./sign-in-staff.js";
+import { RECOVERY_CODES_STAGE, spendRecoveryCode } from "./recovery-codes.js";
+import type { Tx } from "../db/client.js";
 import type { StaffRow } from "./guards.js";
 
 const PURPOSE = "totp";
@@ -26,7 +28,7 @@ export interface TotpEnrolment {
 /** Shows (creating once) the secret to enrol: kept encrypted until a code confirms it. */
 export async function totpEnrolment(ctx: AppContext, session: Session, issuer: string): Promise<TotpEnrolment> {
   const staff = await staffOf(ctx, session);
-  if (staff.totpEnrolledAt) throw new ConflictError("totp_already_enrolled");
+  if (staff.totpEnrolledAt) throw new ConflictError("conflict", "totp_already_enrolled");
   let secret = staff.totpSecretEnc ? ctx.keys.openWithMaster(staff.totpSecretEnc, PURPOSE) : undefined;
   if (!secret) {
     secret = generateSecret();
@@ -52,22 +54,49 @@ async function checkCode(ctx: AppContext, staff: StaffRow, code: string): Promis
   return inserted.length === 1;
 }
 
-/** Completes sign-in with the second factor (at first use this also confirms the enrolment); returns who signed in. */
-export async function completeTotp(ctx: AppContext, session: Session, code: string, ip?: string): Promise<StaffRow> {
+export type TotpOutcome =
+  /** Signed in; `recoveryCodesLeft` is set when a recovery code stood in for the app's code. */
+  | { stage: "complete"; staff: StaffRow; recoveryCodesLeft?: number }
+  /** Enrolment confirmed: the recovery codes are shown next, and must be acknowledged. */
+  | { stage: typeof RECOVERY_CODES_STAGE; staff: StaffRow };
+
+/**
+ * Completes sign-in with the second factor: a current code from the app (at first use this also
+ * confirms the enrolment, and the recovery codes come next), or, once enrolled, one unused
+ * recovery code instead (spent, audited, and the staff member is told how many are left).
+ */
+export async function completeTotp(ctx: AppContext, session: Session, code: string, ip?: string): Promise<TotpOutcome> {
   const staff = await staffOf(ctx, session);
   const actor = { type: "staff" as const, id: staff.id, role: staff.role };
-  if (!(await checkCode(ctx, staff, code.replace(/\s/g, "")))) {
+  const now = ctx.clock.now();
+  const signedIn = (tx: Tx, factor: string) =>
+    appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.signInSucceeded, target: { type: "staff", id: staff.id }, ip, details: { factor, stage: "complete" } });
+
+  if (await checkCode(ctx, staff, code.replace(/\s/g, ""))) {
+    const enrolling = !staff.totpEnrolledAt;
+    await ctx.db.transaction(async (tx) => {
+      await tx.update(staffUsers).set({ lastSignInAt: now, ...(enrolling ? { totpEnrolledAt: now } : {}) }).where(eq(staffUsers.id, staff.id));
+      await tx.update(sessions).set({ stage: enrolling ? RECOVERY_CODES_STAGE : "complete", reauthAt: enrolling ? null : now }).where(eq(sessions.idHash, session.idHash));
+      if (enrolling) await appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.totpEnrolled, target: { type: "staff", id: staff.id }, ip });
+      else await signedIn(tx, "totp");
+    });
+    return enrolling ? { stage: RECOVERY_CODES_STAGE, staff } : { stage: "complete", staff };
+  }
+
+  const left = staff.totpEnrolledAt
+    ? await ctx.db.transaction(async (tx) => {
+      const remaining = await spendRecoveryCode(tx, ctx, staff, code);
+      if (remaining === undefined) return undefined;
+      await tx.update(staffUsers).set({ lastSignInAt: now }).where(eq(staffUsers.id, staff.id));
+      await tx.update(sessions).set({ stage: "complete", reauthAt: now }).where(eq(sessions.idHash, session.idHash));
+      await appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.recoveryCodeUsed, target: { type: "staff", id: staff.id }, ip, details: { remaining } });
+      await signedIn(tx, "recovery_code");
+      return remaining;
+    })
+    : undefined;
+  if (left === undefined) {
     await recordAudit(ctx, { orgId: staff.orgId, actor, action: staffAuthActions.totpFailed, target: { type: "staff", id: staff.id }, ip });
     throw new ValidationError({ code: "staff.errors.totpInvalid" });
   }
-  const now = ctx.clock.now();
-  await ctx.db.transaction(async (tx) => {
-    const enrolling = !staff.totpEnrolledAt;
-    await tx.update(staffUsers).set({ lastSignInAt: now, ...(enrolling ? { totpEnrolledAt: now } : {}) }).where(eq(staffUsers.id, staff.id));
-    await tx.update(sessions).set({ stage: "complete", reauthAt: now }).where(eq(sessions.idHash, session.idHash));
-    if (enrolling) await appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.totpEnrolled, target: { type: "staff", id: staff.id }, ip });
-    await appendAudit(tx, ctx, { orgId: staff.orgId, actor, action: staffAuthActions.signInSucceeded, target: { type: "staff", id: staff.id }, ip, details: { factor: "totp", stage: "complete" } });
-  });
-  return staff;
+  return { stage: "complete", staff, recoveryCodesLeft: left };
 }
-

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { PDFParse } from "pdf-parse";
-import { escapeHtml } from "../../src/exports/render/escape.js";
+import { escapeHtml } from "../../src/platform/text.js";
+import { FORBIDDEN, HOSTILE } from "../support/hostile-text.js";
 import {
   renderTranscriptHtml,
   type TranscriptContext,
@@ -174,6 +175,18 @@ describe("renderTranscriptHtml", () => {
     expect(html.split("&lt;script&gt;alert(1)&lt;/script&gt;").length - 1).to.be.at.least(6);
   });
 
+  it("marks control and bidi override characters in body, topic, label, statement, org name and reference", () => {
+    const conv = conversation({
+      topic: `topic ${HOSTILE}`,
+      messages: [message(0, { body: `body ${HOSTILE}`, senderLabel: `label ${HOSTILE}` })],
+      statements: [{ createdAt: new Date(Date.UTC(2024, 3, 2)), body: `statement ${HOSTILE}` }],
+    });
+    const { ctx } = htmlContext("en", { orgName: `org ${HOSTILE}`, reference: `ref ${HOSTILE}` });
+    const html = renderTranscriptHtml(conv, ctx);
+    expect(html).not.to.match(FORBIDDEN);
+    for (const where of ["topic", "body", "label", "statement", "org", "ref"]) expect(html, where).to.include(`${where} pay\uFFFDme`);
+  });
+
   it("escapes hostile text placed into translations through vars", () => {
     const { ctx } = htmlContext("en");
     const t: TranscriptContext["t"] = (key) => (key === "exports.transcript.title" ? XSS : ctx.t(key));
@@ -311,6 +324,19 @@ describe("writePoliceTranscriptPdf", function () {
     const { input } = policeInput("en", [conversation({ messages: [message(0, { body: XSS })] })]);
     const { text } = await pdfText(await renderPolice(input));
     expect(text).to.include(XSS);
+  });
+
+  it("marks control and bidi override characters in messages, labels, topic and statements", async () => {
+    const conv = conversation({
+      topic: `topic ${HOSTILE}`,
+      messages: [message(0, { body: `body ${HOSTILE}`, senderLabel: `label ${HOSTILE}` })],
+      statements: [{ createdAt: new Date(Date.UTC(2024, 3, 2)), body: `statement ${HOSTILE}` }],
+    });
+    const { input } = policeInput("en", [conv]);
+    const pdf = await renderPolice({ ...input, orgName: `org ${HOSTILE}` });
+    const { text } = await pdfText(pdf);
+    expect(text).not.to.match(FORBIDDEN);
+    for (const where of ["topic", "body", "label", "statement", "org"]) expect(squash(text), where).to.include(squash(`${where} pay\uFFFDme`));
   });
 
   it("sets Title, Producer and CreationDate, and renders byte-for-byte deterministically", async () => {

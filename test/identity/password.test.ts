@@ -176,6 +176,34 @@ describe("identity: chat-account sign-in and password reset (real SMTP)", () => 
     expect(actions).to.include.members(["identity.password_reset.requested", "identity.password_reset.completed"]);
   });
 
+  it("refuses a common password and one built from the e-mail address or the organization's name, saying what to do, and keeps the link", async () => {
+    const named = await makeOrg(ctx, { name: "Tukilinja ry" });
+    const namedApp = buildApp(ctx);
+    const host = { Host: `${named.slug}.test`, "Accept-Language": "fi" };
+    const subject = await makeSubject(ctx, named.id, { email: "liisa.virtanen@example.test" });
+    const browser = new Browser(namedApp, host);
+    await browser.submit("/password-reset", "/password-reset", { email: subject.email! });
+    await deliverMail(ctx);
+    const token = resetTokenFromMail(smtp.to(subject.email!)[0]!)!;
+    await browser.get(`/password-reset/${token}`);
+    await browser.get("/password-reset/new");
+    const refused = async (password: string) => {
+      const res = await browser.post("/password-reset/new", { password, confirm: password });
+      expect(res.status, password).to.equal(422);
+      return res.text;
+    };
+    // A leaked classic, a keyboard walk and its l33t variant: long enough, still refused.
+    for (const common of ["password123456", "qwertyuiop123", "P@ssw0rd2024!"]) expect(await refused(common)).to.include("liian helppo arvata").and.include("salalause");
+    // Built from the address or from the organization's name.
+    for (const personal of ["Liisa Virtanen 1990", "tukilinja-ry-2026!", "LiisaTukilinja"]) expect(await refused(personal)).to.include("sähköpostiosoitteestasi tai organisaation nimestä");
+    const [unchanged] = await ctx.db.select().from(subjects).where(eq(subjects.id, subject.id));
+    expect(unchanged!.passwordHash).to.equal(subject.passwordHash);
+    // The link still works for a good passphrase.
+    const done = await browser.post("/password-reset/new", { password: NEW_PASSWORD, confirm: NEW_PASSWORD });
+    expect(done.status).to.equal(303);
+    expect(done.headers.location).to.equal("/sign-in/password?changed=1");
+  });
+
   it("refuses an expired reset link (30 minutes) and an earlier link once a new one was sent", async () => {
     const subject = await makeSubject(ctx, org.id);
     const browser = new Browser(app);

@@ -106,7 +106,7 @@ describe("identity: conversation receipt code sign-in", () => {
 
   it("limits tries of one code from many places (per code)", async () => {
     // Behind a trusted proxy each try comes from a different client address.
-    const proxied = buildApp({ ...ctx, config: { ...ctx.config, TRUST_PROXY: true } });
+    const proxied = buildApp({ ...ctx, config: { ...ctx.config, TRUST_PROXY: 1 } });
     const code = newReceiptCode();
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {

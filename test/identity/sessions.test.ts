@@ -54,7 +54,7 @@ describe("identity: sessions, cookies, CSRF, sign-out, method choice", () => {
 
   it("marks every cookie Secure behind a TLS proxy (TRUST_PROXY)", async () => {
     const subject = await makeSubject(ctx, org.id);
-    const proxied = buildApp({ ...ctx, config: { ...ctx.config, TRUST_PROXY: true } });
+    const proxied = buildApp({ ...ctx, config: { ...ctx.config, TRUST_PROXY: ["loopback"] } });
     const browser = new Browser(proxied, { "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7" });
     const page = await browser.get("/sign-in/password");
     expect(cookieLine(page.headers["set-cookie"], "rd_csrf")).to.match(/; HttpOnly.*; Secure|; Secure.*; HttpOnly/);

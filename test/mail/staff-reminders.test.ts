@@ -55,14 +55,14 @@ describe("mail: staff reminders", () => {
     await insertRequest(ctx, org.id, { dueDate: "2026-02-27", extendedDueDate: "2026-04-27", effectiveDueDate: "2026-04-27" });
     // Paused since 20 Feb awaiting identity: its date moves on while the clock stands still.
     await insertRequest(ctx, org.id, {
-      status: "awaiting_identity", dueDate: "2026-02-27", effectiveDueDate: "2026-02-27", pausedSince: new Date("2026-02-20T08:00:00Z"),
+      status: "awaiting_identity", receivedAt: new Date("2026-01-27T10:00:00Z"), dueDate: "2026-02-27", effectiveDueDate: "2026-02-27", pausedSince: new Date("2026-02-20T08:00:00Z"),
     });
     await insertRequest(ctx, other.id, { effectiveDueDate: "2026-02-01", dueDate: "2026-02-01" });
   });
 
   it("counts a running pause into the due date", () => {
-    const r = { dueDate: "2026-02-27", effectiveDueDate: "2026-02-27", extendedDueDate: null, pausedDays: 0, pausedSince: new Date("2026-02-20T08:00:00Z") };
-    // 10 local days paused by 2 March: 27 Feb + 10 = 9 March (a Monday).
+    const r = { receivedAt: new Date("2026-01-27T10:00:00Z"), effectiveDueDate: "2026-02-27", extendedDueDate: null, pausedDays: 0, pausedSince: new Date("2026-02-20T08:00:00Z") };
+    // Received 27 Jan: one month ends Fri 27 Feb. 10 local days paused by 2 March: 27 Feb + 10 = 9 March (a Monday).
     expect(currentDueDate(r, org, new Date("2026-03-02T09:00:00Z"))).to.equal("2026-03-09");
     expect(currentDueDate({ ...r, pausedSince: null }, org, new Date("2026-03-02T09:00:00Z"))).to.equal("2026-02-27");
     // An effective date behind the extended one (inconsistent data) never makes a request look late.

@@ -3,13 +3,16 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { expect } from "chai";
+import { asc } from "drizzle-orm";
 import { generate } from "otplib";
+import { openPglite } from "../../src/db/client.js";
+import { organizations } from "../../src/db/schema/index.js";
 import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD } from "../../src/db/seed/demo.js";
 import { askAll, UsageError } from "../../scripts/setup-questions.js";
 import { Browser, runScript, startPortalProcess, type PortalProcess } from "../support/process.js";
 import { TestSmtpServer, textPart } from "../identity/helpers.js";
 
-const ADMIN = { name: "Anna Admin", email: "anna@nuortenapu.example", password: "Nuorten Apu admin, a long passphrase 2026" };
+const ADMIN = { name: "Anna Admin", email: "anna@nuortenapu.example", password: "velvet harbor cinnamon trombone 58" };
 const setupFlags = (extra: string[] = []) => [
   "--yes", "--name", "Nuorten Apu ry", "--country", "FI", "--locales", "fi,en", "--dpo-email", "tietosuoja@nuortenapu.example",
   "--admin-name", ADMIN.name, "--admin-email", ADMIN.email, ...extra,
@@ -82,6 +85,8 @@ describe("going live: npm run setup, then the admin's first sign-in and the chec
     const enrol = await admin.get("/staff/totp/setup");
     const secret = /<code class="code">([A-Z2-7]+)<\/code>/.exec(enrol.text)![1]!;
     res = await admin.post("/staff/totp", { enrol: "1", code: await generate({ secret }) }, "/staff/totp/setup");
+    expect(res.location).to.equal("/staff/totp/recovery-codes");
+    res = await admin.post("/staff/totp/recovery-codes", {});
     expect(res.location).to.equal("/staff/admin");
     let home = await admin.get("/staff/admin");
     expect(home.status).to.equal(200);
@@ -152,6 +157,14 @@ describe("going live: npm run setup, then the admin's first sign-in and the chec
     expect(withHost.code, withHost.stderr).to.equal(0);
     // The link opens on the new organization's own host, where the invitation works.
     expect(withHost.stdout).to.match(/http:\/\/rights\.stod\.example:3000\/staff\/invite\/[\w-]+/);
+    // The first organization, which answered every host until now, keeps BASE_URL's host name.
+    const database = await openPglite(path.join(dataDir, "pglite"));
+    try {
+      const orgs = await database.db.select({ slug: organizations.slug, hostnames: organizations.hostnames }).from(organizations).orderBy(asc(organizations.createdAt));
+      expect(orgs).to.deep.equal([{ slug: "nuorten-apu-ry", hostnames: ["localhost"] }, { slug: "stodlinjen", hostnames: ["rights.stod.example"] }]);
+    } finally {
+      await database.close();
+    }
   });
 
   it("in a terminal, asks each question with its default and asks again after a wrong answer", async () => {

@@ -68,6 +68,15 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     expect(form.text).to.include("Liisa Uusi").and.include("Tukilinja ry");
     res = await invitee.post("/staff/invite", { password: "short", confirm: "short" });
     expect(res.status).to.equal(422);
+    // Long enough but guessable: a common password, or one built from the address or the organization's name.
+    res = await invitee.post("/staff/invite", { password: "iloveyou123456", confirm: "iloveyou123456" });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("too easy to guess").and.include("passphrase");
+    for (const personal of ["Liisa.Uusi.2026", "Tukilinja ry 2026!"]) {
+      res = await invitee.post("/staff/invite", { password: personal, confirm: personal });
+      expect(res.status, personal).to.equal(422);
+      expect(res.text).to.include("built from your e-mail address or the organization&#39;s name");
+    }
     res = await invitee.post("/staff/invite", { password: "a brand new staff password", confirm: "a brand new staff password" });
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal("/staff/sign-in?welcome=1");
@@ -91,6 +100,9 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     const [enrolling] = await ctx.db.select().from(staffUsers).where(eq(staffUsers.id, row!.id));
     const secret = ctx.keys.openWithMaster(enrolling!.totpSecretEnc!, "totp");
     res = await invitee.post("/staff/totp", { enrol: "1", code: await generate({ secret, epoch: Math.floor(ctx.clock.now().getTime() / 1000) }) });
+    expect(res.headers.location).to.equal("/staff/totp/recovery-codes");
+    expect((await invitee.get("/staff/totp/recovery-codes")).status).to.equal(200);
+    res = await invitee.post("/staff/totp/recovery-codes");
     expect(res.headers.location).to.equal("/staff");
     expect((await invitee.get("/staff")).status).to.equal(200);
 
@@ -154,7 +166,8 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     expect((await signIn.post("/staff/sign-in", { email: reviewer.email, password: TEST_PASSWORD })).status).to.equal(422);
     expect((await a.post(`/staff/admin/staff/${reviewer.id}/enable`)).status).to.equal(303);
     await signIn.get("/staff/sign-in");
-    expect((await signIn.post("/staff/sign-in", { email: reviewer.email, password: TEST_PASSWORD })).headers.location).to.equal("/staff");
+    // Re-enabled, a reviewer too must set up a second factor before the staff area opens.
+    expect((await signIn.post("/staff/sign-in", { email: reviewer.email, password: TEST_PASSWORD })).headers.location).to.equal("/staff/totp/setup");
 
     // Not oneself; not the last admin.
     expect((await a.post(`/staff/admin/staff/${admin.id}/disable`)).status).to.equal(403);

@@ -21,7 +21,10 @@ const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOt
   "post /staff/requests/:id/messages": { body: { body: "A message" } },
   "post /staff/requests/:id/start-review": { status: "submitted" },
   "post /staff/requests/:id/ask-information": { status: "in_review", body: { message: "Which chats?" } },
-  "post /staff/requests/:id/ask-identity": { status: "in_review", body: { message: "Prove it" } },
+  "post /staff/requests/:id/ask-identity": {
+    status: "in_review",
+    body: { message: "Prove it", doubtReason: "The e-mail differs from the one in the chat.", accountOverride: "1", accountOverrideReason: "The account's address changed the day before." },
+  },
   "post /staff/requests/:id/approve": { status: "in_review", body: { message: "" } },
   "post /staff/requests/:id/reject": { status: "in_review", body: { legalGround: "manifestly_unfounded_or_excessive", reason: "A reason long enough." } },
   "post /staff/requests/:id/extend": { status: "in_review", body: { reason: "A reason long enough for extension." } },

@@ -107,7 +107,9 @@ describe("staff decisions, detail and queue", () => {
   it("asking for identity pauses the clock and the reply resumes it, moving the effective due date", async () => {
     const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
     const agent = await agentFor(dpo.id);
-    expect((await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please confirm your e-mail." })).status).to.equal(303);
+    expect((await post(agent, `/staff/requests/${r.id}/ask-identity`, {
+      message: "Please confirm your e-mail.", doubtReason: "The request names chats from another city.", accountOverride: "1", accountOverrideReason: "The account password was reset yesterday.",
+    })).status).to.equal(303);
     let [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("awaiting_identity");
     expect(row!.pausedSince).to.not.equal(null);
@@ -125,6 +127,120 @@ describe("staff decisions, detail and queue", () => {
     [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("awaiting_requester");
     expect(row!.pausedSince).to.equal(null);
+  });
+
+  describe("pausing for identity (Art. 12(6))", () => {
+    const identityEvents = async (id: string) => (await ctx.db.select().from(requestEvents).where(eq(requestEvents.requestId, id)).orderBy(requestEvents.id)).filter((e) => e.kind !== "submitted");
+    const nothingStored = async (id: string) => {
+      const [row] = await ctx.db.select().from(requests).where(eq(requests.id, id));
+      expect(row!.status).to.equal("in_review");
+      expect(row!.pausedSince).to.equal(null);
+      expect(await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, id))).to.have.length(0);
+      expect(await ctx.db.select().from(outbox).where(eq(outbox.requestId, id))).to.have.length(0);
+      expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.identity_requested"))).to.have.length(0);
+      expect(await identityEvents(id)).to.have.length(0);
+    };
+
+    it("needs a reason for the doubt, shown as a field error in the staff member's language, and stores nothing without it", async () => {
+      const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", assurance: "email" });
+      const agent = await agentFor(dpo.id);
+      const res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please reply from the address you used in the chat.", doubtReason: "  odd " });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include('href="#field-doubtReason"').and.include('id="field-doubtReason-error"').and.include("Say why you doubt the requester&#39;s identity");
+      // What was typed is kept.
+      expect(res.text).to.include("Please reply from the address you used in the chat.");
+      await nothingStored(r.id);
+      const huge = await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please reply.", doubtReason: "x".repeat(2001) });
+      expect(huge.status).to.equal(422);
+      expect(huge.text).to.include('href="#field-doubtReason"');
+      await nothingStored(r.id);
+      for (const [lang, text] of [["fi", "Kerro, miksi epäilet pyytäjän henkilöllisyyttä"], ["sv", "Ange varför du tvivlar"], ["nl", "Geef aan waarom je twijfelt"], ["et", "Kirjuta, miks sa taotleja isikus kahtled"]] as const) {
+        const token = await csrfFrom(agent, "/staff");
+        const localized = await agent.post(`/staff/requests/${r.id}/ask-identity`).set("Accept-Language", lang).type("form").send({ _csrf: token, message: "x" });
+        expect(localized.status, lang).to.equal(422);
+        expect(localized.text, lang).to.include(text);
+      }
+      await nothingStored(r.id);
+    });
+
+    it("pauses with the reason kept internal: an event staff see, the audit entry its length only, the requester neither", async () => {
+      const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", assurance: "email", locale: "en" });
+      const agent = await agentFor(dpo.id);
+      const reason = "Chats named in the request took place while the subject was at school.";
+      const res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please answer from the e-mail address you gave in the chat.", doubtReason: reason });
+      expect(res.status).to.equal(303);
+      const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+      expect(row!.status).to.equal("awaiting_identity");
+      expect(row!.pausedSince).to.not.equal(null);
+      const events = await identityEvents(r.id);
+      expect(events.map((e) => [e.kind, e.visibleToRequester, e.note])).to.deep.equal([
+        ["identity_requested", 1, null],
+        ["identity_doubt", 0, reason],
+      ]);
+      const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.identity_requested"));
+      expect(entry!.details).to.deep.equal({ reference: r.reference, from: "in_review", to: "awaiting_identity", assurance: "email", doubtReasonLength: reason.length });
+      expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
+      // Staff see it on the timeline, marked internal; the requester's page and mail do not carry it.
+      const page = await agent.get(`/staff/requests/${r.id}`);
+      expect(page.text).to.include("Reason for doubting the identity").and.include(reason);
+      const requester = await signedInAgent(ctx, app, { orgId: org.id, subjectId: subject.id, email: subject.email, host: `${org.slug}.test` });
+      const own = await requester.get(`/requests/${r.reference}`);
+      expect(own.status).to.equal(200);
+      expect(own.text).to.include("Please answer from the e-mail address you gave in the chat.");
+      expect(own.text).to.not.include(reason);
+      const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
+      expect(JSON.stringify(mail!.payload)).to.not.include(reason);
+    });
+
+    it("refuses to pause for a requester signed in with their chat account unless staff confirm and say why", async () => {
+      const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", assurance: "account" });
+      const agent = await agentFor(dpo.id);
+      const base = { message: "Please confirm the e-mail address of your account.", doubtReason: "Someone else may be using the account." };
+      const page = await agent.get(`/staff/requests/${r.id}`);
+      expect(page.text).to.include('id="field-accountOverride"').and.include('for="field-accountOverride"').and.include('id="field-accountOverrideReason"');
+
+      let res = await post(agent, `/staff/requests/${r.id}/ask-identity`, base);
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include('href="#field-accountOverride"').and.include('href="#field-accountOverrideReason"');
+      expect(res.text).to.include("The requester signed in with their chat account. Tick the box");
+      await nothingStored(r.id);
+
+      res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { ...base, accountOverride: "1", accountOverrideReason: "short" });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include('href="#field-accountOverrideReason"');
+      expect(res.text).to.not.include('href="#field-accountOverride"');
+      expect(res.text).to.match(/id="field-accountOverride"[^>]* checked/);
+      await nothingStored(r.id);
+
+      res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { ...base, accountOverrideReason: "The account's e-mail address was changed an hour before the request." });
+      expect(res.status).to.equal(422);
+      await nothingStored(r.id);
+
+      const why = "The account's e-mail address was changed an hour before the request.";
+      res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { ...base, accountOverride: "1", accountOverrideReason: why });
+      expect(res.status).to.equal(303);
+      const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+      expect(row!.status).to.equal("awaiting_identity");
+      expect((await identityEvents(r.id)).map((e) => [e.kind, e.visibleToRequester, e.note])).to.deep.equal([
+        ["identity_requested", 1, null],
+        ["identity_doubt", 0, base.doubtReason],
+        ["account_sign_in_overridden", 0, why],
+      ]);
+      const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.identity_requested"));
+      expect(entry!.details).to.deep.include({ assurance: "account", accountSignInOverridden: true, overrideReasonLength: why.length, doubtReasonLength: base.doubtReason.length });
+      expect(JSON.stringify(entry!.details)).to.not.include("changed an hour");
+    });
+
+    it("asks the same of a requester staff have already verified, and not of one known only by a receipt code", async () => {
+      const verified = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", assurance: "staff_verified" });
+      const byCode = await makeRequest(ctx, org, { subjectId: null, status: "in_review", assurance: "receipt" });
+      const agent = await agentFor(dpo.id);
+      const form = { message: "Please send the conversation code from your receipt.", doubtReason: "Two people claim the same conversation." };
+      expect((await post(agent, `/staff/requests/${verified.id}/ask-identity`, form)).status).to.equal(422);
+      expect((await post(agent, `/staff/requests/${byCode.id}/ask-identity`, form)).status).to.equal(303);
+      const page = await agent.get(`/staff/requests/${byCode.id}`);
+      expect(page.text).to.not.include('id="field-accountOverride"');
+    });
   });
 
   it("extends with a reason before the first deadline", async () => {

@@ -1,6 +1,7 @@
 import type { Express } from "express";
 import { requests, sessions, type RequestType } from "../../src/db/schema/index.js";
 import { randomToken, sha256Hex } from "../../src/platform/crypto.js";
+import { generateSecret } from "otplib";
 import { Browser } from "../identity/helpers.js";
 import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
@@ -10,14 +11,14 @@ import type { TestContext } from "../support/context.js";
 export async function makeRequest(
   ctx: TestContext,
   org: { id: string; country: string; timeZone: string },
-  opts: { subjectId?: string | null; type?: RequestType; status?: string; receivedAt?: Date; conversationIds?: string[]; scope?: "profile" | "all_conversations" | "chosen_conversations"; locale?: string; erasureApprovedBy?: string | null } = {},
+  opts: { subjectId?: string | null; type?: RequestType; status?: string; receivedAt?: Date; conversationIds?: string[]; scope?: "profile" | "all_conversations" | "chosen_conversations"; locale?: string; erasureApprovedBy?: string | null; assurance?: "receipt" | "email" | "account" | "staff_verified" } = {},
 ) {
   const receivedAt = opts.receivedAt ?? ctx.clock.now();
   const due = dueDate(receivedAt, org.country, org.timeZone);
   const [row] = await ctx.db.insert(requests).values({
     orgId: org.id, reference: newReference(), subjectId: opts.subjectId ?? null, type: opts.type ?? "access",
     scope: opts.scope ?? "all_conversations", conversationIds: opts.conversationIds ?? [], dedupeKey: `k-${Math.random()}`,
-    status: opts.status ?? "submitted", assurance: "account", locale: opts.locale ?? "en", receivedAt, dueDate: due, effectiveDueDate: due,
+    status: opts.status ?? "submitted", assurance: opts.assurance ?? "account", locale: opts.locale ?? "en", receivedAt, dueDate: due, effectiveDueDate: due,
     erasureApprovedBy: opts.erasureApprovedBy ?? null,
   }).returning();
   return row!;
@@ -37,4 +38,12 @@ export async function staffBrowser(ctx: TestContext, app: Express, org: { id: st
   const browser = new Browser(app, { Host: `${org.slug}.test` });
   browser.cookies.set("rd_session", { value: token, path: "/" });
   return browser;
+}
+
+/**
+ * Columns of a staff member who enrolled an authenticator app before recovery codes existed (or
+ * whose codes were never shown), for makeStaff(ctx, orgId, role, enrolledTotp(ctx)).
+ */
+export function enrolledTotp(ctx: TestContext, secret = generateSecret()) {
+  return { totpSecretEnc: ctx.keys.sealWithMaster(secret, "totp"), totpEnrolledAt: new Date("2026-01-05T09:00:00Z") };
 }

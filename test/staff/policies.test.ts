@@ -23,6 +23,14 @@ describe("staff policies", () => {
     expect(() => authorize(actor("reviewer"), "reject", req())).to.throw(ForbiddenError);
     expect(() => authorize(actor("dpo"), "noSuchAction", req())).to.throw(ForbiddenError);
   });
+  it("only an admin resets a member's two-factor, never their own, never in another organization", () => {
+    const member = (id: string, orgId = "A") => ({ kind: "staffMember" as const, orgId, id });
+    expect(can(actor("admin", "s1"), "resetTotp", member("s2"))).to.equal(true);
+    expect(can(actor("admin", "s1"), "resetTotp", member("s1"))).to.equal(false);
+    expect(can(actor("dpo", "s1"), "resetTotp", member("s2"))).to.equal(false);
+    expect(can(actor("reviewer", "s1"), "resetTotp", member("s2"))).to.equal(false);
+    expect(() => authorize(actor("admin", "s1"), "resetTotp", member("s2", "B"))).to.throw(NotFoundError);
+  });
   it("four-eyes: the approver cannot confirm an erasure", () => {
     const r = req({ type: "erasure", erasureApprovedBy: "s1" });
     expect(can(actor("dpo", "s1"), "confirmErasure", r)).to.equal(false);

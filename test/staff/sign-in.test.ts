@@ -7,6 +7,7 @@ import { makeOrg, makeStaff, TEST_PASSWORD } from "../support/factories.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog, sessions, staffUsers } from "../../src/db/schema/index.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
+import { enrolledTotp } from "./helpers.js";
 
 describe("staff sign-in with password and TOTP", () => {
   let ctx: TestContext;
@@ -18,6 +19,7 @@ describe("staff sign-in with password and TOTP", () => {
   });
 
   const csrf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  const recoveryCodesOn = (html: string) => [...html.matchAll(/<code class="code">([0-9A-Z]{5}-[0-9A-Z]{5})<\/code>/g)].map((m) => m[1]!);
   const code = async (staffId: string) => {
     const [row] = await ctx.db.select().from(staffUsers).where(eq(staffUsers.id, staffId));
     const secret = ctx.keys.openWithMaster(row!.totpSecretEnc!, "totp");
@@ -45,7 +47,10 @@ describe("staff sign-in with password and TOTP", () => {
     const good = await code(dpo.id);
     res = await agent.post("/staff/totp").type("form").send({ _csrf: csrf(page.text), enrol: "1", code: good });
     expect(res.status).to.equal(303);
-    expect(res.headers.location).to.equal("/staff");
+    expect(res.headers.location).to.equal("/staff/totp/recovery-codes");
+    page = await agent.get("/staff/totp/recovery-codes").expect(200);
+    expect(recoveryCodesOn(page.text)).to.have.length(10);
+    await agent.post("/staff/totp/recovery-codes").type("form").send({ _csrf: csrf(page.text) }).expect(303).expect("Location", "/staff");
     await agent.get("/staff").expect(200);
     const [enrolled] = await ctx.db.select().from(staffUsers).where(eq(staffUsers.id, dpo.id));
     expect(enrolled!.totpEnrolledAt).to.not.equal(null);
@@ -71,7 +76,7 @@ describe("staff sign-in with password and TOTP", () => {
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
   });
 
-  it("lets a reviewer without TOTP in at the password, and refuses wrong passwords and disabled staff alike", async () => {
+  it("asks every role for a second factor: a reviewer without one enrols before the staff area opens; wrong passwords and disabled staff fail alike", async () => {
     const reviewer = await makeStaff(ctx, org.id, "reviewer");
     const disabled = await makeStaff(ctx, org.id, "reviewer", { disabledAt: new Date() });
     const agent = request.agent(buildApp(ctx)).host(`${org.slug}.test`);
@@ -83,20 +88,29 @@ describe("staff sign-in with password and TOTP", () => {
     expect(res.status).to.equal(422);
     const page2 = await agent.get("/staff/sign-in");
     res = await agent.post("/staff/sign-in").type("form").send({ _csrf: csrf(page2.text), email: reviewer.email, password: TEST_PASSWORD });
-    expect(res.headers.location).to.equal("/staff");
+    expect(res.headers.location).to.equal("/staff/totp/setup");
     const [s] = await ctx.db.select().from(sessions).where(eq(sessions.staffId, reviewer.id));
-    expect(s!.stage).to.equal("complete");
+    expect(s!.stage).to.equal("password");
     expect(s!.orgId).to.equal(org.id);
+    // The password alone opens nothing.
+    expect((await agent.get("/staff")).headers.location).to.match(/^\/staff\/sign-in/);
+    const setup = await agent.get("/staff/totp/setup").expect(200);
+    await agent.post("/staff/totp").type("form").send({ _csrf: csrf(setup.text), enrol: "1", code: await code(reviewer.id) }).expect(303).expect("Location", "/staff/totp/recovery-codes");
+    const codesPage = await agent.get("/staff/totp/recovery-codes").expect(200);
+    await agent.post("/staff/totp/recovery-codes").type("form").send({ _csrf: csrf(codesPage.text) }).expect(303).expect("Location", "/staff");
+    await agent.get("/staff").expect(200);
     const fails = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "staff.sign_in.failed"));
     expect(fails).to.have.length(2);
     expect(fails.every((f) => f.ipPseudonym)).to.equal(true);
   });
 
   it("signs out a staff member who has been disabled", async () => {
-    const reviewer = await makeStaff(ctx, org.id, "reviewer");
+    const reviewer = await makeStaff(ctx, org.id, "reviewer", enrolledTotp(ctx));
     const agent = request.agent(buildApp(ctx)).host(`${org.slug}.test`);
     const page = await agent.get("/staff/sign-in");
-    await agent.post("/staff/sign-in").type("form").send({ _csrf: csrf(page.text), email: reviewer.email, password: TEST_PASSWORD }).expect(303);
+    await agent.post("/staff/sign-in").type("form").send({ _csrf: csrf(page.text), email: reviewer.email, password: TEST_PASSWORD }).expect(303).expect("Location", "/staff/totp");
+    const totp = await agent.get("/staff/totp");
+    await agent.post("/staff/totp").type("form").send({ _csrf: csrf(totp.text), code: await code(reviewer.id) }).expect(303).expect("Location", "/staff");
     await agent.get("/staff").expect(200);
     await ctx.db.update(staffUsers).set({ disabledAt: new Date() }).where(eq(staffUsers.id, reviewer.id));
     expect((await agent.get("/staff")).status).to.equal(303);

@@ -68,7 +68,7 @@ export async function freshContext(opts: { mail?: MailTransport; config?: Partia
   const { database, dataDir } = await sharedDatabase();
   await truncateAll(database);
   fs.rmSync(path.join(dataDir, "mail"), { recursive: true, force: true });
-  const config = { ...loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, JOBS: "off", LOG_LEVEL: "silent" }), ...opts.config };
+  const config = { ...loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, JOBS: "off", LOG_LEVEL: "silent", WEBHOOK_ALLOW_LOOPBACK: "1" }), ...opts.config };
   return {
     db: database.db,
     engine: database.engine,

@@ -66,6 +66,24 @@ export const staffUsers = pgTable(
   (t) => [unique("staff_users_org_email").on(t.orgId, t.email)],
 );
 
+/**
+ * Two-factor recovery codes: ten per staff member, made when the second factor is enrolled and
+ * shown once. Only an HMAC of each code is kept (platform/crypto.ts keyedHash, bound to the staff
+ * member); a code works once (used_at).
+ */
+export const staffRecoveryCodes = pgTable(
+  "staff_recovery_codes",
+  {
+    id: id(),
+    orgId: uuid("org_id").notNull().references(() => organizations.id),
+    staffId: uuid("staff_id").notNull().references(() => staffUsers.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [unique("staff_recovery_codes_staff_hash").on(t.staffId, t.codeHash)],
+);
+
 export const apiTokens = pgTable(
   "api_tokens",
   {

@@ -173,3 +173,12 @@ export const retentionRuns = pgTable("retention_runs", {
   kept: jsonb("kept").$type<Record<string, number>>().notNull().default({}),
   cursor: jsonb("cursor").$type<Record<string, unknown>>().notNull().default({}),
 });
+
+/**
+ * Migrations that need code, not only SQL (platform/data-migrations.ts): one row per migration
+ * applied, written in the same transaction as its changes, so none runs twice.
+ */
+export const dataMigrations = pgTable("data_migrations", {
+  name: text("name").primaryKey(),
+  appliedAt: ts("applied_at").notNull(),
+});

@@ -125,7 +125,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
         `Requester (chat account): ${people[0]!.email} / ${DEMO_SUBJECT_PASSWORD}`,
         `Requester (e-mail code):  any demo address, e.g. ${people[1]!.email}; codes appear at ${ctx.config.BASE_URL}/dev/mail`,
         `Requester (receipt code): ${receiptCodes[0]}`,
-        ...staff.map(([role, email]) => `Staff ${role.padEnd(8)} ${email} / ${DEMO_STAFF_PASSWORD}${role === "reviewer" ? "" : " (TOTP set up at first sign-in)"}`),
+        ...staff.map(([role, email]) => `Staff ${role.padEnd(8)} ${email} / ${DEMO_STAFF_PASSWORD} (TOTP set up at first sign-in)`),
       ],
     };
   });

@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
+import { neutralizeControls } from "../../platform/text.js";
 
 export type PdfDoc = PDFKit.PDFDocument;
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
@@ -51,7 +52,7 @@ export function createPdf(meta: PdfMeta): PdfDoc {
     lang: meta.locale,
     displayTitle: true,
     info: {
-      Title: meta.title,
+      Title: neutralizeControls(meta.title),
       Producer: "Rightsdesk",
       Creator: "Rightsdesk",
       CreationDate: meta.issuedAt,
@@ -64,9 +65,12 @@ export function createPdf(meta: PdfMeta): PdfDoc {
   return doc;
 }
 
-/** CRLF/CR to LF only: pdfkit breaks lines on LF; the characters themselves stay as sent. */
+/**
+ * Every text this module lays out passes here: line breaks become LF (pdfkit breaks lines on LF),
+ * control and bidi override characters are marked (platform/text.ts), the rest stays as sent.
+ */
 function layoutText(text: string): string {
-  return text.replace(/\r\n?/g, "\n");
+  return neutralizeControls(text);
 }
 
 function contentWidth(doc: PdfDoc): number {
@@ -150,7 +154,7 @@ export function writeFooters(doc: PdfDoc, info: FooterInfo): void {
     doc.font(REGULAR).fontSize(7.5).fillColor("#333333");
     let y = top;
     for (const line of lines) {
-      doc.text(line, left, y, { width, lineBreak: true });
+      doc.text(layoutText(line), left, y, { width, lineBreak: true });
       y = doc.y + 1;
     }
     doc.fillColor("#000000");

@@ -4,7 +4,7 @@
  * every piece of caller-provided text goes through escapeHtml, and a CSP meta tag
  * forbids scripts and external loads in case an escape is ever missed.
  */
-import { escapeHtml } from "./escape.js";
+import { escapeHtml } from "../../platform/text.js";
 
 export interface TranscriptMessage {
   sentAt: Date;

@@ -3,6 +3,7 @@ import type { RequestHandler } from "express";
 import type { AppContext } from "../../context.js";
 import { ForbiddenError } from "../errors.js";
 import { randomToken, safeEqual } from "../crypto.js";
+import { secureCookies } from "../../config.js";
 
 const COOKIE = "rd_csrf";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -24,7 +25,7 @@ export function csrfProtection(ctx: AppContext, opts: { exempt: (path: string) =
       res.cookie(COOKIE, cookie, {
         httpOnly: true,
         sameSite: "lax",
-        secure: ctx.config.TRUST_PROXY || ctx.config.production,
+        secure: secureCookies(ctx.config),
         path: "/",
       });
     }

@@ -1,19 +1,25 @@
-import type { Request, RequestHandler, Response } from "express";
+import type { RequestHandler } from "express";
 import { asc } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
 import { organizations } from "../../db/schema/index.js";
-import { negotiateLocale, supportedLocales, translator } from "../i18n.js";
+import { AppError } from "../errors.js";
 import { organizationsGeneration } from "../organizations.js";
-import { wantsProblemJson } from "./error-handler.js";
 import type { Organization } from "./types.js";
 
 const CACHE_MS = 10_000;
 
 /**
- * Finds the organization a request is for: by host name, else the first organization (the
- * single-tenant and demo case). Staff sessions are additionally bound to their own organization.
- * The list is cached briefly; a change made in this process (organizationsChanged) is seen at once,
- * one made by another instance or by `npm run setup` within CACHE_MS.
+ * Finds the organization a request is for: the one whose host names include the request's host.
+ * With a single organization (the single-tenant and demo case) that one answers every host, so
+ * `localhost` and an address without DNS work. With several, a host none of them claims is a 404
+ * that names no organization: showing the first one's portal there would let a requester give
+ * their data to the wrong controller. The chat platform's API (/api/) is bound to its bearer
+ * token's organization, never to the host; when the host is unknown its requests go on under the
+ * first organization, which then only provides the default language of the problem details.
+ * Staff sessions are additionally bound to their own organization. The list is cached briefly: a
+ * change made in this process (organizationsChanged) is seen at once, one made by another
+ * instance or by `npm run setup` within CACHE_MS. With no organization at all, every page says
+ * how the operator sets one up (platform.errors.not_set_up).
  */
 export function resolveOrganization(ctx: AppContext): RequestHandler {
   let cache: { at: number; generation: number; orgs: Organization[] } | undefined;
@@ -24,26 +30,12 @@ export function resolveOrganization(ctx: AppContext): RequestHandler {
     }
     return cache.orgs;
   };
-  return async (req, res, next) => {
+  return async (req, _res, next) => {
     const orgs = await load();
-    const org = orgs.find((o) => o.hostnames.includes(req.hostname)) ?? orgs[0];
-    if (!org) return notSetUp(req, res);
+    const org = orgs.find((o) => o.hostnames.includes(req.hostname)) ?? (orgs.length === 1 || req.path.startsWith("/api/") ? orgs[0] : undefined);
+    if (orgs.length === 0) return next(new AppError(503, "not_set_up"));
+    if (!org) return next(new AppError(404, "unknown_host"));
     req.org = org;
     next();
   };
-}
-
-/**
- * A fresh installation: every page says so and how the operator sets it up (no secrets, nothing
- * about the server). Standalone, since the layout is the organization's.
- */
-function notSetUp(req: Request, res: Response): void {
-  const locale = negotiateLocale(req.get("accept-language"), supportedLocales) ?? "en";
-  const t = translator(locale);
-  res.status(503).set({ "Retry-After": "300", "Cache-Control": "no-store" });
-  if (wantsProblemJson(req)) {
-    res.type("application/problem+json").json({ type: "https://rightsdesk.invalid/problems/not_set_up", title: t("platform.errors.not_set_up.title"), status: 503 });
-    return;
-  }
-  res.render("platform/not-set-up", { layout: false, t, locale });
 }

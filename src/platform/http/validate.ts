@@ -7,6 +7,8 @@ import { ValidationError, type FieldErrors } from "../errors.js";
  * the issue's kind maps to a generic key.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const nul = fieldsWithNul(input);
+  if (Object.keys(nul).length > 0) throw new ValidationError(nul);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(toFieldErrors(result.error));
@@ -20,6 +22,20 @@ export function toFieldErrors(error: z.ZodError): FieldErrors {
     fields[path] = isMessageKey(issue.message) ? issue.message : genericKey(issue);
   }
   return fields;
+}
+
+/**
+ * Fields holding NUL. No keyboard types one, and PostgreSQL cannot store it in a text column (the
+ * insert would fail and the person would see a 500): such a field is refused as malformed, next
+ * to the field, like any other value in the wrong format.
+ */
+function fieldsWithNul(input: unknown, path: string[] = [], into: FieldErrors = {}): FieldErrors {
+  if (typeof input === "string") {
+    if (input.includes("\u0000")) into[path.join(".") || "_form"] = "platform.errors.format";
+  } else if (input && typeof input === "object") {
+    for (const [key, value] of Object.entries(input)) fieldsWithNul(value, [...path, key], into);
+  }
+  return into;
 }
 
 function isMessageKey(message: string): boolean {
