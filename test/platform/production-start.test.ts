@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "../../src/config.js";
 import { openPglite } from "../../src/db/client.js";
 import { organizations, staffUsers } from "../../src/db/schema/index.js";
 import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD, DEMO_SUBJECT_PASSWORD } from "../../src/db/seed/demo.js";
-import { runScript, startPortalProcess } from "../support/process.js";
+import { embeddedEnv, runCommand, startPortal, stopProcess } from "../support/processes.js";
 
 /** Nothing of the demo: its sign-in lines, its domain, its published passwords. */
 function expectNoDemo(output: string): void {
@@ -43,17 +43,18 @@ describe("no demo in production", function () {
   });
 
   it("a production start on a fresh DATA_DIR seeds nothing, prints no demo sign-in, and tells how to set up", async () => {
-    const portal = await startPortalProcess({ NODE_ENV: "production", DATA_DIR: dataDir });
+    const portal = await startPortal(dataDir, { LOG_LEVEL: "info" });
     let home: Response;
     let signIn: Response;
     try {
-      home = await fetch(`${portal.baseUrl}/`);
-      signIn = await fetch(`${portal.baseUrl}/staff/sign-in`);
+      expect(portal.listening, portal.stderr()).to.equal(true);
+      home = await fetch(`http://127.0.0.1:${portal.port}/`);
+      signIn = await fetch(`http://127.0.0.1:${portal.port}/staff/sign-in`);
     } finally {
-      expect(await portal.stop()).to.equal(0);
+      expect(await stopProcess(portal)).to.equal(0);
     }
-    const { stdout, stderr } = portal.output();
-    expectNoDemo(stdout + stderr);
+    const stdout = portal.stdout();
+    expectNoDemo(stdout + portal.stderr());
     expect(stdout).to.match(/no organization.*npm run setup/i);
     expect(home.status).to.equal(503);
     const page = await home.text();
@@ -64,7 +65,7 @@ describe("no demo in production", function () {
   });
 
   it("SEED_DEMO=auto in production stops the start with a clear message", async () => {
-    const res = await runScript("src/main.ts", [], { NODE_ENV: "production", SEED_DEMO: "auto", DATA_DIR: dataDir, PORT: "0" });
+    const res = await runCommand("src/main.ts", embeddedEnv(dataDir, { SEED_DEMO: "auto", PORT: "0" }));
     expect(res.code).to.equal(1);
     expect(res.stderr).to.match(/SEED_DEMO/);
     expect(res.stderr).to.match(/production/);
@@ -72,7 +73,7 @@ describe("no demo in production", function () {
   });
 
   it("npm run seed in production stops with a clear message and seeds nothing", async () => {
-    const res = await runScript("scripts/seed.ts", [], { NODE_ENV: "production", DATA_DIR: dataDir });
+    const res = await runCommand("scripts/seed.ts", embeddedEnv(dataDir));
     expect(res.code).to.equal(1);
     expect(res.stderr).to.match(/demo/i);
     expect(res.stderr).to.match(/production/);

@@ -9,7 +9,8 @@ import { openPglite } from "../../src/db/client.js";
 import { organizations } from "../../src/db/schema/index.js";
 import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD } from "../../src/db/seed/demo.js";
 import { askAll, UsageError } from "../../scripts/setup-questions.js";
-import { Browser, runScript, startPortalProcess, type PortalProcess } from "../support/process.js";
+import { Browser } from "../support/fetch-browser.js";
+import { embeddedEnv, runCommand, startPortal, stopProcess, type Started } from "../support/processes.js";
 import { TestSmtpServer, textPart } from "../identity/helpers.js";
 
 const ADMIN = { name: "Anna Admin", email: "anna@nuortenapu.example", password: "velvet harbor cinnamon trombone 58" };
@@ -45,25 +46,28 @@ async function mailTo(dir: string, address: string): Promise<string> {
 describe("going live: npm run setup, then the admin's first sign-in and the checklist", function () {
   this.timeout(300_000);
   let dataDir: string;
-  let portal: PortalProcess | undefined;
+  let portal: Started | undefined;
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rd-setup-"));
   });
   afterEach(async () => {
-    await portal?.stop();
+    if (portal) await stopProcess(portal);
     portal = undefined;
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("creates an organization whose admin signs in with TOTP; its pages say \"not open yet\" until the checklist is complete", async () => {
-    const setup = await runScript("scripts/setup.ts", setupFlags(), { NODE_ENV: "production", DATA_DIR: dataDir });
+    const setup = await runCommand("scripts/setup.ts", embeddedEnv(dataDir), setupFlags());
     expect(setup.code, setup.stderr).to.equal(0);
     const links = [...setup.stdout.matchAll(/https?:\/\/\S+(\/staff\/invite\/[\w-]+)/g)];
     expect(links, "the link is printed once").to.have.length(1);
     const invitePath = links[0]![1]!;
 
-    portal = await startPortalProcess({ NODE_ENV: "production", DATA_DIR: dataDir });
-    const visitor = new Browser(portal.baseUrl);
+    const started = await startPortal(dataDir, { LOG_LEVEL: "info" });
+    portal = started;
+    expect(started.listening, started.stderr()).to.equal(true);
+    const base = `http://127.0.0.1:${started.port}`;
+    const visitor = new Browser(base);
     for (const page of ["/", "/sign-in", "/sign-in/email", "/requests", "/password-reset"]) {
       const res = await visitor.get(page);
       expect(res.status, page).to.equal(503);
@@ -76,7 +80,7 @@ describe("going live: npm run setup, then the admin's first sign-in and the chec
     expect(demo.status).to.equal(422);
 
     // The invitation: a password, then TOTP enrolment at the first sign-in, then the checklist.
-    const admin = new Browser(portal.baseUrl);
+    const admin = new Browser(base);
     expect((await admin.get(`${invitePath}?lang=en`)).location).to.equal("/staff/invite");
     let res = await admin.post("/staff/invite", { password: ADMIN.password, confirm: ADMIN.password });
     expect(res.location).to.equal("/staff/sign-in?welcome=1");
@@ -122,13 +126,13 @@ describe("going live: npm run setup, then the admin's first sign-in and the chec
     expect(signedIn.status).to.equal(200);
     expect((await visitor.get("/requests/new/type")).status).to.equal(200);
 
-    const { stdout, stderr } = portal.output();
-    expect(stdout + stderr).not.to.include(invitePath.split("/").pop()!);
-    expect(stdout + stderr).not.to.include(DEMO_DOMAIN);
+    const output = started.stdout() + started.stderr();
+    expect(output).not.to.include(invitePath.split("/").pop()!);
+    expect(output).not.to.include(DEMO_DOMAIN);
   });
 
   it("refuses wrong or missing flags before touching the database, mails the link with SMTP_URL, and wants a host for a second organization", async () => {
-    const bad = await runScript("scripts/setup.ts", ["--yes", "--name", "X", "--country", "ZZ", "--admin-email", "nope"], { DATA_DIR: dataDir });
+    const bad = await runCommand("scripts/setup.ts", embeddedEnv(dataDir), ["--yes", "--name", "X", "--country", "ZZ", "--admin-email", "nope"]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include("--country").and.include("--dpo-email: required").and.include("--admin-email").and.include("--admin-name: required");
     expect(fs.existsSync(path.join(dataDir, "pglite"))).to.equal(false);
@@ -136,7 +140,7 @@ describe("going live: npm run setup, then the admin's first sign-in and the chec
     const smtp = new TestSmtpServer();
     await smtp.start();
     try {
-      const mailed = await runScript("scripts/setup.ts", setupFlags(), { DATA_DIR: dataDir, SMTP_URL: smtp.url });
+      const mailed = await runCommand("scripts/setup.ts", embeddedEnv(dataDir, { SMTP_URL: smtp.url }), setupFlags());
       expect(mailed.code, mailed.stderr).to.equal(0);
       expect(mailed.stdout).to.include(`e-mailed to ${ADMIN.email}`);
       expect(mailed.stdout).not.to.match(/\/staff\/invite\//);
@@ -147,13 +151,13 @@ describe("going live: npm run setup, then the admin's first sign-in and the chec
     }
 
     const second = ["--yes", "--name", "Stödlinjen", "--country", "SE", "--dpo-email", "dpo@stod.example", "--admin-name", "Sara", "--admin-email", "sara@stod.example"];
-    const noHost = await runScript("scripts/setup.ts", second, { DATA_DIR: dataDir });
+    const noHost = await runCommand("scripts/setup.ts", embeddedEnv(dataDir), second);
     expect(noHost.code).to.equal(2);
     expect(noHost.stderr).to.match(/own host name/);
-    const taken = await runScript("scripts/setup.ts", setupFlags(["--host", "rights.nuortenapu.example"]), { DATA_DIR: dataDir });
+    const taken = await runCommand("scripts/setup.ts", embeddedEnv(dataDir), setupFlags(["--host", "rights.nuortenapu.example"]));
     expect(taken.code).to.equal(2);
     expect(taken.stderr).to.include('the slug "nuorten-apu-ry" is taken');
-    const withHost = await runScript("scripts/setup.ts", [...second, "--host", "rights.stod.example"], { DATA_DIR: dataDir });
+    const withHost = await runCommand("scripts/setup.ts", embeddedEnv(dataDir), [...second, "--host", "rights.stod.example"]);
     expect(withHost.code, withHost.stderr).to.equal(0);
     // The link opens on the new organization's own host, where the invitation works.
     expect(withHost.stdout).to.match(/http:\/\/rights\.stod\.example:3000\/staff\/invite\/[\w-]+/);
