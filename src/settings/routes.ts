@@ -45,7 +45,7 @@ function sectionOf(req: Request): SettingsSection {
 
 export function settingsRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use([ADMIN_HOME, SETTINGS], requireStaff());
+  router.use(ADMIN_HOME, requireStaff());
   const guard = (req: Request) => {
     const actor = staffActorOf(req);
     authorize(actor, "manageSettings", { kind: "org", orgId: req.org.id });
