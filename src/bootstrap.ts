@@ -15,7 +15,12 @@ import { dataMigrationDefinitions } from "./data-migrations.js";
  * words the message a second process gets: the portal passes "portal", every command leaves the default.
  */
 export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock, role: ProcessRole = "command"): Promise<{ ctx: AppContext; database: Database }> {
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, role });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    role,
+    onConnectionError: (fields, message) => logger.warn(fields, message),
+  });
   try {
     return { ctx: await prepareContext(database, config, logger, clock), database };
   } catch (err) {

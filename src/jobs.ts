@@ -30,6 +30,6 @@ export function jobDefinitions(): JobDefinition[] {
 }
 
 /** Delivers what is due; the outbox has its own fast loop rather than a job per mail. */
-export async function deliverOutbox(ctx: AppContext) {
-  return deliverDueOutbox(ctx, outboxDeliverers());
+export async function deliverOutbox(ctx: AppContext, signal?: AbortSignal) {
+  return deliverDueOutbox(ctx, outboxDeliverers(), undefined, signal);
 }

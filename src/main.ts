@@ -7,7 +7,8 @@ import { createContext, exitStartupFailed } from "./bootstrap.js";
 import { systemClock } from "./context.js";
 import { useOwnerOnlyFileModes } from "./db/data-dir.js";
 import { buildApp } from "./app.js";
-import { JobRunner } from "./platform/jobs.js";
+import { GRACE_MS, JobRunner } from "./platform/jobs.js";
+import { releaseAbandonedOutbox } from "./platform/outbox.js";
 import { deliverOutbox, jobDefinitions } from "./jobs.js";
 import { seedDemoIfEmpty } from "./db/seed/demo.js";
 import { organizations } from "./db/schema/index.js";
@@ -27,9 +28,12 @@ async function main(): Promise<void> {
 
   const readiness = { ready: false };
   const app = buildApp(ctx, readiness);
-  const runner = new JobRunner(ctx, jobDefinitions());
-  const outbox = new Poller(() => deliverOutbox(ctx), 2000, logger);
+  // Embedded, this process is the database's only user: what is left running was a dead process's.
+  const soleInstance = ctx.engine === "pglite";
+  const runner = new JobRunner(ctx, jobDefinitions(), { soleInstance });
+  const outbox = new Poller((signal) => deliverOutbox(ctx, signal), 2000, logger, "outbox");
   if (config.JOBS === "on") {
+    if (soleInstance) await releaseAbandonedOutbox(ctx);
     runner.start();
     outbox.start();
   }
@@ -48,9 +52,16 @@ async function main(): Promise<void> {
     stopping = true;
     readiness.ready = false;
     logger.info({ signal }, "shutting down");
-    // Stop accepting connections; in-flight requests finish. Jobs finish or their lease is released.
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([runner.stop(), outbox.stop()]);
+    // Bounded: whatever still hangs after the grace periods below is cut off.
+    setTimeout(() => {
+      logger.warn("shutdown took too long; exiting");
+      process.exit(1);
+    }, 3 * GRACE_MS).unref();
+    // Stop accepting connections; in-flight requests get the grace period to finish. A job still
+    // running after it is released to other instances; a message being sent finishes.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const grace = setTimeout(() => server.closeAllConnections(), GRACE_MS);
+    await Promise.all([closed.finally(() => clearTimeout(grace)), runner.stop(), outbox.stop(GRACE_MS)]);
     ctx.mail.close();
     await database.close();
     logger.info("stopped");

@@ -101,11 +101,10 @@ export function complaintsRequesterRouter(ctx: AppContext): Router {
   }));
 
   router.get("/requests/:reference/dossier/:exportId", requireRequester(), async (req, res) => {
-    const outcome = await openExportDownload(ctx, { orgId: req.org.id, requester: me(req), reference: ref(req), exportId: String(req.params.exportId), ip: clientIp(req) });
-    if (outcome.row.kind !== "dossier") {
-      if (outcome.ok) await outcome.file.close();
-      throw new NotFoundError("export");
-    }
+    const outcome = await openExportDownload(ctx, {
+      orgId: req.org.id, requester: me(req), reference: ref(req), exportId: String(req.params.exportId), ip: clientIp(req),
+      kinds: ["dossier"], headOnly: req.method === "HEAD",
+    });
     if (!outcome.ok) {
       res.status(outcome.reason === "not_ready" ? 409 : 410).render("exports/unavailable", {
         title: req.t("exports.download.unavailableTitle"), message: req.t(`exports.download.${outcome.reason}`, { max: outcome.row.maxDownloads }), reference: ref(req),

@@ -42,12 +42,25 @@ export async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-/** A PostgreSQL server through node-postgres. */
-export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+/** Where a lost connection is reported (a logger's warn); never given the URL or a password. */
+export type ConnectionErrorSink = (fields: { errCode: string }, message: string) => void;
+
+/**
+ * A PostgreSQL server through node-postgres. A connection the server drops (restart, failover,
+ * `pg_terminate_backend`) emits 'error' on its client; without a listener Node ends the process.
+ * Idle clients report through the pool's 'error', checked-out ones through their own: both are
+ * listened to here, the broken client is discarded by the pool, and the next query connects anew.
+ * A refused or slow connection fails the query within CONNECT_TIMEOUT_MS instead of waiting.
+ */
+export async function openPostgres(url: string, poolSize = 10, onConnectionError: ConnectionErrorSink = () => undefined): Promise<Database> {
   const pg = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new pg.default.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const report = (err: unknown) => onConnectionError({ errCode: databaseErrorCode(err) }, "database connection lost");
+  pool.on("error", report);
+  // A checked-out client's error also rejects its query, which is where it is handled: no second report.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = drizzle({ client: pool, schema });
   return {
     db: db as unknown as Db,
@@ -63,11 +76,11 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
  * the exclusive DATA_DIR lock (./data-dir.ts), released when the database is closed or the
  * process ends; a PostgreSQL server serializes its clients itself, so no lock is taken there.
  */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; role?: ProcessRole }): Promise<Database> {
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; role?: ProcessRole; onConnectionError?: ConnectionErrorSink }): Promise<Database> {
   useOwnerOnlyFileModes();
   if (opts.databaseUrl) {
     tightenDataDir(opts.dataDir);
-    return openPostgres(opts.databaseUrl);
+    return openPostgres(opts.databaseUrl, undefined, opts.onConnectionError);
   }
   const lock = lockDataDir(opts.dataDir, opts.role ?? "command");
   try {
@@ -92,4 +105,44 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     lock.release();
     throw err;
   }
+}
+
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** SQLSTATEs of a server that is going away, restarting or refusing connections for now. */
+const unavailableStates = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006", "08007"]);
+const unavailableErrnos = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
+/** node-postgres says these in words only. */
+const unavailableMessages = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+
+/** Every error in a chain: drizzle wraps the driver's error as `cause`, net wraps per address in `errors`. */
+function* errorChain(err: unknown, depth = 0): Generator<{ code?: unknown; message?: unknown }> {
+  if (!err || typeof err !== "object" || depth > 8) return;
+  const e = err as { cause?: unknown; errors?: unknown };
+  yield e as { code?: unknown; message?: unknown };
+  if (Array.isArray(e.errors)) for (const inner of e.errors) yield* errorChain(inner, depth + 1);
+  yield* errorChain(e.cause, depth + 1);
+}
+
+/**
+ * Whether an error means the database cannot be reached right now (rather than that a statement
+ * was wrong): the caller answers 503, pauses its loop or retries the write once it is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (const e of errorChain(err)) {
+    if (typeof e.code === "string" && (unavailableStates.has(e.code) || unavailableErrnos.has(e.code))) return true;
+    if (typeof e.message === "string" && unavailableMessages.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** A short code for logs (SQLSTATE or errno), never the statement or its parameters. */
+export function databaseErrorCode(err: unknown): string {
+  for (const e of errorChain(err)) {
+    if (typeof e.code === "string" && /^[A-Z0-9_]{4,20}$/.test(e.code)) return e.code;
+  }
+  for (const e of errorChain(err)) {
+    if (typeof e.message === "string" && unavailableMessages.test(e.message)) return "connection_lost";
+  }
+  return "unknown";
 }

@@ -98,7 +98,11 @@ async function markFailed(ctx: AppContext, row: ExportRow, code: string): Promis
   });
 }
 
-export async function buildExport(ctx: AppContext, exportId: string): Promise<void> {
+/**
+ * `signal` is the job's: once it aborts (the job was taken over, or the process shuts down) the
+ * build stops at the next conversation and leaves the export building, for the next attempt.
+ */
+export async function buildExport(ctx: AppContext, exportId: string, signal?: AbortSignal): Promise<void> {
   const row = await claim(ctx, exportId);
   if (!row) return; // ready, expired or gone: nothing to do
   let files: AttemptFiles | undefined;
@@ -111,7 +115,7 @@ export async function buildExport(ctx: AppContext, exportId: string): Promise<vo
       throw new ExportBuildError("settings_incomplete", true);
     }
     const scope = await resolveScope(ctx.db, loaded.request);
-    const input: PackageInput = { ctx, exportRow: row, ...loaded, scope, issuedAt: ctx.clock.now(), verificationCode: row.verificationCode! };
+    const input: PackageInput = { ctx, exportRow: row, ...loaded, scope, issuedAt: ctx.clock.now(), verificationCode: row.verificationCode!, signal };
 
     // A dossier is a PDF or a ZIP (complaints/build-dossier.ts); every other kind has one format.
     const ext = row.kind === "dossier" ? dossierExtension(row) : EXTENSIONS[row.kind];
@@ -147,6 +151,7 @@ export async function buildExport(ctx: AppContext, exportId: string): Promise<vo
         throw new ExportBuildError("publish_check_failed", false, { cause: err });
       }
     }
+    signal?.throwIfAborted();
     await publish(files.tmp, files.final);
 
     const now = ctx.clock.now();
@@ -190,6 +195,7 @@ export async function buildExport(ctx: AppContext, exportId: string): Promise<vo
   } catch (err) {
     await temp?.abort().catch(() => undefined);
     if (files) await fsp.rm(files.final, { force: true }).catch(() => undefined);
+    if (signal?.aborted) throw err; // not a failure of the export: the next attempt builds it
     const { code, permanent } = errorCode(err);
     if (code === "superseded") return; // a later attempt owns this export
     ctx.logger.warn({ exportId: row.id, kind: row.kind, attempt: row.attempts, code, err: err instanceof Error ? err.name : "error" }, "export build failed");

@@ -2,13 +2,13 @@
  * A requester downloads their own export: ready, not expired, downloads left. The count and the
  * audit entry are written in one transaction with a guarded update, so two simultaneous clicks
  * can never exceed the limit. The file is opened before counting, so a missing file is not
- * counted as a download.
+ * counted as a download; nor is a HEAD request, which only asks what a download would be.
  */
 import fsp from "node:fs/promises";
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import { exports, requests } from "../db/schema/index.js";
+import { exports, requests, type ExportKind } from "../db/schema/index.js";
 import type { Requester } from "../identity/guards.js";
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError } from "../platform/errors.js";
@@ -46,11 +46,21 @@ function refusal(row: ExportRow, now: Date): DownloadRefusal | undefined {
   return undefined;
 }
 
-export async function openExportDownload(
-  ctx: AppContext,
-  input: { orgId: string; requester: Requester; reference: string; exportId: string; ip?: string },
-): Promise<DownloadOutcome> {
+export interface DownloadInput {
+  orgId: string;
+  requester: Requester;
+  reference: string;
+  exportId: string;
+  ip?: string;
+  /** The kinds this route serves: any other is not found (and not counted). */
+  kinds?: readonly ExportKind[];
+  /** HEAD: the file is opened to answer its headers, but neither counted nor audited. */
+  headOnly?: boolean;
+}
+
+export async function openExportDownload(ctx: AppContext, input: DownloadInput): Promise<DownloadOutcome> {
   const { request, row } = await findOwnExport(ctx, input.orgId, input.requester, input.reference, input.exportId);
+  if (input.kinds && !input.kinds.includes(row.kind)) throw new NotFoundError("export");
   const now = ctx.clock.now();
   const refused = refusal(row, now);
   if (refused) return { ok: false, reason: refused, row };
@@ -62,7 +72,16 @@ export async function openExportDownload(
     ctx.logger.error({ exportId: row.id }, "export file missing");
     return { ok: false, reason: "file_missing", row };
   }
+  const opened = async (current: ExportRow): Promise<DownloadOutcome> => ({
+    ok: true,
+    file,
+    row: current,
+    fileName: current.fileName ?? `${request.reference}.${exportContentType(current.kind) === "application/zip" ? "zip" : "pdf"}`,
+    contentType: exportContentType(current.kind),
+    sizeBytes: current.sizeBytes ?? (await file.stat()).size,
+  });
   try {
+    if (input.headOnly) return await opened(row);
     const counted = await ctx.db.transaction(async (tx) => {
       const [updated] = await tx
         .update(exports)
@@ -86,14 +105,7 @@ export async function openExportDownload(
       const [latest] = await ctx.db.select().from(exports).where(eq(exports.id, row.id));
       return { ok: false, reason: refusal(latest ?? row, now) ?? "limit_reached", row: latest ?? row };
     }
-    return {
-      ok: true,
-      file,
-      row: counted,
-      fileName: counted.fileName ?? `${request.reference}.${exportContentType(counted.kind) === "application/zip" ? "zip" : "pdf"}`,
-      contentType: exportContentType(counted.kind),
-      sizeBytes: counted.sizeBytes ?? (await file.stat()).size,
-    };
+    return await opened(counted);
   } catch (err) {
     await file.close().catch(() => undefined);
     throw err;

@@ -8,9 +8,9 @@ export function exportJobDefinitions(): JobDefinition[] {
   return [
     {
       name: BUILD_JOB,
-      handler: async (ctx, payload) => {
+      handler: async (ctx, payload, signal) => {
         if (typeof payload.exportId !== "string") throw new Error("exports.build needs an exportId");
-        await buildExport(ctx, payload.exportId);
+        await buildExport(ctx, payload.exportId, signal);
       },
     },
     {

@@ -36,6 +36,7 @@ export async function writePolicePdf(input: PackageInput, out: Writable): Promis
   const conversations: TranscriptConversation[] = [];
   const canonical: unknown[] = [];
   for (const conv of scope.readable) {
+    input.signal?.throwIfAborted();
     const msgs: TranscriptConversation["messages"] = [];
     const canonicalMessages: unknown[] = [];
     for await (const page of messagePages(ctx.db, ctx.keys, conv)) {

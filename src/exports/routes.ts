@@ -30,6 +30,7 @@ export function exportsRouter(ctx: AppContext): Router {
       reference: String(req.params.reference),
       exportId: String(req.params.exportId),
       ip: clientIp(req),
+      headOnly: req.method === "HEAD",
     });
     if (!outcome.ok) return renderUnavailable(req, res, outcome.reason, outcome.row.maxDownloads, String(req.params.reference));
     await sendDownload(res, outcome.file, outcome);

@@ -6,6 +6,8 @@
  *    re-hashed against the manifest (no file missing, none added), the manifest must be the one
  *    recorded for the export, and the ZIP's own SHA-256 must be the one issued;
  *  - PDF: its SHA-256 must be that of an export we issued.
+ * Inflating is bounded: no entry past the size its manifest declares, no check past what the
+ * package we issued holds, so a ZIP bomb costs no more than checking a genuine package.
  * Answers never include the requester's identity, only the request reference.
  */
 import { and, eq, inArray } from "drizzle-orm";
@@ -15,7 +17,7 @@ import { canonicalJson } from "../platform/audit.js";
 import { groups, normalizeBase32 } from "../platform/codes.js";
 import type { OrganizationRow } from "./package-data.js";
 import { MANIFEST_FILE, parseManifestFile, verifyManifestSignature, type ManifestBody } from "./manifest.js";
-import { ZipFormatError } from "./zip-reader.js";
+import { InflateBudget, InflateLimitError, ZipFormatError, type ZipEntry } from "./zip-reader.js";
 import { listZipFileEntries, openZipFile, readSmallZipFileEntry, sha256OfZipFileEntry, type ZipFile } from "./zip-file-reader.js";
 
 export interface IssuedDocument {
@@ -96,7 +98,8 @@ export interface ReceivedFile {
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-export async function verifyFile(db: Executor, org: OrganizationRow, received: ReceivedFile): Promise<FileVerification> {
+/** `budget` counts what inflating the file's entries cost (the caller may read it afterwards). */
+export async function verifyFile(db: Executor, org: OrganizationRow, received: ReceivedFile, budget = new InflateBudget()): Promise<FileVerification> {
   const fileSha256 = received.sha256;
   const [issued] = await db
     .select()
@@ -105,7 +108,7 @@ export async function verifyFile(db: Executor, org: OrganizationRow, received: R
   const file = await openZipFile(received.path);
   try {
     const head = await file.read(0, Math.min(5, file.size));
-    if (head.length >= 4 && head.subarray(0, 4).equals(ZIP_MAGIC)) return await verifyZip(db, org, file, fileSha256, issued);
+    if (head.length >= 4 && head.subarray(0, 4).equals(ZIP_MAGIC)) return await verifyZip(db, org, file, fileSha256, issued, budget);
     return await verifyOther(db, org, head, fileSha256, issued);
   } finally {
     await file.close();
@@ -124,7 +127,7 @@ async function verifyOther(db: Executor, org: OrganizationRow, head: Buffer, fil
   };
 }
 
-async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, fileSha256: string, issuedByHash: Row | undefined): Promise<FileVerification> {
+async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, fileSha256: string, issuedByHash: Row | undefined, budget: InflateBudget): Promise<FileVerification> {
   const result: FileVerification = { verdict: "unknown", fileType: "zip", fileSha256, document: null, problems: [], filesChecked: 0 };
   let entries;
   try {
@@ -136,7 +139,7 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, file
   const manifestEntry = entries.find((e) => e.name === MANIFEST_FILE);
   let parsed: ReturnType<typeof parseManifestFile>;
   try {
-    parsed = manifestEntry ? parseManifestFile(await readSmallZipFileEntry(file, manifestEntry, 16 * 1024 * 1024)) : undefined;
+    parsed = manifestEntry ? parseManifestFile(await readSmallZipFileEntry(file, manifestEntry, manifestLimit(entries), budget)) : undefined;
   } catch {
     parsed = undefined;
   }
@@ -162,6 +165,9 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, file
   if (!verifyManifestSignature(body, signature, org.signingPublicKey)) result.problems.push("signature_invalid");
   if (!row.manifest || canonicalJson(row.manifest) !== canonicalJson(body) || row.signature !== signature) result.problems.push("manifest_differs");
 
+  // Checking a file never inflates more than the package we issued holds (a zip bomb costs what
+  // checking that package costs), and no entry more than its manifest declares.
+  budget.limit = Math.min(budget.limit, budget.inflated + issuedBytes(row));
   const listed = new Map((Array.isArray(body.files) ? body.files : []).map((f) => [f.path, f]));
   for (const entry of entries) {
     if (entry.name === MANIFEST_FILE) continue;
@@ -171,13 +177,13 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, file
       continue;
     }
     listed.delete(entry.name);
-    try {
-      const actual = await sha256OfZipFileEntry(file, entry);
-      if (actual !== expected.sha256 || entry.uncompressedSize !== expected.bytes) result.problems.push(`file_changed:${entry.name}`);
-    } catch {
-      result.problems.push(`file_changed:${entry.name}`);
+    if (!budget.allows(Math.min(entry.uncompressedSize, Number(expected.bytes) || 0))) {
+      result.problems.push("unpacked_size_limit");
+      listed.clear(); // not checked is not missing
+      break;
     }
     result.filesChecked += 1;
+    result.problems.push(...(await checkEntry(file, entry, expected, budget)));
   }
   for (const missing of listed.keys()) result.problems.push(`file_missing:${missing}`);
 
@@ -187,4 +193,34 @@ async function verifyZip(db: Executor, org: OrganizationRow, file: ZipFile, file
     if (!identical) result.problems.push("container_differs");
   }
   return result;
+}
+
+/**
+ * One entry against its manifest line, inflated only up to the size the manifest declares. A file
+ * larger than that is changed, and the problems say why it was not unpacked further.
+ */
+async function checkEntry(file: ZipFile, entry: ZipEntry, expected: { sha256: string; bytes: number }, budget: InflateBudget): Promise<string[]> {
+  const changed = `file_changed:${entry.name}`;
+  const larger = [changed, `file_larger_than_declared:${entry.name}`];
+  if (entry.uncompressedSize > expected.bytes) return larger;
+  if (entry.uncompressedSize !== expected.bytes) return [changed];
+  try {
+    const actual = await sha256OfZipFileEntry(file, entry, budget);
+    return actual === expected.sha256 ? [] : [changed];
+  } catch (err) {
+    if (err instanceof InflateLimitError) return err.bound === "entry" ? larger : ["unpacked_size_limit"];
+    return [changed];
+  }
+}
+
+/** Every file of the package as we issued it (the stored manifest, not the uploaded one). */
+function issuedBytes(row: Row): number {
+  const files = (row.manifest as Partial<ManifestBody> | null)?.files;
+  return Array.isArray(files) ? files.reduce((sum, f) => sum + (Number.isSafeInteger(f.bytes) && f.bytes > 0 ? f.bytes : 0), 0) : 0;
+}
+
+/** A manifest lists each entry once, in a few hundred bytes: more than that is not one of ours. */
+function manifestLimit(entries: ZipEntry[]): number {
+  const listing = entries.reduce((sum, e) => sum + 2 * Buffer.byteLength(e.name) + 256, 0);
+  return Math.min(16 * 1024 * 1024, 16 * 1024 + listing);
 }

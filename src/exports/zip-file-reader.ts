@@ -12,6 +12,7 @@ import {
   readSourceEntry,
   sha256OfSourceEntry,
   ZipFormatError,
+  type InflateBudget,
   type ZipEntry,
   type ZipSource,
 } from "./zip-reader.js";
@@ -60,11 +61,11 @@ export function readZipFileEntry(file: ZipFile, entry: ZipEntry, onChunk: (chunk
   return readSourceEntry(file, entry, onChunk);
 }
 
-export function sha256OfZipFileEntry(file: ZipFile, entry: ZipEntry): Promise<string> {
-  return sha256OfSourceEntry(file, entry);
+export function sha256OfZipFileEntry(file: ZipFile, entry: ZipEntry, budget?: InflateBudget): Promise<string> {
+  return sha256OfSourceEntry(file, entry, budget);
 }
 
 /** A whole small entry (manifest.json), refusing anything over `maxBytes`. */
-export function readSmallZipFileEntry(file: ZipFile, entry: ZipEntry, maxBytes: number): Promise<Buffer> {
-  return readSmallSourceEntry(file, entry, maxBytes);
+export function readSmallZipFileEntry(file: ZipFile, entry: ZipEntry, maxBytes: number, budget?: InflateBudget): Promise<Buffer> {
+  return readSmallSourceEntry(file, entry, maxBytes, budget);
 }

@@ -48,6 +48,8 @@ export interface PackageInput {
   scope: Scope;
   issuedAt: Date;
   verificationCode: string;
+  /** Aborts when the build's job is no longer this instance's (lease lost, shutdown). */
+  signal?: AbortSignal;
 }
 
 export interface PackageResult {
@@ -149,6 +151,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
 
     // conversations
     for (const { conv, base } of convFiles) {
+      input.signal?.throwIfAborted();
       const vars = { date: formatDateTime(conv.startedAt, intl, tz), topic: conv.topic ?? t("exports.transcript.noTopic") };
       const [counted] = await ctx.db.select({ n: count() }).from(messages).where(eq(messages.conversationId, conv.id));
       const messageCount = Number(counted?.n ?? 0);

@@ -28,6 +28,13 @@ export class ZipFormatError extends Error {
   }
 }
 
+/** Inflating went past a bound: one entry's declared size, or the whole check's budget. */
+export class InflateLimitError extends ZipFormatError {
+  constructor(readonly bound: "entry" | "total") {
+    super(bound === "entry" ? "entry longer than declared" : "inflate budget spent");
+  }
+}
+
 /** A ZIP's bytes at any offset: a Buffer in memory or an open file. */
 export interface ZipSource {
   size: number;
@@ -125,6 +132,7 @@ function* parseDirectory(size: number, maxDirectoryBytes: number): DirectoryPars
     const local = yield { offset: localOffset, length: 30 };
     if (local.readUInt32LE(0) !== LOCAL) throw new ZipFormatError("bad local header");
     if (local.readUInt16LE(8) !== method) throw new ZipFormatError("local header method differs");
+    if (!localSizesAgree(local, compressedSize, uncompressedSize)) throw new ZipFormatError("local header size differs");
     const localNameLen = local.readUInt16LE(26);
     const localExtraLen = local.readUInt16LE(28);
     const localName = yield { offset: localOffset + 30, length: localNameLen };
@@ -161,6 +169,16 @@ function applyZip64Extra(extra: Buffer, v: { compressedSize: number; uncompresse
   return v;
 }
 
+/**
+ * A local header names its sizes unless a data descriptor follows the data (flag bit 3: zeros
+ * here) or they are in a ZIP64 field (0xffffffff); where it names them, they are the directory's.
+ */
+function localSizesAgree(local: Buffer, compressedSize: number, uncompressedSize: number): boolean {
+  if (local.readUInt16LE(6) & 0x8) return true;
+  const agree = (at: number, size: number) => local.readUInt32LE(at) === 0xffffffff || local.readUInt32LE(at) === size;
+  return agree(18, compressedSize) && agree(22, uncompressedSize);
+}
+
 function safeName(name: string): boolean {
   if (name.length === 0 || name.includes("\\") || name.includes("\0") || name.startsWith("/")) return false;
   return !name.split("/").some((part) => part === ".." || part === ".");
@@ -185,13 +203,33 @@ export function listZipEntries(buf: Buffer): ZipEntry[] {
 
 // ---- entries: streamed from the source, inflated and checked chunk by chunk
 
-/** Streams one entry, inflated, into `onChunk`; fails if it is longer or shorter than declared. */
-export async function readSourceEntry(source: ZipSource, entry: ZipEntry, onChunk: (chunk: Buffer) => void): Promise<void> {
+/**
+ * The bytes inflated during one check, over every entry it read, and the most it may inflate:
+ * the bound on the work one uploaded file can cause, whatever its headers declare.
+ */
+export class InflateBudget {
+  inflated = 0;
+  constructor(public limit = Number.POSITIVE_INFINITY) {}
+
+  /** Whether `bytes` more still fit. */
+  allows(bytes: number): boolean {
+    return this.inflated + bytes <= this.limit;
+  }
+}
+
+/**
+ * Streams one entry, inflated, into `onChunk`; fails as soon as it is longer than its directory
+ * entry declares or the budget is spent (the inflater is destroyed at once, a chunk later at
+ * most), and at the end if it is shorter.
+ */
+export async function readSourceEntry(source: ZipSource, entry: ZipEntry, onChunk: (chunk: Buffer) => void, budget = new InflateBudget()): Promise<void> {
   let total = 0;
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       total += chunk.length;
-      if (total > entry.uncompressedSize) return done(new ZipFormatError("entry longer than declared"));
+      budget.inflated += chunk.length;
+      if (total > entry.uncompressedSize) return done(new InflateLimitError("entry"));
+      if (budget.inflated > budget.limit) return done(new InflateLimitError("total"));
       onChunk(chunk);
       done();
     },
@@ -206,17 +244,17 @@ export async function readSourceEntry(source: ZipSource, entry: ZipEntry, onChun
   if (total !== entry.uncompressedSize) throw new ZipFormatError("size differs");
 }
 
-export async function sha256OfSourceEntry(source: ZipSource, entry: ZipEntry): Promise<string> {
+export async function sha256OfSourceEntry(source: ZipSource, entry: ZipEntry, budget?: InflateBudget): Promise<string> {
   const hash = crypto.createHash("sha256");
-  await readSourceEntry(source, entry, (c) => hash.update(c));
+  await readSourceEntry(source, entry, (c) => hash.update(c), budget);
   return hash.digest("hex");
 }
 
 /** A whole small entry (manifest.json), refusing anything over `maxBytes`. */
-export async function readSmallSourceEntry(source: ZipSource, entry: ZipEntry, maxBytes: number): Promise<Buffer> {
+export async function readSmallSourceEntry(source: ZipSource, entry: ZipEntry, maxBytes: number, budget?: InflateBudget): Promise<Buffer> {
   if (entry.uncompressedSize > maxBytes) throw new ZipFormatError("entry too large");
   const chunks: Buffer[] = [];
-  await readSourceEntry(source, entry, (c) => chunks.push(c));
+  await readSourceEntry(source, entry, (c) => chunks.push(c), budget);
   return Buffer.concat(chunks);
 }
 

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { AssuranceLevel } from "../db/schema/index.js";
 import { UnauthenticatedError } from "../platform/errors.js";
+import { setNoStore } from "../platform/http/no-store.js";
 
 /** Who a signed-in requester is, as far as the portal knows. */
 export interface Requester {
@@ -23,9 +24,10 @@ export function requesterOf(req: Request): Requester | undefined {
   return { subjectId: s.subjectId, conversationId: s.conversationId, email: s.email, assurance: s.assurance as AssuranceLevel };
 }
 
-/** Pages for signed-in requesters: others go to sign-in and come back afterwards. */
+/** Pages for signed-in requesters (never cached): others go to sign-in and come back afterwards. */
 export function requireRequester(): RequestHandler {
   return (req, res, next) => {
+    setNoStore(res);
     if (requesterOf(req)) return next();
     if (req.method === "GET") return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
     next(new UnauthenticatedError());

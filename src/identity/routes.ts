@@ -19,6 +19,7 @@ import { verifyEmailCode } from "./verify-email-code.js";
 import { EMAIL_CODE_DIGITS } from "./email-codes.js";
 import { normalizeEmail } from "./email-address.js";
 import type { SignInMethod } from "./sign-in-audit.js";
+import { noStore } from "../platform/http/no-store.js";
 
 const methodPaths: Record<SignInMethod, string> = {
   account: "/sign-in/password",
@@ -33,10 +34,7 @@ export function identityRouter(ctx: AppContext): Router {
   const limits = identityLimits(ctx);
 
   // Pages with forms, codes or tokens are never stored by browsers or proxies.
-  router.use(["/sign-in", "/password-reset", "/sign-out", "/signed-out"], (_req, res, next) => {
-    res.set("Cache-Control", "no-store");
-    next();
-  });
+  router.use(["/sign-in", "/password-reset", "/sign-out", "/signed-out"], noStore);
 
   // --- choose a method -------------------------------------------------------------------
   router.get("/sign-in", (req, res) => {

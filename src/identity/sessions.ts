@@ -5,6 +5,7 @@ import type { Executor } from "../db/client.js";
 import { sessions, subjects, type AssuranceLevel } from "../db/schema/index.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
 import { secureCookies } from "../config.js";
+import { setNoStore } from "../platform/http/no-store.js";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = Omit<typeof sessions.$inferInsert, "idHash" | "lastSeenAt" | "expiresAt" | "createdAt">;
@@ -94,6 +95,8 @@ export function loadSession(ctx: AppContext): RequestHandler {
     }
     req.session = session;
     res.locals.session = session;
+    // Whatever a signed-in person is answered may show who they are: never kept by a cache.
+    setNoStore(res);
     next();
   };
 }

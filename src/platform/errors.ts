@@ -61,3 +61,11 @@ export class RateLimitedError extends AppError {
     super(429, "rate_limited", "too many attempts");
   }
 }
+
+/** The database cannot be reached right now: 503 with Retry-After, a "temporarily unavailable" page. */
+export class DatabaseUnavailableError extends AppError {
+  readonly retryAfterSeconds = 30;
+  constructor() {
+    super(503, "unavailable", "database unavailable");
+  }
+}

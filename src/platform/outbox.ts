@@ -1,8 +1,9 @@
 import crypto from "node:crypto";
 import { and, eq, gt, inArray, isNotNull, lt, lte, or, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import type { Executor } from "../db/client.js";
+import { isDatabaseUnavailable, type Executor } from "../db/client.js";
 import { outbox } from "../db/schema/index.js";
+import { persistThroughOutage } from "./outage.js";
 
 /**
  * The transactional outbox: a notification is a row written in the same transaction as the change
@@ -15,6 +16,10 @@ import { outbox } from "../db/schema/index.js";
  * overwrite the outcome of the worker that took over. What remains is the unavoidable window
  * between the server accepting a message and the "sent" commit (a crash there re-sends, with the
  * same Message-ID so the receiving side can tell).
+ *
+ * A database outage pauses delivery rather than losing or repeating it: each write about a
+ * claimed row (renewal, sent, failed) waits for the database to come back, within the lease, so a
+ * message the server accepted is marked sent, not sent again once the lease runs out.
  */
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxDeliverer = (ctx: AppContext, row: OutboxRow) => Promise<void>;
@@ -103,17 +108,22 @@ export interface DeliveryCounts {
   failed: number;
 }
 
+/** A write about a claimed row that must not be lost to a database outage (see above). */
+type Persist = <T>(row: OutboxRow, write: () => Promise<T>) => Promise<T>;
+
 export async function deliverDueOutbox(
   ctx: AppContext,
   deliverers: Partial<Record<OutboxRow["kind"], OutboxDeliverer>>,
   limit = 20,
+  signal?: AbortSignal,
 ): Promise<DeliveryCounts> {
   const counts: DeliveryCounts = { sent: 0, retried: 0, failed: 0 };
   const down = new Map<OutboxRow["kind"], string>();
   const recovered = new Set<OutboxRow["kind"]>();
+  const persist: Persist = (row, write) => persistThroughOutage(write, { maxMs: LEASE_MS, signal, logger: ctx.logger, what: { outboxId: row.id } });
   for (const row of await claimDue(ctx, limit)) {
     const reason = down.get(row.kind);
-    const outcome = reason === undefined ? await deliverOne(ctx, deliverers, row, down) : await recordFailure(ctx, row, reason, false);
+    const outcome = reason === undefined ? await deliverOne(ctx, deliverers, row, down, persist) : await recordFailure(ctx, row, reason, false, persist);
     if (outcome) counts[outcome] += 1;
     // E-mail goes through one relay; webhooks go to many receivers, each recovering on its own.
     if (outcome === "sent" && row.attempts > 1 && row.kind === "email") recovered.add(row.kind);
@@ -139,13 +149,12 @@ async function deliverOne(
   deliverers: Partial<Record<OutboxRow["kind"], OutboxDeliverer>>,
   row: OutboxRow,
   down: Map<OutboxRow["kind"], string>,
+  persist: Persist,
 ): Promise<keyof DeliveryCounts | undefined> {
   // Renew the lease just before delivering: rows late in a batch must not have been taken over.
-  const renewed = await ctx.db
-    .update(outbox)
-    .set({ lockedUntil: new Date(ctx.clock.now().getTime() + LEASE_MS) })
-    .where(owned(row))
-    .returning({ id: outbox.id });
+  const renewed = await persist(row, () =>
+    ctx.db.update(outbox).set({ lockedUntil: new Date(ctx.clock.now().getTime() + LEASE_MS) }).where(owned(row)).returning({ id: outbox.id }),
+  );
   if (renewed.length === 0) {
     ctx.logger.warn({ outboxId: row.id }, "outbox lease lost before delivery; left to its new owner");
     return undefined;
@@ -155,16 +164,20 @@ async function deliverOne(
     if (!deliver) throw new PermanentDeliveryError(`no deliverer for ${row.kind}`);
     await deliver(ctx, row);
   } catch (err) {
+    // The deliverer's own look-ups (the sender's address) met the outage: not the message's fault.
+    if (isDatabaseUnavailable(err)) return deferUntilBack(ctx, row, persist);
     const reason = describeError(err);
     if (err instanceof ChannelUnavailableError) down.set(row.kind, reason);
-    return recordFailure(ctx, row, reason, err instanceof PermanentDeliveryError);
+    return recordFailure(ctx, row, reason, err instanceof PermanentDeliveryError, persist);
   }
-  const marked = await ctx.db
-    .update(outbox)
-    // The payload may hold a sign-in code or a reset link: once delivered it is not kept.
-    .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null, payload: {} })
-    .where(owned(row))
-    .returning({ id: outbox.id });
+  const marked = await persist(row, () =>
+    ctx.db
+      .update(outbox)
+      // The payload may hold a sign-in code or a reset link: once delivered it is not kept.
+      .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null, payload: {} })
+      .where(owned(row))
+      .returning({ id: outbox.id }),
+  );
   if (marked.length === 0) ctx.logger.warn({ outboxId: row.id }, "outbox row delivered after its lease was taken over");
   return "sent";
 }
@@ -174,22 +187,44 @@ async function deliverOne(
  * permanent or the attempts are used up. A failed row's next_attempt_at keeps the time of
  * its last attempt (failures.ts shows it as the failure time).
  */
-async function recordFailure(ctx: AppContext, row: OutboxRow, reason: string, permanentError: boolean): Promise<keyof DeliveryCounts> {
+async function recordFailure(ctx: AppContext, row: OutboxRow, reason: string, permanentError: boolean, persist: Persist): Promise<keyof DeliveryCounts> {
   const now = ctx.clock.now();
   const gaveUp = !permanentError && row.attempts >= MAX_ATTEMPTS;
   const permanent = permanentError || gaveUp;
   ctx.logger.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, permanent, reason }, "delivery failed");
-  await ctx.db
-    .update(outbox)
-    .set({
-      status: permanent ? "failed" : "pending",
-      ...(permanent ? { payload: {} } : {}),
-      lockedUntil: null,
-      lastError: gaveUp ? `gave up after ${row.attempts} attempts: ${reason}`.slice(0, 240) : reason,
-      nextAttemptAt: permanent ? now : new Date(now.getTime() + backoffMs(row.attempts)),
-    })
-    .where(owned(row));
+  await persist(row, () =>
+    ctx.db
+      .update(outbox)
+      .set({
+        status: permanent ? "failed" : "pending",
+        ...(permanent ? { payload: {} } : {}),
+        lockedUntil: null,
+        lastError: gaveUp ? `gave up after ${row.attempts} attempts: ${reason}`.slice(0, 240) : reason,
+        nextAttemptAt: permanent ? now : new Date(now.getTime() + backoffMs(row.attempts)),
+      })
+      .where(owned(row)),
+  );
   return permanent ? "failed" : "retried";
+}
+
+/** Back in the queue, due at once and without backoff, once the database answers again. */
+async function deferUntilBack(ctx: AppContext, row: OutboxRow, persist: Persist): Promise<keyof DeliveryCounts> {
+  await persist(row, () => ctx.db.update(outbox).set({ status: "pending", lockedUntil: null, nextAttemptAt: ctx.clock.now() }).where(owned(row)));
+  return "retried";
+}
+
+/**
+ * For the database's only user (embedded PGlite behind its DATA_DIR lock), at start: rows left
+ * "sending" belong to a process that died, and are due again now rather than when their lease ends.
+ */
+export async function releaseAbandonedOutbox(ctx: AppContext): Promise<number> {
+  const now = ctx.clock.now();
+  const rows = await ctx.db
+    .update(outbox)
+    .set({ lockedUntil: new Date(now.getTime() - 1) })
+    .where(and(eq(outbox.status, "sending"), gt(outbox.lockedUntil, new Date(now.getTime() - 1))))
+    .returning({ id: outbox.id });
+  return rows.length;
 }
 
 /** A short reason for staff, without the message itself or any address. */

@@ -8,7 +8,9 @@ import { conversationsSchema, detailsSchema, draftSchema, messageSchema, scopeSc
 import { assuranceError, submitRequest } from "./submit-request.js";
 import { withdrawRequest } from "./withdraw-request.js";
 import { postRequestMessage } from "./post-message.js";
-import { conversationSummaries, getMyRequest, listMyRequests, pickableConversations, requestThread, requestTimeline } from "./requester-queries.js";
+import {
+  assertOwnConversations, chosenConversations, conversationSummaries, getMyRequest, listMyRequests, pickableConversations, requestThread, requestTimeline,
+} from "./requester-queries.js";
 import { requestStatusView } from "./status-view.js";
 import { downloadPath, listRequestExports } from "../exports/list-exports.js";
 
@@ -94,6 +96,7 @@ export function requestsRouter(ctx: AppContext): Router {
     const draft = draftOf(req);
     try {
       const { conversationIds } = parseInput(conversationsSchema, req.body);
+      await assertOwnConversations(ctx, req.org.id, me(req), conversationIds);
       const next = { ...draft, conversationIds };
       await saveDraft(req, next);
       res.redirect(303, nextStep(next, "conversations"));
@@ -123,7 +126,7 @@ export function requestsRouter(ctx: AppContext): Router {
   router.get("/requests/new/check", async (req, res) => {
     const draft = draftOf(req);
     if (!draft.type || !draft.scope) return res.redirect(303, "/requests/new/type");
-    res.render("requests/new-check", { title: req.t("requests.new.check.title"), draft, chosen: await conversationSummaries(ctx, draft.conversationIds ?? []) });
+    res.render("requests/new-check", { title: req.t("requests.new.check.title"), draft, chosen: await chosenConversations(ctx, req.org.id, me(req), draft.conversationIds ?? []) });
   });
   router.post("/requests/new/check", async (req, res) => {
     const draft = draftOf(req);
@@ -134,7 +137,7 @@ export function requestsRouter(ctx: AppContext): Router {
       await saveDraft(req, {});
       res.redirect(303, result.created ? `/requests/${result.request.reference}/confirmation` : `/requests/${result.request.reference}?duplicate=1`);
     } catch (err) {
-      renderInvalid(res, "requests/new-check", { title: req.t("requests.new.check.title"), draft, chosen: await conversationSummaries(ctx, draft.conversationIds ?? []) }, err);
+      renderInvalid(res, "requests/new-check", { title: req.t("requests.new.check.title"), draft, chosen: await chosenConversations(ctx, req.org.id, me(req), draft.conversationIds ?? []) }, err);
     }
   });
 
@@ -173,7 +176,7 @@ async function renderRequestPage(ctx: AppContext, req: Request, res: Response, e
   const [events, thread, chosen, files] = await Promise.all([
     requestTimeline(ctx, request.id, { requesterView: true }),
     requestThread(ctx, request.id),
-    conversationSummaries(ctx, request.conversationIds),
+    conversationSummaries(ctx, req.org.id, request.conversationIds),
     listRequestExports(ctx.db, { orgId: req.org.id, requestId: request.id, now: ctx.clock.now() }),
   ]);
   res.render("requests/show", {

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { staffUsers } from "../db/schema/index.js";
 import { endSession } from "../identity/sessions.js";
 import { UnauthenticatedError } from "../platform/errors.js";
+import { setNoStore } from "../platform/http/no-store.js";
 import type { StaffActor } from "./policies.js";
 
 export type StaffRow = typeof staffUsers.$inferSelect;
@@ -30,14 +31,14 @@ export function staffActorOf(req: Request): StaffActor {
 /** Loads the staff row of a staff session at stage "complete"; disabled or moved staff are signed out. */
 export function requireStaff(): RequestHandler {
   return async (req, res, next) => {
+    // Staff pages hold personal data: never kept by the browser or a shared cache.
+    setNoStore(res);
     const s = req.session;
     if (s && s.kind === "staff" && s.stage === "complete" && s.staffId) {
       const [staff] = await req.ctx.db.select().from(staffUsers).where(eq(staffUsers.id, s.staffId));
       if (staff && !staff.disabledAt && staff.orgId === s.orgId && staff.orgId === req.org.id) {
         (req as Request & { staffActor?: StaffActor }).staffActor = { type: "staff", id: staff.id, orgId: staff.orgId, role: staff.role, name: staff.name, email: staff.email };
         res.locals.staffArea = true;
-        // Staff pages hold personal data: never kept by the browser or a shared cache.
-        res.set("Cache-Control", "no-store");
         res.locals.staff = staff;
         return next();
       }

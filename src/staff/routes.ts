@@ -39,6 +39,7 @@ import { requestTypes } from "../db/schema/index.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
 import { requestStatuses } from "../requests/lifecycle.js";
+import { noStore } from "../platform/http/no-store.js";
 
 /**
  * Every route of the staff area, with the roles allowed (on their own organization's data). The
@@ -112,6 +113,8 @@ function pendingSession(req: Request) {
 
 export function staffRouter(ctx: AppContext): Router {
   const router = Router();
+  // Every staff page, the sign-in, TOTP and invitation pages before requireStaff included.
+  router.use("/staff", noStore);
   const perIp = limiter(ctx, { name: "staff-sign-in-ip", windowMs: 15 * 60_000, limit: 30 });
   const perEmail = limiter(ctx, {
     name: "staff-sign-in-email", windowMs: 15 * 60_000, limit: 10,

@@ -14,7 +14,7 @@ import { jobDefinitions } from "../../src/jobs.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { postRequestMessage } from "../../src/requests/post-message.js";
 import { rejectRequest } from "../../src/staff/reject-request.js";
-import { checkManifest, unzip } from "../exports/helpers.js";
+import { buildNow, checkManifest, unzip } from "../exports/helpers.js";
 import { buildApp, countryOrg, freshComplaintsContext, insertRequest, pdfText, postForm, requesterAgent, squash, staffActor, type Org, type Staff, type Subject } from "./helpers.js";
 
 const CHAT = "SENTINEL-chat-content-do-not-export";
@@ -221,6 +221,21 @@ describe("complaints: the dossier (PDF and ZIP), built by the export job, signed
     const stranger = await requesterAgent(ctx, app, org, await makeSubject(ctx, org.id));
     await stranger.get(`/requests/${r.reference}/dossier/${pdf.id}`).expect(404);
     await request(app).get(`/requests/${r.reference}/dossier/${pdf.id}`).set("Host", `${org.slug}.test`).expect(303);
+    expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "export.downloaded"))).to.have.length(0);
+  });
+
+  it("answers HEAD without counting, and never counts another kind of export asked for through this route", async () => {
+    const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "rejected" });
+    const agent = await requesterAgent(ctx, app, org, subject);
+    const { pdf } = await makeDossier(agent, r.reference);
+    const head = await agent.head(`/requests/${r.reference}/dossier/${pdf.id}`).expect(200);
+    expect(head.headers["content-type"]).to.match(/^application\/pdf/);
+    expect(head.headers["content-length"]).to.equal(String(pdf.sizeBytes));
+    expect(head.headers["cache-control"]).to.equal("no-store");
+    const { row: copy } = await buildNow(ctx, r.id, "access_zip");
+    await agent.get(`/requests/${r.reference}/dossier/${copy.id}`).expect(404);
+    const counted = await ctx.db.select({ id: exports.id, downloads: exports.downloadCount }).from(exports);
+    expect(counted.every((e) => e.downloads === 0), JSON.stringify(counted)).to.equal(true);
     expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "export.downloaded"))).to.have.length(0);
   });
 });

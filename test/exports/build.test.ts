@@ -143,6 +143,28 @@ describe("exports: building", function () {
     expect(fs.readdirSync(dir)).to.deep.equal([`${queued.id}.2.zip`]);
   });
 
+  it("stops when its job's signal aborts (lease lost, shutdown): nothing published, not failed, the next attempt builds it", async () => {
+    const s = await scenario(ctx);
+    const queued = await queue(ctx, s.request.id, "access_zip");
+    const controller = new AbortController();
+    // Abort as the build reaches its first conversation (the job was taken over meanwhile).
+    exportBeforePublishHooks.push(async () => {
+      throw new Error("must not get as far as publishing");
+    });
+    let seen: unknown;
+    const building = buildExport(ctx, queued.id, controller.signal).catch((err: unknown) => (seen = err));
+    controller.abort(new Error("lease lost"));
+    await building;
+    expect((seen as Error)?.message).to.equal("lease lost");
+    const left = await exportRow(ctx, queued.id);
+    expect(left).to.deep.include({ status: "building", error: null, path: null });
+    expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "export.failed"))).to.have.length(0);
+
+    exportBeforePublishHooks.length = 0;
+    await buildExport(ctx, queued.id);
+    expect(await exportRow(ctx, queued.id)).to.deep.include({ status: "ready", attempts: 2 });
+  });
+
   it("is idempotent: running the job again for a ready export changes nothing", async () => {
     const s = await scenario(ctx);
     const { row } = await buildNow(ctx, s.request.id, "access_zip");

@@ -79,6 +79,30 @@ describe("exports: delivery", function () {
     await someoneElse.get(`/requests/${receiptRequest.reference}/download/${row.id}`).expect(404);
   });
 
+  it("answers HEAD with the download's headers only: not counted, not audited, no body", async () => {
+    const s = await scenario(ctx);
+    const { row } = await buildNow(ctx, s.request.id, "access_zip");
+    const app = buildApp(ctx);
+    const agent = await signedInAgent(ctx, app, { orgId: s.org.id, subjectId: s.subject.id });
+    const url = `/requests/${s.request.reference}/download/${row.id}`;
+    for (let i = 0; i < 6; i++) {
+      const head = await agent.head(url).expect(200);
+      expect(head.headers["content-length"]).to.equal(String(row.sizeBytes));
+      expect(head.headers["content-disposition"]).to.equal(`attachment; filename=${s.request.reference}-access.zip`);
+      expect(head.headers["cache-control"]).to.equal("no-store");
+      expect(head.text ?? "").to.equal("");
+    }
+    expect((await exportRow(ctx, row.id)).downloadCount).to.equal(0);
+    expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "export.downloaded"))).to.have.length(0);
+    // The real downloads are all still there.
+    for (let i = 0; i < 5; i++) await agent.get(url).expect(200);
+    await agent.head(url).expect(410);
+    expect((await exportRow(ctx, row.id)).downloadCount).to.equal(5);
+    // Someone else's HEAD learns nothing more than their GET would.
+    const stranger = await signedInAgent(ctx, app, { orgId: s.org.id, subjectId: (await makeSubject(ctx, s.org.id)).id });
+    await stranger.head(url).expect(404);
+  });
+
   it("limits the number of downloads", async () => {
     const s = await scenario(ctx);
     const { row } = await buildNow(ctx, s.request.id, "export_json");

@@ -81,9 +81,8 @@ describe("identity: small parts", () => {
     expect(safeNext("/requests/RD-1?x=1#m")).to.equal("/requests/RD-1?x=1#m");
     expect(safeNext("/")).to.equal("/");
     for (const bad of [undefined, "", "requests", "//evil.example", "/\\evil.example", "https://evil.example/x", "javascript:alert(1)", "/x\nLocation: y", "/%0d%0a", "/sign-in?next=/x", "/password-reset/abc", ["/a"], "/" + "a".repeat(600)]) {
-      const out = safeNext(bad);
-      if (bad === "/%0d%0a") expect(out).to.equal("/%0d%0a"); // encoded stays encoded: harmless
-      else expect(out, String(bad)).to.equal("/requests");
+      // "/%0d%0a" too: decoded first, it holds control characters, so it is no path of ours.
+      expect(safeNext(bad), String(bad)).to.equal("/requests");
     }
   });
 

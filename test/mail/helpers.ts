@@ -48,6 +48,8 @@ export class SmtpPeer {
   private server: SMTPServer | undefined;
   port = 0;
   rejectRcpt: (address: string) => { code: number; message: string } | undefined = () => undefined;
+  /** How long the server takes to accept each message (a slow relay). */
+  acceptDelayMs = 0;
 
   /** tls "none": plain SMTP, STARTTLS disabled; "starttls": offers STARTTLS; "implicit": TLS from the start (smtps). */
   constructor(private readonly tls: "none" | "starttls" | "implicit" = "none") {}
@@ -79,7 +81,7 @@ export class SmtpPeer {
             messageId: header("Message-ID") ?? "",
             header,
           });
-          callback();
+          setTimeout(callback, this.acceptDelayMs);
         });
       },
     });

@@ -4,6 +4,9 @@ import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg } from "../support/factories.js";
 import { buildApp } from "../../src/app.js";
 import { loadConfig, ConfigError } from "../../src/config.js";
+import { openPostgres } from "../../src/db/client.js";
+import { translator } from "../../src/platform/i18n.js";
+import { freePort } from "../support/temp-cluster.js";
 
 describe("platform: app, config, health", () => {
   let ctx: TestContext;
@@ -14,9 +17,35 @@ describe("platform: app, config, health", () => {
 
   it("answers /healthz and /readyz", async () => {
     const app = buildApp(ctx, { ready: true });
-    await request(app).get("/healthz").expect(200, { status: "ok" });
+    await request(app).get("/healthz").expect(200, { status: "ok", database: "up" });
     await request(app).get("/readyz").expect(200);
     await request(buildApp(ctx, { ready: false })).get("/readyz").expect(503);
+  });
+
+  it("while the database cannot be reached: /healthz and /readyz 503, a localized 'temporarily unavailable' page, problem+json on the API", async () => {
+    const app = buildApp(ctx, { ready: true });
+    await request(app).get("/").expect(200); // the organization is known from before
+    // A real driver, connecting to a port nothing listens on: every query is refused.
+    const gone = await openPostgres(`postgres://postgres@127.0.0.1:${await freePort()}/gone`, 1);
+    const live = ctx.db;
+    ctx.db = gone.db;
+    try {
+      await request(app).get("/healthz").expect(503, { status: "unavailable", database: "down" });
+      await request(app).get("/readyz").expect(503, { status: "database_unavailable" });
+      const page = await request(app).get("/verify?code=V-AAAA-BBBB").set("Accept-Language", "sv").expect(503);
+      expect(page.headers["retry-after"]).to.equal("30");
+      expect(page.text).to.include('<html lang="sv">');
+      expect(page.text).to.include(translator("sv")("platform.errors.unavailable.title"));
+      expect(page.text).to.include(translator("sv")("platform.errors.unavailable.message"));
+      expect(page.text).not.to.match(/ECONNREFUSED|Failed query|node_modules/);
+      const api = await request(app).put("/api/v1/subjects/x").set("Authorization", `Bearer rdk_${"A".repeat(43)}`).send({}).expect(503);
+      expect(api.headers["content-type"]).to.include("application/problem+json");
+      expect(api.body).to.deep.include({ status: 503, title: translator("en")("platform.errors.unavailable.title") });
+    } finally {
+      ctx.db = live;
+      await gone.close();
+    }
+    await request(app).get("/healthz").expect(200);
   });
 
   it("sends a strict CSP and no X-Powered-By", async () => {

@@ -1,10 +1,12 @@
+import crypto from "node:crypto";
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeConversation, makeOrg, makeSubject } from "../support/factories.js";
 import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
+import { idProblems, parseHtml } from "../support/crawl.js";
 import { buildApp } from "../../src/app.js";
-import { auditLog, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
+import { auditLog, conversations, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 
 describe("requester journey over HTTP", () => {
@@ -22,7 +24,7 @@ describe("requester journey over HTTP", () => {
     subject = await makeSubject(ctx, org.id);
     convA = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Bullying" });
     convB = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Exams" });
-    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: subject.id, email: subject.email, assurance: "account" });
+    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: subject.id, email: subject.email, assurance: "account", host: `${org.slug}.test` });
   });
 
   async function post(path: string, form: Record<string, string | string[]>) {
@@ -79,17 +81,58 @@ describe("requester journey over HTTP", () => {
     expect(await ctx.db.select().from(requests)).to.have.length(1);
   });
 
-  it("refuses someone else's conversation and stores nothing", async () => {
+  it("accepts only the requester's own conversations in this organization, and never shows another's topic", async () => {
     const other = await makeSubject(ctx, org.id);
-    const theirs = await makeConversation(ctx, org.id, { subjectId: other.id });
+    const theirs = await makeConversation(ctx, org.id, { subjectId: other.id, topic: "SECRET-their-topic" });
+    const elsewhere = await makeOrg(ctx);
+    const foreign = await makeConversation(ctx, elsewhere.id, { subjectId: (await makeSubject(ctx, elsewhere.id)).id, topic: "SECRET-foreign-topic" });
+    const anonymous = await makeConversation(ctx, org.id, { receiptCodeHash: "x".repeat(64), topic: "SECRET-anonymous-topic" });
+    const erased = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "SECRET-erased-topic" });
+    await ctx.db.update(conversations).set({ erasedAt: ctx.clock.now() }).where(eq(conversations.id, erased.id));
     await post("/requests/new/type", { type: "erasure" });
     await post("/requests/new/scope", { scope: "chosen_conversations" });
-    const res = await post("/requests/new/conversations", { conversationIds: [theirs.id] });
-    expect(res.status).to.equal(303);
+    for (const ids of [[theirs.id], [foreign.id], [anonymous.id], [erased.id], [convA.id, theirs.id], [crypto.randomUUID()]]) {
+      const res = await post("/requests/new/conversations", { conversationIds: ids });
+      expect(res.status, ids.join()).to.equal(422);
+      expect(res.text).to.include("Choose only chats from the list").and.include('href="#field-conversationIds"');
+      expect(res.text).not.to.match(/SECRET-/);
+    }
+    // Nothing of it was kept: the check page sends back to the choice, with no foreign topic.
     await post("/requests/new/details", {});
+    const check = await agent.get("/requests/new/check").expect(200);
+    expect(check.text).not.to.match(/SECRET-/);
+    // A receipt code proves one conversation: no other can be added to it.
+    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, conversationId: anonymous.id, assurance: "receipt", host: `${org.slug}.test` });
+    await post("/requests/new/type", { type: "access" });
+    expect((await post("/requests/new/conversations", { conversationIds: [anonymous.id, theirs.id] })).status).to.equal(422);
+    expect((await post("/requests/new/conversations", { conversationIds: [anonymous.id] })).status).to.equal(303);
+    expect(await ctx.db.select().from(requests)).to.have.length(0);
+  });
+
+  it("leads the error of an empty conversation choice to the page's list, also when the list is empty", async () => {
+    for (const who of [subject, await makeSubject(ctx, org.id)]) {
+      agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: who.id, email: who.email, assurance: "account" });
+      await post("/requests/new/type", { type: "access" });
+      await post("/requests/new/scope", { scope: "chosen_conversations" });
+      const res = await post("/requests/new/conversations", {});
+      expect(res.status).to.equal(422);
+      expect(idProblems({ document: parseHtml(res.text), form: "/requests/new/conversations" })).to.deep.equal([]);
+    }
+  });
+
+  it("checks the chosen conversations again at submit", async () => {
+    await post("/requests/new/type", { type: "erasure" });
+    await post("/requests/new/scope", { scope: "chosen_conversations" });
+    expect((await post("/requests/new/conversations", { conversationIds: [convA.id] })).status).to.equal(303);
+    await post("/requests/new/details", {});
+    // Meanwhile the chat platform moved the conversation to another account.
+    const other = await makeSubject(ctx, org.id);
+    await ctx.db.update(conversations).set({ subjectId: other.id, topic: "SECRET-moved" }).where(eq(conversations.id, convA.id));
+    const check = await agent.get("/requests/new/check").expect(200);
+    expect(check.text).not.to.include("SECRET-moved");
     const submit = await post("/requests/new/check", {});
     expect(submit.status).to.equal(422);
-    expect(submit.text).to.include("Choose only chats from the list");
+    expect(submit.text).to.include("Choose only chats from the list").and.not.include("SECRET-moved");
     expect(await ctx.db.select().from(requests)).to.have.length(0);
   });
 

@@ -146,13 +146,13 @@ describe("staff decisions, detail and queue", () => {
       const agent = await agentFor(dpo.id);
       const res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please reply from the address you used in the chat.", doubtReason: "  odd " });
       expect(res.status).to.equal(422);
-      expect(res.text).to.include('href="#field-doubtReason"').and.include('id="field-doubtReason-error"').and.include("Say why you doubt the requester&#39;s identity");
+      expect(res.text).to.include('href="#field-askIdentity-doubtReason"').and.include('id="field-askIdentity-doubtReason-error"').and.include("Say why you doubt the requester&#39;s identity");
       // What was typed is kept.
       expect(res.text).to.include("Please reply from the address you used in the chat.");
       await nothingStored(r.id);
       const huge = await post(agent, `/staff/requests/${r.id}/ask-identity`, { message: "Please reply.", doubtReason: "x".repeat(2001) });
       expect(huge.status).to.equal(422);
-      expect(huge.text).to.include('href="#field-doubtReason"');
+      expect(huge.text).to.include('href="#field-askIdentity-doubtReason"');
       await nothingStored(r.id);
       for (const [lang, text] of [["fi", "Kerro, miksi epäilet pyytäjän henkilöllisyyttä"], ["sv", "Ange varför du tvivlar"], ["nl", "Geef aan waarom je twijfelt"], ["et", "Kirjuta, miks sa taotleja isikus kahtled"]] as const) {
         const token = await csrfFrom(agent, "/staff");
@@ -197,19 +197,19 @@ describe("staff decisions, detail and queue", () => {
       const agent = await agentFor(dpo.id);
       const base = { message: "Please confirm the e-mail address of your account.", doubtReason: "Someone else may be using the account." };
       const page = await agent.get(`/staff/requests/${r.id}`);
-      expect(page.text).to.include('id="field-accountOverride"').and.include('for="field-accountOverride"').and.include('id="field-accountOverrideReason"');
+      expect(page.text).to.include('id="field-askIdentity-accountOverride"').and.include('for="field-askIdentity-accountOverride"').and.include('id="field-askIdentity-accountOverrideReason"');
 
       let res = await post(agent, `/staff/requests/${r.id}/ask-identity`, base);
       expect(res.status).to.equal(422);
-      expect(res.text).to.include('href="#field-accountOverride"').and.include('href="#field-accountOverrideReason"');
+      expect(res.text).to.include('href="#field-askIdentity-accountOverride"').and.include('href="#field-askIdentity-accountOverrideReason"');
       expect(res.text).to.include("The requester signed in with their chat account. Tick the box");
       await nothingStored(r.id);
 
       res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { ...base, accountOverride: "1", accountOverrideReason: "short" });
       expect(res.status).to.equal(422);
-      expect(res.text).to.include('href="#field-accountOverrideReason"');
-      expect(res.text).to.not.include('href="#field-accountOverride"');
-      expect(res.text).to.match(/id="field-accountOverride"[^>]* checked/);
+      expect(res.text).to.include('href="#field-askIdentity-accountOverrideReason"');
+      expect(res.text).to.not.include('href="#field-askIdentity-accountOverride"');
+      expect(res.text).to.match(/id="field-askIdentity-accountOverride"[^>]* checked/);
       await nothingStored(r.id);
 
       res = await post(agent, `/staff/requests/${r.id}/ask-identity`, { ...base, accountOverrideReason: "The account's e-mail address was changed an hour before the request." });
@@ -239,7 +239,7 @@ describe("staff decisions, detail and queue", () => {
       expect((await post(agent, `/staff/requests/${verified.id}/ask-identity`, form)).status).to.equal(422);
       expect((await post(agent, `/staff/requests/${byCode.id}/ask-identity`, form)).status).to.equal(303);
       const page = await agent.get(`/staff/requests/${byCode.id}`);
-      expect(page.text).to.not.include('id="field-accountOverride"');
+      expect(page.text).to.not.include('id="field-askIdentity-accountOverride"');
     });
   });
 

@@ -68,6 +68,11 @@ export async function freshContext(opts: { mail?: MailTransport; config?: Partia
   const { database, dataDir } = await sharedDatabase();
   await truncateAll(database);
   fs.rmSync(path.join(dataDir, "mail"), { recursive: true, force: true });
+  return contextOn(database, dataDir, opts);
+}
+
+/** A test context on a given database (the shared one, or a test's own server). */
+export function contextOn(database: Database, dataDir: string, opts: { mail?: MailTransport; config?: Partial<Config> } = {}): TestContext {
   const config = { ...loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, JOBS: "off", LOG_LEVEL: "silent", WEBHOOK_ALLOW_LOOPBACK: "1" }), ...opts.config };
   return {
     db: database.db,
@@ -81,3 +86,6 @@ export async function freshContext(opts: { mail?: MailTransport; config?: Partia
     instanceId: "test",
   };
 }
+
+/** The master key test contexts use (base64), for a portal started as a child process. */
+export const TEST_MASTER_KEY = MASTER.toString("base64");

@@ -71,6 +71,8 @@ export const jobs = pgTable(
     maxAttempts: integer("max_attempts").notNull().default(5),
     lockedBy: text("locked_by"),
     lockedUntil: ts("locked_until"),
+    /** A fresh uuid per claim: only the holder of the current attempt may renew, finish or fail it. */
+    attemptToken: uuid("attempt_token"),
     lastError: text("last_error"),
     finishedAt: ts("finished_at"),
     createdAt: createdAt(),

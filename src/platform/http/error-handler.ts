@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from "express";
 import type { AppContext } from "../../context.js";
-import { AppError, NotFoundError, RateLimitedError, ValidationError } from "../errors.js";
+import { isDatabaseUnavailable } from "../../db/client.js";
+import { AppError, DatabaseUnavailableError, NotFoundError, RateLimitedError, ValidationError } from "../errors.js";
 import { translator, type Translate } from "../i18n.js";
 import { escapeHtml } from "../text.js";
 import { setPageLocals } from "./locale.js";
@@ -41,6 +42,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
       const t = req.t ?? translator("en");
       const code = catalogCode(t, known);
       if (err instanceof RateLimitedError) res.set("Retry-After", String(err.retryAfterSeconds));
+      if (known instanceof DatabaseUnavailableError) res.set("Retry-After", String(known.retryAfterSeconds));
       if (wantsProblemJson(req)) return sendProblem(res, t, status, code, err);
       const page = {
         title: t(`platform.errors.${code}.title`),
@@ -104,6 +106,7 @@ function catalogCode(t: Translate, known: AppError | undefined): string {
 /** Body-parser failures (too large, malformed, a charset or encoding it cannot read) are the client's. */
 function normalize(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) return new DatabaseUnavailableError();
   const e = err as { type?: string; status?: number };
   if (e?.type === "entity.too.large" || e?.type === "parameters.too.many") return new AppError(413, "too_large");
   if (e?.type === "entity.parse.failed") return new AppError(400, "bad_request");

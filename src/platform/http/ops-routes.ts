@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Router } from "express";
 import { sql } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
@@ -8,19 +9,36 @@ export interface Readiness {
   ready: boolean;
 }
 
-/** /healthz: the database answers. /readyz: started and not shutting down. */
+/** How long /healthz and /readyz wait for the database before calling it down. */
+export const DATABASE_CHECK_MS = 2_000;
+
+/** Whether the database answers `select 1` within DATABASE_CHECK_MS. */
+export async function databaseAnswers(ctx: AppContext): Promise<boolean> {
+  const timeout = new AbortController();
+  const timedOut = sleep(DATABASE_CHECK_MS, false, { signal: timeout.signal }).catch(() => false);
+  try {
+    return await Promise.race([ctx.db.execute(sql`select 1`).then(() => true, () => false), timedOut]);
+  } finally {
+    timeout.abort();
+  }
+}
+
+/**
+ * /healthz: the process runs and its database answers. /readyz: started, not shutting down, and
+ * the database answers (a load balancer sends no traffic to an instance that can serve none).
+ */
 export function opsRouter(ctx: AppContext, readiness: Readiness): Router {
   const router = Router();
   router.get("/healthz", async (_req, res) => {
-    try {
-      await ctx.db.execute(sql`select 1`);
-      res.json({ status: "ok" });
-    } catch {
-      res.status(503).json({ status: "unavailable" });
-    }
+    const database = await databaseAnswers(ctx);
+    res.set("Cache-Control", "no-store");
+    res.status(database ? 200 : 503).json({ status: database ? "ok" : "unavailable", database: database ? "up" : "down" });
   });
-  router.get("/readyz", (_req, res) => {
-    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? "ready" : "not_ready" });
+  router.get("/readyz", async (_req, res) => {
+    const database = readiness.ready && (await databaseAnswers(ctx));
+    const status = !readiness.ready ? "not_ready" : database ? "ready" : "database_unavailable";
+    res.set("Cache-Control", "no-store");
+    res.status(status === "ready" ? 200 : 503).json({ status });
   });
   return router;
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import { asc } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
+import { isDatabaseUnavailable } from "../../db/client.js";
 import { organizations } from "../../db/schema/index.js";
 import { AppError } from "../errors.js";
 import { organizationsGeneration } from "../organizations.js";
@@ -26,7 +27,13 @@ export function resolveOrganization(ctx: AppContext): RequestHandler {
   const load = async () => {
     const generation = organizationsGeneration(ctx);
     if (!cache || cache.generation !== generation || Date.now() - cache.at > CACHE_MS) {
-      cache = { at: Date.now(), generation, orgs: await ctx.db.select().from(organizations).orderBy(asc(organizations.createdAt)) };
+      try {
+        cache = { at: Date.now(), generation, orgs: await ctx.db.select().from(organizations).orderBy(asc(organizations.createdAt)) };
+      } catch (err) {
+        // While the database is away the last list still names the organization, so the
+        // "temporarily unavailable" page comes in its language and under its name.
+        if (!cache || !isDatabaseUnavailable(err)) throw err;
+      }
     }
     return cache.orgs;
   };

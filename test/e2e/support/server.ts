@@ -52,7 +52,7 @@ export async function startPortal(): Promise<Portal> {
   const port = (server.address() as AddressInfo).port;
   config.BASE_URL = `http://127.0.0.1:${port}`;
   // Fast loops: a test waits for mail and packages, a person would not notice the difference.
-  const runner = new JobRunner(ctx, jobDefinitions(), 150);
+  const runner = new JobRunner(ctx, jobDefinitions(), { pollMs: 150 });
   const outbox = new Poller(() => deliverOutbox(ctx), 150, ctx.logger);
   runner.start();
   outbox.start();
