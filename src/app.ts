@@ -43,6 +43,9 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   });
   app.use(cookieParser());
   app.use("/api", express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+  // The settings pages send every text in every offered language at once (settings/schema.ts allows
+  // 5000 characters each): a form of their own size, so a long text is a field error, not a 413.
+  app.use("/staff/admin/settings", express.urlencoded({ extended: false, limit: "1mb" }));
   app.use(express.urlencoded({ extended: false, limit: "64kb" }));
   app.use(resolveOrganization(ctx));
   app.use(loadSession(ctx));

@@ -81,9 +81,8 @@ const schema = z.object({
     .default("0")
     .transform((v) => v === "1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  SEED_DEMO: z
-    .enum(["auto", "never"])
-    .default("auto"),
+  /** Unset: auto outside production, never in production (see loadConfig). */
+  SEED_DEMO: z.enum(["auto", "never"]).optional(),
   JOBS: z
     .enum(["on", "off"])
     .default("on"),
@@ -93,8 +92,9 @@ const schema = z.object({
   }
 });
 
-export type Config = Omit<z.infer<typeof schema>, "BASE_URL"> & {
+export type Config = Omit<z.infer<typeof schema>, "BASE_URL" | "SEED_DEMO"> & {
   BASE_URL: string;
+  SEED_DEMO: "auto" | "never";
   dataDir: string;
   embedded: boolean;
   production: boolean;
@@ -119,11 +119,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  const production = c.NODE_ENV === "production";
+  // The demo's passwords are published in the README: whoever signs in first would own the portal.
+  if (production && c.SEED_DEMO === "auto") {
+    throw new ConfigError(
+      "Invalid configuration:\n  SEED_DEMO: auto is not allowed with NODE_ENV=production (the demo organization's passwords are public); use never, or leave it unset, and run npm run setup",
+    );
+  }
   return {
     ...c,
+    SEED_DEMO: c.SEED_DEMO ?? (production ? "never" : "auto"),
     BASE_URL: (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ""),
     dataDir: path.resolve(c.DATA_DIR),
     embedded: !c.DATABASE_URL,
-    production: c.NODE_ENV === "production",
+    production,
   };
 }

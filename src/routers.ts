@@ -10,10 +10,14 @@ import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
 import { retentionRouter } from "./retention/routes.js";
 import { auditRouter } from "./audit/routes.js";
+import { readinessGate } from "./settings/gate.js";
+import { settingsRouter } from "./settings/routes.js";
 
 /** Every capability's router, in mount order (one line each). */
 export function capabilityRouters(ctx: AppContext): Router[] {
   return [
+    // First: an organization that has not finished its settings does not open its requester pages.
+    readinessGate(ctx),
     homeRouter(ctx),
     identityRouter(ctx),
     chatsApiRouter(ctx),
@@ -23,6 +27,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     exportsRouter(ctx),
     complaintsRouter(ctx),
     retentionRouter(ctx),
+    settingsRouter(ctx),
     auditRouter(ctx),
   ];
 }

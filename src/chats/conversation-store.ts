@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import { rowsOf, type Executor } from "../db/client.js";
 import {
-  conversations, conversationStatements, dataKeys, messages, notes, type SenderRole,
+  conversations, conversationStatements, dataKeys, messages, notes, organizations, type SenderRole,
 } from "../db/schema/index.js";
 import { open, openText, seal, type KeyRing } from "../platform/crypto.js";
 import { ConflictError } from "../platform/errors.js";
@@ -52,7 +52,24 @@ export interface ReadMessage {
 
 const aad = (conversationId: string, field: string) => `${conversationId}:${field}`;
 
+/**
+ * The organizations among `orgIds` that store IP addresses. One that turned this off (settings:
+ * "store IP addresses") gets none stored, whichever way a conversation arrives: the ingest API,
+ * the NDJSON import, the demo seed. This store is the one place that writes them, so it decides.
+ */
+async function ipStoringOrgs(db: Executor, orgIds: string[]): Promise<Set<string>> {
+  const ids = [...new Set(orgIds)];
+  if (ids.length === 0) return new Set();
+  const rows = await db.select({ id: organizations.id, store: organizations.storeIpAddresses }).from(organizations).where(inArray(organizations.id, ids));
+  return new Set(rows.filter((r) => r.store).map((r) => r.id));
+}
+
+export async function storesIpAddresses(db: Executor, orgId: string): Promise<boolean> {
+  return (await ipStoringOrgs(db, [orgId])).has(orgId);
+}
+
 export async function createConversation(db: Executor, keys: KeyRing, input: NewConversation): Promise<Conversation> {
+  if (input.ip && !(await storesIpAddresses(db, input.orgId))) input = { ...input, ip: null };
   const { key, wrapped } = keys.newDataKey();
   const [dataKey] = await db.insert(dataKeys).values({ wrappedKey: wrapped }).returning({ id: dataKeys.id });
   const [conv] = await db
@@ -60,7 +77,9 @@ export async function createConversation(db: Executor, keys: KeyRing, input: New
     .values({ ...input, ip: undefined, dataKeyId: dataKey!.id } as typeof conversations.$inferInsert)
     .returning();
   if (input.ip) {
-    await db.update(conversations).set({ ipEnc: seal(key, input.ip, aad(conv!.id, "ip")) }).where(eq(conversations.id, conv!.id));
+    const ipEnc = seal(key, input.ip, aad(conv!.id, "ip"));
+    await db.update(conversations).set({ ipEnc }).where(eq(conversations.id, conv!.id));
+    return { ...conv!, ipEnc };
   }
   return conv!;
 }
@@ -192,12 +211,14 @@ export async function createConversations(
   inputs: NewConversation[],
 ): Promise<{ conversation: Conversation; key: Buffer }[]> {
   if (inputs.length === 0) return [];
+  const storing = await ipStoringOrgs(db, inputs.filter((i) => i.ip).map((i) => i.orgId));
   const prepared = inputs.map((input) => {
     const { key, wrapped } = keys.newDataKey();
     const id = crypto.randomUUID();
     const dataKeyId = crypto.randomUUID();
     const { ip, ...rest } = input;
-    const row: typeof conversations.$inferInsert = { ...rest, id, dataKeyId, ipEnc: ip ? seal(key, ip, aad(id, "ip")) : null };
+    const kept = ip && storing.has(input.orgId) ? ip : null;
+    const row: typeof conversations.$inferInsert = { ...rest, id, dataKeyId, ipEnc: kept ? seal(key, kept, aad(id, "ip")) : null };
     return { key, wrapped, dataKeyId, row };
   });
   await db.insert(dataKeys).values(prepared.map((p) => ({ id: p.dataKeyId, wrappedKey: p.wrapped })));
@@ -229,7 +250,8 @@ export async function updateConversation(
 ): Promise<Conversation> {
   const { ip, ...rest } = changes;
   const set: Partial<typeof conversations.$inferInsert> = { ...rest };
-  if (ip !== undefined) set.ipEnc = ip ? seal(await requireKey(db, keys, conv), ip, aad(conv.id, "ip")) : null;
+  if (ip === null) set.ipEnc = null;
+  else if (ip !== undefined && (await storesIpAddresses(db, conv.orgId))) set.ipEnc = seal(await requireKey(db, keys, conv), ip, aad(conv.id, "ip"));
   if (Object.keys(set).length === 0) return conv;
   const [row] = await db.update(conversations).set(set).where(eq(conversations.id, conv.id)).returning();
   return row!;

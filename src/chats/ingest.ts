@@ -3,7 +3,7 @@ import type { Executor } from "../db/client.js";
 import { conversations, subjects } from "../db/schema/index.js";
 import { AppError, ValidationError } from "../platform/errors.js";
 import type { KeyRing } from "../platform/crypto.js";
-import { createConversations, readIp, updateConversation, type Conversation } from "./conversation-store.js";
+import { createConversations, readIp, storesIpAddresses, updateConversation, type Conversation } from "./conversation-store.js";
 import type { ConversationBody, SubjectBody } from "./schema.js";
 import { isIngestTombstoned } from "./ingest-tombstones.js";
 
@@ -156,7 +156,8 @@ export async function saveConversation(
   if (!sameTime(existing.startedAt, wanted.startedAt)) changes.startedAt = wanted.startedAt;
   if (!sameTime(existing.endedAt, wanted.endedAt)) changes.endedAt = wanted.endedAt;
   if (!existing.ipTruncatedAt) {
-    const ip = input.ip ?? null;
+    // An organization that stores no IP addresses has none to compare with: not a change.
+    const ip = (await storesIpAddresses(db, orgId)) ? input.ip ?? null : null;
     if ((await readIp(db, keys, existing)) !== ip) changes.ip = ip;
   }
   if (Object.keys(changes).length === 0) return { conversation: existing, outcome: "unchanged" };

@@ -20,6 +20,7 @@ import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
 import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "./storage.js";
 import type { ManifestBody } from "./manifest.js";
 import { ContentErasedError } from "../chats/conversation-store.js";
+import { isOrganizationReady } from "../settings/readiness.js";
 
 export const DEFAULT_EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
 export const DEFAULT_MAX_DOWNLOADS = 5;
@@ -115,6 +116,10 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
   try {
     const loaded = await loadExportContext(ctx.db, row);
     if (!loaded) throw new ExportBuildError("request_missing", true);
+    // An access package states the Art. 15 information from the settings: never one with gaps.
+    if ((row.kind === "access_zip" || row.kind === "export_json") && !(await isOrganizationReady(ctx.db, loaded.org))) {
+      throw new ExportBuildError("settings_incomplete", true);
+    }
     const scope = await resolveScope(ctx.db, loaded.request);
     const input: PackageInput = { ctx, exportRow: row, ...loaded, scope, issuedAt: ctx.clock.now(), verificationCode: row.verificationCode!, signal };
 

@@ -1,24 +1,30 @@
 /**
- * The Art. 15(1) information every access package carries: purposes, categories, recipients by
- * name, retention, source, the rights, the supervisory authority and the absence of automated
- * decision-making. Texts come from organizations.privacyInfo (a string, a list, or either per
- * language: { "en": …, "fi": … }), the recipients and retention_policies tables, and translated
- * defaults for what is a fact of this system (e.g. which categories of data it keeps).
+ * The Art. 15 information every access package carries: purposes and legal bases, categories,
+ * recipients by name, retention, source, transfers outside the EEA and their safeguards (15(2)),
+ * the rights, the supervisory authority and the absence of automated decision-making. The texts
+ * are the organization's settings in the package language (settings/schema.ts); retention is told
+ * in plain sentences generated from its retention rules. A package is only built for an
+ * organization whose settings are complete (settings/readiness.ts), so nothing here falls back to
+ * "ask our DPO".
  */
 import { and, asc, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
-import { recipients, retentionPolicies } from "../db/schema/index.js";
-import { authorityFor, type SupervisoryAuthority } from "../complaints/authorities.js";
+import { recipients } from "../db/schema/index.js";
+import { leadAuthority } from "../complaints/authorities.js";
 import type { Locale, Translate } from "../platform/i18n.js";
+import { readPrivacySettings, textIn, type LocalizedText } from "../settings/schema.js";
 import type { OrganizationRow } from "./package-data.js";
+import { retentionSentences } from "./retention-sentences.js";
 
 export interface ArticleFifteenInfo {
   controller: { name: string; dpoEmail: string | null };
   purposes: string[];
+  legalBases: string[];
   categories: string[];
   recipients: { name: string; description: string | null }[];
   retention: string[];
   source: string[];
+  transfers: { outsideEea: boolean; details: string[] };
   automatedDecisionMaking: string;
   rights: string[];
   supervisoryAuthority: {
@@ -31,39 +37,26 @@ export interface ArticleFifteenInfo {
   } | null;
 }
 
-type Localized = string | string[] | Record<string, string | string[]>;
-
-/** Reads one privacyInfo field in the package language, falling back to English, then to any. */
-export function localizedList(value: unknown, locale: Locale): string[] {
-  const asList = (v: unknown): string[] =>
-    typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  if (typeof value === "string" || Array.isArray(value)) return asList(value).map((s) => s.trim()).filter(Boolean);
-  if (value && typeof value === "object") {
-    const map = value as Record<string, Localized>;
-    const picked = map[locale] ?? map.en ?? Object.values(map)[0];
-    return asList(picked).map((s) => s.trim()).filter(Boolean);
-  }
-  return [];
+/** Named recipients an organization kept in privacy_info before the recipients table: a name or a list. */
+function legacyRecipients(value: unknown): string[] {
+  const list = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+  return list.filter((x): x is string => typeof x === "string").map((s) => s.trim()).filter(Boolean);
 }
 
-function safeAuthority(country: string): SupervisoryAuthority | undefined {
-  try {
-    return authorityFor(country);
-  } catch {
-    return undefined;
-  }
-}
+/** One setting's text in the package language as list items: one per line. */
+const lines = (text: LocalizedText, locale: Locale, fallback: string) =>
+  textIn(text, locale, fallback).split("\n").map((l) => l.trim()).filter(Boolean);
 
 export async function articleFifteenInfo(db: Executor, org: OrganizationRow, locale: Locale, t: Translate, portalUrl: string): Promise<ArticleFifteenInfo> {
-  const info = org.privacyInfo ?? {};
-  const askDpo = t("exports.info.askDpo", { contact: org.dpoEmail ?? org.name });
+  const settings = readPrivacySettings(org.privacyInfo);
+  const text = (value: LocalizedText) => lines(value, locale, org.defaultLocale);
 
   const fromTable = await db
     .select({ name: recipients.name, description: recipients.description })
     .from(recipients)
     .where(and(eq(recipients.orgId, org.id), eq(recipients.active, true)))
     .orderBy(asc(recipients.name));
-  const named = localizedList(info.recipients, locale).map((name) => ({ name, description: null as string | null }));
+  const named = legacyRecipients(org.privacyInfo?.recipients).map((name) => ({ name, description: null as string | null }));
   const seen = new Set<string>();
   const allRecipients = [...fromTable, ...named].filter((r) => {
     const key = r.name.trim().toLocaleLowerCase();
@@ -72,34 +65,17 @@ export async function articleFifteenInfo(db: Executor, org: OrganizationRow, loc
     return true;
   });
 
-  const policies = await db
-    .select()
-    .from(retentionPolicies)
-    .where(eq(retentionPolicies.orgId, org.id))
-    .orderBy(asc(retentionPolicies.category));
-  const retention = [
-    ...localizedList(info.retention, locale),
-    ...policies.map((p) =>
-      t("exports.info.retentionPolicy", {
-        category: p.category,
-        days: p.periodDays,
-        basis: t(`exports.info.retentionBasis.${p.basis === "last_activity" ? "last_activity" : "created"}`),
-      }),
-    ),
-  ];
-
-  const authority = safeAuthority(org.authorityCountry);
-  const listOr = (value: unknown, fallback: string) => {
-    const list = localizedList(value, locale);
-    return list.length > 0 ? list : [fallback];
-  };
+  const transfers = settings.transfers;
+  const authority = leadAuthority(org.authorityCountry);
   return {
     controller: { name: org.name, dpoEmail: org.dpoEmail },
-    purposes: listOr(info.purposes, askDpo),
-    categories: listOr(info.categories, t("exports.info.categoriesDefault")),
+    purposes: text(settings.purposes),
+    legalBases: text(settings.legalBases),
+    categories: text(settings.categories),
     recipients: allRecipients,
-    retention: retention.length > 0 ? retention : [askDpo],
-    source: listOr(info.source, t("exports.info.sourceDefault")),
+    retention: await retentionSentences(db, org.id, t, locale),
+    source: text(settings.source),
+    transfers: transfers?.outsideEea ? { outsideEea: true, details: text(transfers.details) } : { outsideEea: false, details: [t("exports.info.transfersNone")] },
     automatedDecisionMaking: t("exports.info.automatedNone"),
     rights: [
       t("exports.rights.rectification"),

@@ -137,15 +137,22 @@ export const exportJsonSchema = {
       type: "object",
       description: "The information of GDPR Art. 15(1)(a)–(h) and what was withheld (Art. 15(4)).",
       additionalProperties: false,
-      required: ["format", "controller", "purposes", "categories", "recipients", "retention", "source", "automatedDecisionMaking", "rights", "supervisoryAuthority", "withheld"],
+      required: ["format", "controller", "purposes", "legalBases", "categories", "recipients", "retention", "source", "transfers", "automatedDecisionMaking", "rights", "supervisoryAuthority", "withheld"],
       properties: {
         format: { const: "rightsdesk-information/1" },
         controller: { type: "object", properties: { name: { type: "string" }, dpoEmail: nullableString } },
         purposes: { type: "array", items: { type: "string" } },
+        legalBases: { type: "array", items: { type: "string" } },
         categories: { type: "array", items: { type: "string" } },
         recipients: { type: "array", items: { type: "object", properties: { name: { type: "string" }, description: nullableString } } },
         retention: { type: "array", items: { type: "string" } },
         source: { type: "array", items: { type: "string" } },
+        transfers: {
+          type: "object",
+          description: "Transfers outside the EEA and their safeguards (GDPR Art. 15(2)); details says so when there are none.",
+          required: ["outsideEea", "details"],
+          properties: { outsideEea: { type: "boolean" }, details: { type: "array", items: { type: "string" } } },
+        },
         automatedDecisionMaking: { type: "string" },
         rights: { type: "array", items: { type: "string" } },
         supervisoryAuthority: {

@@ -91,6 +91,7 @@ export function renderReadmeHtml(input: ReadmeInput): string {
   parts.push(`<p>${e("exports.info.controller", { org: info.controller.name })}</p>`);
   if (info.controller.dpoEmail) parts.push(`<p>${e("exports.info.dpo", { email: info.controller.dpoEmail })}</p>`);
   parts.push(`<h3>${e("exports.info.purposes")}</h3>`, list(info.purposes));
+  parts.push(`<h3>${e("exports.info.legalBases")}</h3>`, list(info.legalBases));
   parts.push(`<h3>${e("exports.info.categories")}</h3>`, list(info.categories));
   parts.push(`<h3>${e("exports.info.recipients")}</h3>`);
   parts.push(
@@ -100,6 +101,7 @@ export function renderReadmeHtml(input: ReadmeInput): string {
   );
   parts.push(`<h3>${e("exports.info.retention")}</h3>`, list(info.retention));
   parts.push(`<h3>${e("exports.info.source")}</h3>`, list(info.source));
+  parts.push(`<h3>${e("exports.info.transfers")}</h3>`, list(info.transfers.details));
   parts.push(`<h3>${e("exports.info.automated")}</h3>`, `<p>${escapeHtml(info.automatedDecisionMaking)}</p>`);
 
   // Rights and complaint

@@ -18,7 +18,19 @@ export function staffQueueUrl(ctx: AppContext): string {
   return `${ctx.config.BASE_URL}/staff`;
 }
 
+/**
+ * The portal's address for an organization served on host names of its own: BASE_URL with the
+ * host name replaced by the organization's first one (scheme and port kept), unless BASE_URL is
+ * already one of them. An invitation must open on its own organization's host to work at all.
+ */
+export function organizationBaseUrl(ctx: AppContext, hostnames: readonly string[]): string {
+  const base = new URL(ctx.config.BASE_URL);
+  if (hostnames.length === 0 || hostnames.includes(base.hostname)) return ctx.config.BASE_URL;
+  base.hostname = hostnames[0]!;
+  return base.toString().replace(/\/$/, "");
+}
+
 /** The invitation link: /staff/invite/<token> moves the token out of the address bar at once. */
-export function staffInviteUrl(ctx: AppContext, token: string): string {
-  return `${ctx.config.BASE_URL}/staff/invite/${encodeURIComponent(token)}`;
+export function staffInviteUrl(ctx: AppContext, token: string, hostnames: readonly string[] = []): string {
+  return `${organizationBaseUrl(ctx, hostnames)}/staff/invite/${encodeURIComponent(token)}`;
 }

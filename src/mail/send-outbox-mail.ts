@@ -21,17 +21,26 @@ export async function sendOutboxMail(ctx: AppContext, row: OutboxRow, from: Mail
   }
 }
 
+/** The bare address of a From value ("Name <a@b>" or "a@b"). */
+export function addressOf(from: string): string {
+  return (/<([^>]+)>/.exec(from)?.[1] ?? from).trim();
+}
+
 /**
- * The From of an organization's mail: organizations.mail_from when set (a bare address gets the
+ * The From of an organization's mail. With a sender name set (organization settings), that name
+ * and the address of organizations.mail_from or else of MAIL_FROM: the helpline's own name, on an
+ * address the installation may send from. Without one: mail_from when set (a bare address gets the
  * organization's name as display name), else MAIL_FROM.
  */
 export async function mailFromFor(ctx: AppContext, orgId: string | null): Promise<MailAddress> {
   if (!orgId) return ctx.config.MAIL_FROM;
   const [org] = await ctx.db
-    .select({ name: organizations.name, mailFrom: organizations.mailFrom })
+    .select({ name: organizations.name, mailFrom: organizations.mailFrom, senderName: organizations.mailSenderName })
     .from(organizations)
     .where(eq(organizations.id, orgId));
   const mailFrom = org?.mailFrom?.trim();
+  const senderName = org?.senderName?.trim();
+  if (senderName) return { name: senderName, address: addressOf(mailFrom || ctx.config.MAIL_FROM) };
   if (!org || !mailFrom) return ctx.config.MAIL_FROM;
   return mailFrom.includes("<") ? mailFrom : { name: org.name, address: mailFrom };
 }

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Executor } from "../db/client.js";
-import { organizations, type VerificationMethods } from "../db/schema/index.js";
+import { organizations, type MinimumAssurance, type VerificationMethods } from "../db/schema/index.js";
 import type { KeyRing } from "./crypto.js";
 
 export interface NewOrganization {
@@ -15,6 +15,9 @@ export interface NewOrganization {
   verificationMethods?: VerificationMethods;
   dpoEmail?: string;
   mailFrom?: string;
+  mailSenderName?: string;
+  minimumAssurance?: MinimumAssurance;
+  storeIpAddresses?: boolean;
   privacyInfo?: Record<string, unknown>;
 }
 
@@ -41,4 +44,18 @@ export async function createOrganization(db: Executor, keys: KeyRing, input: New
 
 export function organizationSigningKey(keys: KeyRing, org: { signingPrivateKeyWrapped: string }): crypto.KeyObject {
   return crypto.createPrivateKey(keys.openWithMaster(org.signingPrivateKeyWrapped, SIGNING_KEY_PURPOSE));
+}
+
+/**
+ * A counter per process (per context) that moves whenever an organization's row changes here, so
+ * the organization cache of resolveOrganization reloads at once instead of after its timeout.
+ */
+const generations = new WeakMap<object, number>();
+
+export function organizationsChanged(owner: object): void {
+  generations.set(owner, (generations.get(owner) ?? 0) + 1);
+}
+
+export function organizationsGeneration(owner: object): number {
+  return generations.get(owner) ?? 0;
 }

@@ -5,7 +5,7 @@ import { updateSession } from "../identity/sessions.js";
 import { ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
 import { conversationsSchema, detailsSchema, draftSchema, messageSchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
-import { submitRequest } from "./submit-request.js";
+import { assuranceError, submitRequest } from "./submit-request.js";
 import { withdrawRequest } from "./withdraw-request.js";
 import { postRequestMessage } from "./post-message.js";
 import {
@@ -50,6 +50,9 @@ export function requestsRouter(ctx: AppContext): Router {
   router.post("/requests/new/type", async (req, res) => {
     try {
       const { type } = parseInput(typeSchema, req.body);
+      // Said at the question it is about, not only when the request is sent at the end.
+      const tooLow = assuranceError(req.org, me(req), type);
+      if (tooLow) throw new ValidationError({ type: tooLow });
       const draft: PartialDraft = { type, conversationIds: [], details: {} };
       const scopes = scopesByType[type];
       const receiptOnly = !me(req).subjectId && me(req).conversationId;

@@ -80,8 +80,20 @@ export const minimumAssurance: Partial<Record<Draft["type"], AssuranceLevel>> = 
   rectification: "email",
 };
 
+/**
+ * The organization's own minimum for a kind of request (settings: "requests that need more than a
+ * receipt code"): the field error when this sign-in is not enough, else undefined.
+ */
+export function assuranceError(org: Pick<Organization, "minimumAssurance">, requester: Pick<Requester, "assurance">, type: Draft["type"]): string | undefined {
+  const required = org.minimumAssurance[type];
+  if (!required || atLeast(requester.assurance, required)) return undefined;
+  return required === "account" ? "requests.errors.assuranceAccount" : "requests.errors.assuranceEmail";
+}
+
 async function validateDraft(tx: Tx, org: Organization, requester: Requester, subjectId: string | null, draft: Draft): Promise<Draft> {
   const errors: FieldErrors = {};
+  const tooLow = assuranceError(org, requester, draft.type);
+  if (tooLow) errors.type = tooLow;
   if (!scopesByType[draft.type].includes(draft.scope)) errors.scope = "requests.errors.chooseScope";
   const receiptOnly = requester.conversationId !== null && !subjectId;
   if (receiptOnly && draft.scope !== "chosen_conversations" && draft.type !== "withdraw_consent") errors.scope = "requests.errors.receiptScope";

@@ -10,9 +10,9 @@ import type { StaffActor } from "../platform/policy.js";
 
 export type StaffRow = typeof staffUsers.$inferSelect;
 
-/** Where a staff member lands after signing in: admins manage staff, the others work the queue. */
+/** Where a staff member lands after signing in: admins on their home (the set-up checklist), the others in the queue. */
 export function staffHome(role: StaffRow["role"]): string {
-  return role === "admin" ? "/staff/admin/staff" : "/staff";
+  return role === "admin" ? "/staff/admin" : "/staff";
 }
 
 /** Re-authentication is fresh for 10 minutes. */

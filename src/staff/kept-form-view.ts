@@ -36,8 +36,10 @@ export function keptFormView(kept: KeptForm, t: Translate, role: StaffRole): { a
   });
   const onRequest = /^(\/staff\/requests\/[0-9a-f-]{36})\/([\w-]+)$/i.exec(kept.action);
   const onAdmin = /^\/staff\/admin\/staff(\/[\w-]+)*$/.exec(kept.action);
-  const back = onRequest ? onRequest[1]! : onAdmin ? "/staff/admin/staff" : staffHome(role);
-  const verb = (onRequest?.[2] ?? /\/([\w-]+)$/.exec(kept.action)?.[1] ?? "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  // A settings section: back to its own page, whichever section it was.
+  const onSettings = /^\/staff\/admin\/settings\/[\w-]+$/.exec(kept.action);
+  const back = onRequest ? onRequest[1]! : onAdmin ? "/staff/admin/staff" : onSettings ? kept.action : staffHome(role);
+  const verb = onSettings ? "settings" : (onRequest?.[2] ?? /\/([\w-]+)$/.exec(kept.action)?.[1] ?? "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   const what = t(`staff.resume.actions.${verb}`);
   return { action: kept.action, fields, back, what: what === `staff.resume.actions.${verb}` ? t("staff.resume.actions.other") : what };
 }

@@ -76,7 +76,7 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "get", path: "/staff/reauth", roles: ANY },
   { method: "post", path: "/staff/reauth", roles: ANY },
   { method: "get", path: "/staff/reauth/resume", roles: ANY },
-  { method: "get", path: "/staff", roles: PREPARERS, redirects: { admin: "/staff/admin/staff" } },
+  { method: "get", path: "/staff", roles: PREPARERS, redirects: { admin: "/staff/admin" } },
   { method: "get", path: "/staff/requests/:id", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/assign", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/notes", roles: PREPARERS, onRequest: true },

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import yauzl from "yauzl";
 import { eq } from "drizzle-orm";
 import type { TestContext } from "../support/context.js";
-import { makeConversation, makeOrg, makeSubject } from "../support/factories.js";
-import { exports, requests, recipients, type RequestScope, type RequestType } from "../../src/db/schema/index.js";
+import { makeConversation, makeOrg, makeSubject, readyPrivacyInfo } from "../support/factories.js";
+import { exports, requests, recipients, retentionPolicies, type RequestScope, type RequestType } from "../../src/db/schema/index.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { newReference } from "../../src/platform/codes.js";
@@ -23,16 +23,21 @@ export async function freshExportsContext(): Promise<TestContext> {
 }
 
 export async function exportOrg(ctx: TestContext) {
+  const ready = readyPrivacyInfo(["en", "fi", "sv", "nl", "et"]);
   const org = await makeOrg(ctx, {
     name: "Tukilinja ry",
     authorityCountry: "FI",
     dpoEmail: "dpo@tukilinja.test",
     privacyInfo: {
-      purposes: { en: ["Chat counselling for young people"], fi: ["Nuorten chat-neuvonta"] },
+      ...ready,
+      purposes: { ...ready.purposes, en: "Chat counselling for young people", fi: "Nuorten chat-neuvonta" },
+      // Named in privacy_info before the recipients table existed: still listed.
       recipients: ["Demo Chat Platform Oy (chat platform vendor)"],
-      retention: { en: "Conversations: 2 years after the last chat" },
     },
   });
+  const rule = { periodDays: 730, basis: "last_activity", action: "tombstone" } as const;
+  await ctx.db.insert(retentionPolicies).values({ orgId: org.id, category: "conversations", ...rule })
+    .onConflictDoUpdate({ target: [retentionPolicies.orgId, retentionPolicies.category], set: rule });
   await ctx.db.insert(recipients).values({ orgId: org.id, name: "Hosting Provider Oy", description: "Server hosting" });
   return org;
 }

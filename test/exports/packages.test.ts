@@ -100,15 +100,19 @@ describe("exports: packages", function () {
       expect(readme).to.include("The names or nicknames of 2 other person(s)");
     });
 
-    it("states the Art. 15(1) information, the authority's name and address, and no automated decisions", async () => {
+    it("states the Art. 15 information, the authority's name and address, and no automated decisions", async () => {
       const s = await scenario(ctx);
       const { row, file } = await buildNow(ctx, s.request.id, "access_zip");
       const readme = (await unzip(file)).get("README.html")!.toString("utf8");
       for (const text of [
         "Chat counselling for young people",
+        "Answering chats: a task in the public interest (en)",
         "Demo Chat Platform Oy (chat platform vendor)",
         "Hosting Provider Oy",
-        "Conversations: 2 years after the last chat",
+        // Retention in plain sentences from the rules, never a category name.
+        "Your chats are deleted 2 years after your last chat with us.",
+        "After that we keep only the date and topic of each chat",
+        "We do not transfer your data outside the EU and EEA.",
         "From you, in the chats you had with us",
         "We make no decisions about you by computer alone",
         "correct data that is wrong",
@@ -126,6 +130,7 @@ describe("exports: packages", function () {
         expect(readme, text).to.include(text);
       }
       expect(readme).to.not.match(/<script|https?:\/\/[^<\s]*\.(js|css)/i);
+      expect(readme).to.not.match(/conversations:|ip_addresses|last_activity|data protection officer:/);
     });
 
     it("keeps the XSS payload inert in the transcript HTML", async () => {

@@ -159,10 +159,11 @@ export class Browser {
     return res;
   }
 
-  /** Posts a form; the CSRF token of the last page is added unless the fields set _csrf. */
-  async post(path: string, fields: Record<string, string> = {}): Promise<request.Response> {
+  /** Posts a form (a list is sent as repeated fields, like checkboxes); the CSRF token of the last page is added unless the fields set _csrf. */
+  async post(path: string, fields: Record<string, string | string[]> = {}): Promise<request.Response> {
     const form = "_csrf" in fields ? fields : { _csrf: this.lastCsrf ?? "", ...fields };
-    const res = await this.prepare(request(this.app).post(path).type("form").send(form), path);
+    const body = new URLSearchParams(Object.entries(form).flatMap(([k, v]) => [v].flat().map((one) => [k, one]))).toString();
+    const res = await this.prepare(request(this.app).post(path).type("form").send(body), path);
     this.remember(res.headers["set-cookie"]);
     const token = /name="_csrf" value="([^"]+)"/.exec(res.text ?? "")?.[1];
     if (token) this.lastCsrf = token;

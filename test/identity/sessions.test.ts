@@ -177,9 +177,10 @@ describe("identity: sessions, cookies, CSRF, sign-out, method choice", () => {
     expect((await browser.post("/sign-in", { method: "account" })).status).to.equal(422);
     const none = await makeOrg(ctx, { verificationMethods: { account: false, email: false, receipt: false }, hostnames: ["none.test"] });
     // A new app: the organization list is cached for a few seconds.
+    // With no way to sign in, the organization's checklist is not complete: its pages are not open.
     const nothing = await new Browser(buildApp(ctx), { Host: none.hostnames[0]! }).get("/sign-in");
-    expect(nothing.status).to.equal(200);
-    expect(nothing.text).to.include("You cannot sign in here yet");
+    expect(nothing.status).to.equal(503);
+    expect(nothing.text).to.include("Not open yet");
   });
 
   it("shows every sign-in page in all five languages", async () => {

@@ -186,7 +186,7 @@ describe("mail: delivery through the outbox to a real SMTP server", () => {
 
   it("sends from the organization's address when it has one, else from MAIL_FROM, marked as automatic", async () => {
     const own = await makeOrg(ctx, { name: "Nuorten Apu", mailFrom: "tietosuoja@nuortenapu.example" });
-    const plain = await makeOrg(ctx);
+    const plain = await makeOrg(ctx, { mailSenderName: undefined });
     await queueSome(ctx, own.id, 1, () => "a@example.test");
     await queueSome(ctx, plain.id, 1, () => "b@example.test");
     expect(await deliverOutbox(ctx)).to.deep.equal({ sent: 2, retried: 0, failed: 0 });

@@ -90,7 +90,8 @@ describe("platform: one process per embedded DATA_DIR (real processes)", functio
     fs.writeFileSync(ndjson, "");
     const env = embeddedEnv(dataDir);
     for (const [file, args] of [["scripts/seed.ts", []], ["scripts/retention.ts", []], ["scripts/import.ts", [ndjson]], ["scripts/audit-verify.ts", []]] as const) {
-      const res = await runCommand(file, env, [...args]);
+      // The demo seed refuses production before it opens anything: it meets the lock as in development.
+      const res = await runCommand(file, file === "scripts/seed.ts" ? embeddedEnv(dataDir, { NODE_ENV: "development" }) : env, [...args]);
       expect(res.code, `${file}: ${res.stdout}${res.stderr}`).to.equal(1);
       expect(res.stderr, file).to.include(`DATA_DIR ${dataDir} is in use by another Rightsdesk process: the portal (pid `);
       expect(res.stderr, file).to.include("Stop the portal (or the other command) first and run this again, or point both the portal and this command at a PostgreSQL server with DATABASE_URL.");

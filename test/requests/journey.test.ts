@@ -24,7 +24,7 @@ describe("requester journey over HTTP", () => {
     subject = await makeSubject(ctx, org.id);
     convA = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Bullying" });
     convB = await makeConversation(ctx, org.id, { subjectId: subject.id, topic: "Exams" });
-    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: subject.id, email: subject.email, assurance: "account" });
+    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, subjectId: subject.id, email: subject.email, assurance: "account", host: `${org.slug}.test` });
   });
 
   async function post(path: string, form: Record<string, string | string[]>) {
@@ -102,7 +102,7 @@ describe("requester journey over HTTP", () => {
     const check = await agent.get("/requests/new/check").expect(200);
     expect(check.text).not.to.match(/SECRET-/);
     // A receipt code proves one conversation: no other can be added to it.
-    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, conversationId: anonymous.id, assurance: "receipt" });
+    agent = await signedInAgent(ctx, buildApp(ctx), { orgId: org.id, conversationId: anonymous.id, assurance: "receipt", host: `${org.slug}.test` });
     await post("/requests/new/type", { type: "access" });
     expect((await post("/requests/new/conversations", { conversationIds: [anonymous.id, theirs.id] })).status).to.equal(422);
     expect((await post("/requests/new/conversations", { conversationIds: [anonymous.id] })).status).to.equal(303);

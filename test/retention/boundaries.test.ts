@@ -212,7 +212,8 @@ describe("retention at each policy boundary: the day before, the day, the day af
   it("leaves other organizations' data alone", async () => {
     const ctx = await freshContext();
     const org = await makeOrg(ctx);
-    const other = await makeOrg(ctx);
+    // An organization with no rules at all (as a fresh set-up leaves it).
+    const other = await makeOrg(ctx, {}, { ready: false });
     await setPolicy(ctx, org.id, "conversations", { periodDays: 60, basis: "created", action: "delete" });
     const theirs = await makeConversation(ctx, other.id, { startedAt: BASIS });
     ctx.clock.set(at(BASIS, 400));

@@ -67,7 +67,8 @@ describe("retention policies", () => {
     let admin: Agent;
     beforeEach(async () => {
       ctx = await freshContext();
-      org = await makeOrg(ctx);
+      // No rules yet: the screen starts empty.
+      org = await makeOrg(ctx, {}, { ready: false });
       app = buildApp(ctx);
       const a = await makeStaff(ctx, org.id, "admin");
       admin = await signedInAgent(ctx, app, { orgId: org.id, kind: "staff", staffId: a.id, host: `${org.slug}.test` });

@@ -51,7 +51,10 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     const token = /\/staff\/invite\/([\w-]+)/.exec(text)![1]!;
     expect(row!.inviteTokenHash).to.equal(sha256Hex(token)).and.not.include(token);
     // Nothing but the link and the organization's name: exactly the template rendered with those.
-    const expected = await renderMail("staff_invitation", "fi", { inviteUrl: `${ctx.config.BASE_URL}/staff/invite/${token}`, orgName: "Tukilinja ry", days: 3 });
+    // On the organization's own host (BASE_URL's scheme and port): the link only works there.
+    const base = new URL(ctx.config.BASE_URL);
+    const inviteUrl = `${base.protocol}//${org.hostnames[0]}${base.port ? `:${base.port}` : ""}/staff/invite/${token}`;
+    const expected = await renderMail("staff_invitation", "fi", { inviteUrl, orgName: "Tukilinja ry", days: 3 });
     expect(text.replace(/\r\n/g, "\n").trim()).to.equal(expected.text.trim());
     for (const secret of ["Liisa", "Tietosuojavastaava", "Anna Admin", admin.email]) expect(mail!.raw).to.not.include(secret);
 
@@ -192,10 +195,10 @@ describe("staff admin: invite, accept, disable, enable, change role", function (
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
   });
 
-  it("sends an admin to the staff list after sign-in and from the queue's address", async () => {
+  it("sends an admin to the admin home (the set-up checklist) after sign-in and from the queue's address", async () => {
     const a = await browserFor(admin.id);
     const res = await a.get("/staff");
     expect(res.status).to.equal(303);
-    expect(res.headers.location).to.equal("/staff/admin/staff");
+    expect(res.headers.location).to.equal("/staff/admin");
   });
 });

@@ -3,11 +3,13 @@
  * plus an anonymous visitor. Each test keeps its own route table, fixtures, expected statuses and
  * leak checks; this file only signs people in, sends the request and collects what went wrong.
  */
+import { expect } from "chai";
 import request, { type Response } from "supertest";
 import type { Express } from "express";
+import { buildApp } from "../../src/app.js";
 import type { StaffRole } from "../../src/db/schema/index.js";
-import type { TestContext } from "./context.js";
-import { makeStaff } from "./factories.js";
+import { freshContext, type TestContext } from "./context.js";
+import { makeOrg, makeStaff } from "./factories.js";
 import { signedInAgent, type Agent } from "./http.js";
 
 export const staffRoles: readonly StaffRole[] = ["reviewer", "dpo", "admin"];
@@ -120,4 +122,56 @@ export async function walkRoute<P extends Prepared>(
     problems.push(...(await inspect(res, cell, p)));
   }
   return problems;
+}
+
+/**
+ * The whole matrix of a screen whose resource is the host's own organization (settings, retention
+ * rules): two organizations with one staff member of each role, the router's mounted routes against
+ * its table, and every route walked (no "other organization's" resource exists, so no 404). Then
+ * the one attack such a screen must withstand: an admin of organization B, with B's session on A's
+ * host, posts a change — refused (401), and what `snapshot` reads of A is unchanged.
+ */
+export function describeOwnOrgScreen(title: string, screen: {
+  slugs: [string, string];
+  router: (ctx: TestContext) => { stack: unknown[] };
+  routes: readonly { method: "get" | "post"; path: string; roles: readonly StaffRole[] }[];
+  fixtures: Record<string, { url?: string; body?: Record<string, string> }>;
+  attack: { path: string; body: Record<string, string>; snapshot: (ctx: TestContext, orgId: string) => Promise<unknown> };
+  more?: (m: () => Matrix) => void;
+}): void {
+  describe(title, function () {
+    this.timeout(120_000);
+    let matrix: Matrix;
+
+    before(async () => {
+      const ctx = await freshContext();
+      const orgA = await makeOrg(ctx, { slug: screen.slugs[0] });
+      const orgB = await makeOrg(ctx, { slug: screen.slugs[1] });
+      matrix = { ctx, app: buildApp(ctx), orgA, orgB, staffIn: await staffOfEachRole(ctx, [orgA, orgB]), anonymousOwn: true };
+    });
+
+    it("lists every route the router mounts", () => {
+      expect(mountedRoutes(screen.router(matrix.ctx))).to.deep.equal(declaredRoutes(screen.routes));
+    });
+
+    for (const route of screen.routes) {
+      it(`${route.method.toUpperCase()} ${route.path}`, async () => {
+        const fx = screen.fixtures[`${route.method} ${route.path}`] ?? {};
+        const results = await walkRoute(matrix, route.method, (cell) => ({ url: fx.url ?? route.path, body: fx.body, want: expectedStatus(route, cell, false) }));
+        expect(results, results.join("\n")).to.deep.equal([]);
+      });
+    }
+
+    it("a staff session of one organization cannot change another's (its host signs it out)", async () => {
+      const { ctx, app, orgA, orgB, staffIn } = matrix;
+      const agent = await signedInAgent(ctx, app, { orgId: orgB.id, kind: "staff", staffId: staffIn[orgB.id]!.admin.id, host: `${orgA.slug}.test` });
+      const token = await csrfOf(agent);
+      const before = await screen.attack.snapshot(ctx, orgA.id);
+      const res = await agent.post(screen.attack.path).type("form").send({ ...screen.attack.body, _csrf: token });
+      expect(res.status).to.equal(401);
+      expect(await screen.attack.snapshot(ctx, orgA.id)).to.deep.equal(before);
+    });
+
+    screen.more?.(() => matrix);
+  });
 }

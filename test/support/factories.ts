@@ -1,18 +1,44 @@
 import type { TestContext } from "./context.js";
 import { createOrganization, type NewOrganization } from "../../src/platform/organizations.js";
-import { staffUsers, subjects, type StaffRole } from "../../src/db/schema/index.js";
+import { retentionPolicies, staffUsers, subjects, type StaffRole } from "../../src/db/schema/index.js";
 import { hashPassword } from "../../src/identity/passwords.js";
 import { appendMessages, addNote, createConversation, type PlainMessage } from "../../src/chats/conversation-store.js";
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-export async function makeOrg(ctx: TestContext, overrides: Partial<NewOrganization> = {}) {
+/** Settings texts in every language an organization offers: enough for its checklist to be complete. */
+export function readyPrivacyInfo(locales: readonly string[]) {
+  const each = (what: string) => Object.fromEntries(locales.map((l) => [l, `${what} (${l})`]));
+  return {
+    purposes: each("To answer chats and support the people who contact us"),
+    legalBases: each("Answering chats: a task in the public interest"),
+    categories: each("The messages of each chat, its date and topic"),
+    source: each("From you, in the chats you had with us"),
+    transfers: { outsideEea: false },
+  };
+}
+
+/** The one retention rule the checklist asks for, long enough that no test's sweep ever reaches it. */
+export const readyRetentionRule = { category: "conversations", periodDays: 36_500, basis: "created", action: "delete" } as const;
+
+/**
+ * An organization of its own host. By default READY: every setting of the checklist filled in
+ * (settings/readiness.ts), so its requester pages are open. `{ ready: false }` gives one as a
+ * fresh set-up leaves it: nothing filled in, no retention rule.
+ */
+export async function makeOrg(ctx: TestContext, overrides: Partial<NewOrganization> = {}, opts: { ready?: boolean } = {}) {
   const slug = overrides.slug ?? `org-${unique()}`;
-  return createOrganization(ctx.db, ctx.keys, {
-    slug, name: `Helpline ${slug}`, country: "FI", timeZone: "Europe/Helsinki", defaultLocale: "en",
-    locales: ["en", "fi", "sv", "nl", "et"], hostnames: [`${slug}.test`], ...overrides,
+  const name = overrides.name ?? `Helpline ${slug}`;
+  const locales = overrides.locales ?? ["en", "fi", "sv", "nl", "et"];
+  const ready = opts.ready ?? true;
+  const org = await createOrganization(ctx.db, ctx.keys, {
+    slug, name, country: "FI", timeZone: "Europe/Helsinki", defaultLocale: "en", locales, hostnames: [`${slug}.test`],
+    ...(ready ? { dpoEmail: `dpo@${slug}.test`, mailSenderName: name, privacyInfo: readyPrivacyInfo(locales) } : {}),
+    ...overrides,
   });
+  if (ready) await ctx.db.insert(retentionPolicies).values({ orgId: org.id, ...readyRetentionRule }).onConflictDoNothing();
+  return org;
 }
 
 let cachedHash: Promise<string> | undefined;

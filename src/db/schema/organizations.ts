@@ -1,7 +1,10 @@
 import { boolean, jsonb, pgTable, text, uuid, unique, index } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns.js";
+import type { RequestType } from "./requests.js";
 
 export type VerificationMethods = { account: boolean; email: boolean; receipt: boolean };
+/** Per request type, the lowest sign-in that may file it; a type not named takes any method offered. */
+export type MinimumAssurance = Partial<Record<RequestType, "email" | "account">>;
 
 export const organizations = pgTable("organizations", {
   id: id(),
@@ -20,11 +23,19 @@ export const organizations = pgTable("organizations", {
     .notNull()
     .default({ account: true, email: true, receipt: true }),
   mailFrom: text("mail_from"),
+  /** Display name of the organization's e-mails (the helpline's own name); null: MAIL_FROM as it is. */
+  mailSenderName: text("mail_sender_name"),
   dpoEmail: text("dpo_email"),
+  minimumAssurance: jsonb("minimum_assurance").$type<MinimumAssurance>().notNull().default({}),
+  /** Off: no chat's IP address is stored at all, whichever way it arrives (API, import, seed). */
+  storeIpAddresses: boolean("store_ip_addresses").notNull().default(true),
   /** Ed25519 public key (SPKI PEM) used to sign export manifests; the private key is wrapped. */
   signingPublicKey: text("signing_public_key").notNull(),
   signingPrivateKeyWrapped: text("signing_private_key_wrapped").notNull(),
-  /** Art. 15(1) information shown in every access package: purposes, categories, recipients, etc. */
+  /**
+   * Art. 13/15 information shown in every access package: purposes, legal bases, categories,
+   * source, transfers, each per offered language (settings/schema.ts reads and writes it typed).
+   */
   privacyInfo: jsonb("privacy_info").$type<Record<string, unknown>>().notNull().default({}),
   createdAt: createdAt(),
 });

@@ -10,6 +10,7 @@ import { hashPassword } from "../../identity/passwords.js";
 import { hashReceiptCode, newReceiptCode } from "../../platform/codes.js";
 import { appendAudit, systemActor } from "../../platform/audit.js";
 import { demoChats, demoSubjects } from "./demo-content.js";
+import { demoPrivacyInfo } from "./demo-settings.js";
 import { seedDemoRequests } from "./demo-requests.js";
 
 export const DEMO_DOMAIN = "demo.rightsdesk.test";
@@ -22,14 +23,24 @@ export interface DemoSummary {
   receiptCodes: string[];
 }
 
+/** The demo's passwords are published: it never exists where real people's data is. */
+export class DemoInProductionError extends Error {
+  constructor() {
+    super("The demo organization is never seeded with NODE_ENV=production: its passwords are public. Set up a real organization with npm run setup.");
+    this.name = "DemoInProductionError";
+  }
+}
+
 /** Seeds the demo organization on the first embedded start only. */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoSummary | undefined> {
+  if (ctx.config.production) throw new DemoInProductionError();
   const [row] = await ctx.db.select({ n: count() }).from(organizations);
   if ((row?.n ?? 0) > 0) return undefined;
   return seedDemo(ctx);
 }
 
 export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
+  if (ctx.config.production) throw new DemoInProductionError();
   const staffHash = await hashPassword(DEMO_STAFF_PASSWORD);
   const subjectHash = await hashPassword(DEMO_SUBJECT_PASSWORD);
   return ctx.db.transaction(async (tx) => {
@@ -41,6 +52,8 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
       defaultLocale: "fi",
       locales: ["fi", "sv", "en", "nl", "et"],
       dpoEmail: `dpo@${DEMO_DOMAIN}`,
+      mailSenderName: "Tukilinja Demo",
+      // Every setting of the checklist (settings/readiness.ts), so the demo opens at once.
       privacyInfo: demoPrivacyInfo,
     });
     const staff: [StaffRole, string, string][] = [
@@ -117,11 +130,6 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
     };
   });
 }
-
-const demoPrivacyInfo = {
-  purposes: "counselling",
-  recipients: ["Demo Chat Platform Oy (chat platform vendor)"],
-};
 
 /** Recipients to notify (Art. 19), a retention preset and one legal hold, so every staff screen has something to show. */
 async function seedDemoOperations(tx: Tx, orgId: string): Promise<void> {

@@ -4,6 +4,7 @@ import type { AppContext } from "../../context.js";
 import { isDatabaseUnavailable } from "../../db/client.js";
 import { organizations } from "../../db/schema/index.js";
 import { AppError } from "../errors.js";
+import { organizationsGeneration } from "../organizations.js";
 import type { Organization } from "./types.js";
 
 const CACHE_MS = 10_000;
@@ -16,14 +17,18 @@ const CACHE_MS = 10_000;
  * their data to the wrong controller. The chat platform's API (/api/) is bound to its bearer
  * token's organization, never to the host; when the host is unknown its requests go on under the
  * first organization, which then only provides the default language of the problem details.
- * Staff sessions are additionally bound to their own organization.
+ * Staff sessions are additionally bound to their own organization. The list is cached briefly: a
+ * change made in this process (organizationsChanged) is seen at once, one made by another
+ * instance or by `npm run setup` within CACHE_MS. With no organization at all, every page says
+ * how the operator sets one up (platform.errors.not_set_up).
  */
 export function resolveOrganization(ctx: AppContext): RequestHandler {
-  let cache: { at: number; orgs: Organization[] } | undefined;
+  let cache: { at: number; generation: number; orgs: Organization[] } | undefined;
   const load = async () => {
-    if (!cache || Date.now() - cache.at > CACHE_MS) {
+    const generation = organizationsGeneration(ctx);
+    if (!cache || cache.generation !== generation || Date.now() - cache.at > CACHE_MS) {
       try {
-        cache = { at: Date.now(), orgs: await ctx.db.select().from(organizations).orderBy(asc(organizations.createdAt)) };
+        cache = { at: Date.now(), generation, orgs: await ctx.db.select().from(organizations).orderBy(asc(organizations.createdAt)) };
       } catch (err) {
         // While the database is away the last list still names the organization, so the
         // "temporarily unavailable" page comes in its language and under its name.

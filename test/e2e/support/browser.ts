@@ -106,7 +106,7 @@ export async function assertAccessible(page: Page, label: string): Promise<void>
 }
 
 /** A key shown instead of its text means t() found no translation at all. */
-const rawKey = /\b(?:platform|identity|requests|exports|staff|complaints|fulfilment|retention|audit|mail|chats)\.[A-Za-z_]+\.[A-Za-z_.]+\b/;
+const rawKey = /\b(?:platform|identity|requests|exports|staff|complaints|fulfilment|retention|audit|mail|chats|settings)\.[A-Za-z_]+\.[A-Za-z_.]+\b/;
 
 /** Switches the page's language with the switch in the header, as a person would. */
 export async function useLanguage(page: Page, locale: Locale): Promise<void> {

@@ -5,7 +5,8 @@
  */
 import { generate, generateSecret } from "otplib";
 import type { AppContext } from "../../../src/context.js";
-import { staffUsers, subjects } from "../../../src/db/schema/index.js";
+import { retentionPolicies, staffUsers, subjects } from "../../../src/db/schema/index.js";
+import { demoPrivacyInfo } from "../../../src/db/seed/demo-settings.js";
 import { createOrganization } from "../../../src/platform/organizations.js";
 import { hashPassword } from "../../../src/identity/passwords.js";
 import { appendMessages, createConversation } from "../../../src/chats/conversation-store.js";
@@ -48,7 +49,11 @@ export async function createWorld(ctx: AppContext): Promise<World> {
     defaultLocale: "fi",
     locales: ["fi", "sv", "en", "nl", "et"],
     dpoEmail: "dpo@e2e.rightsdesk.test",
+    // Every setting of the checklist, so the requester pages are open (the demo's texts).
+    mailSenderName: "Tukilinja E2E",
+    privacyInfo: demoPrivacyInfo,
   });
+  await ctx.db.insert(retentionPolicies).values({ orgId: org.id, category: "conversations", periodDays: 730, basis: "last_activity", action: "tombstone" });
   const passwordHash = await hashPassword(STAFF_PASSWORD);
   const makeDpo = async (email: string, name: string): Promise<StaffLogin> => {
     const totpSecret = generateSecret();
