@@ -1,9 +1,8 @@
 import { Router } from "express";
 import type { AppContext } from "../context.js";
-import { requesterAudience } from "../identity/audience.js";
+import { requesterAudience, staffAudience } from "../identity/audience.js";
 import { mountRoutes, route, type Call } from "../platform/http/route-table.js";
 import type { StaffActor } from "../platform/policy.js";
-import { staffAudience } from "../staff/audience.js";
 import { auditEntry } from "./audit-entry.js";
 import { browseAudit, staffOptions } from "./browse-audit.js";
 import { exportAudit } from "./export-audit.js";

@@ -4,7 +4,8 @@ import type { AppContext } from "../context.js";
 import { ConflictError, ValidationError } from "../platform/errors.js";
 import { toFieldErrors } from "../platform/http/validate.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
-import { apiActor, requireApiToken, type ApiPrincipal, type ApiScope } from "./api-tokens.js";
+import { apiActor, requireApiToken } from "./api-tokens.js";
+import { route, type ApiRoute } from "./api-route.js";
 import { upsertSubject } from "./upsert-subject.js";
 import { upsertConversation } from "./upsert-conversation.js";
 import { appendConversationMessages } from "./append-conversation-messages.js";
@@ -22,48 +23,6 @@ import {
  * in the OpenAPI document, so the document cannot list a route that does not exist, or miss one.
  */
 export const API_PREFIX = "/api/v1";
-
-export interface ApiCall<P, B> {
-  ctx: AppContext;
-  params: P;
-  body: B;
-  /** Present on every route with a scope. */
-  principal: ApiPrincipal;
-  ip: string | undefined;
-}
-
-export interface ApiResult {
-  status: number;
-  body: unknown;
-}
-
-export interface ApiRoute {
-  method: "get" | "put" | "post";
-  /** Express path below API_PREFIX, e.g. "/subjects/:externalId". */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  /** null: public (no token). */
-  scope: ApiScope | null;
-  params?: z.ZodObject;
-  body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** Problem statuses this route can answer besides the common ones. */
-  problems: number[];
-  handle(call: ApiCall<unknown, unknown>): Promise<ApiResult>;
-}
-
-/** Keeps each handler's params and body typed by its own schemas. */
-function route<P extends z.ZodObject | undefined, B extends z.ZodType | undefined>(
-  def: Omit<ApiRoute, "params" | "body" | "handle"> & {
-    params?: P;
-    body?: B;
-    handle(call: ApiCall<P extends z.ZodObject ? z.infer<P> : undefined, B extends z.ZodType ? z.infer<B> : undefined>): Promise<ApiResult>;
-  },
-): ApiRoute {
-  return def as unknown as ApiRoute;
-}
 
 export const chatsApiRoutes: ApiRoute[] = [
   route({

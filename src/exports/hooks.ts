@@ -9,12 +9,11 @@
 import type { Writable } from "node:stream";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import type { exports } from "../db/schema/index.js";
+import type { ExportRow } from "./export-row.js";
 import type { ManifestBody } from "./manifest.js";
 import type { PackageInput } from "./zip-package.js";
 import type { WithheldItem } from "./package-data.js";
 
-export type ExportRow = typeof exports.$inferSelect;
 
 export type ExportReadyHook = (tx: Tx, ctx: AppContext, exportRow: ExportRow) => Promise<void>;
 

@@ -7,7 +7,7 @@ import { appendAudit } from "../platform/audit.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "../platform/policy.js";
-import { asJson, readResult, type NotifiedRecipient } from "./result.js";
+import { asJson, readResult, type NotifiedRecipient } from "../requests/result.js";
 
 /** Platform ids a recipient needs to find the records; never names, addresses or content. */
 export interface RecipientPayload {

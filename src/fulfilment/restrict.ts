@@ -16,7 +16,7 @@ import { lockSubject, organizationOf } from "./db-util.js";
 import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { sendCompletionNotice, sendLiftNotice } from "./notices.js";
 import { createRecipientTasks } from "./recipient-tasks.js";
-import { asJson, readResult, type FulfilmentResult } from "./result.js";
+import { asJson, readResult, type FulfilmentResult } from "../requests/result.js";
 import { lockConversationsInScope } from "./scope.js";
 
 export async function carryOutRestriction(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "restriction" | "recipients">> {

@@ -17,7 +17,7 @@ import { acceptInvitation, auditInvitationFailure, openInvitation } from "./acce
 import { changeStaffRole } from "./change-staff-role.js";
 import { disableStaff } from "./disable-staff.js";
 import { enableStaff } from "./enable-staff.js";
-import { recentlyAuthenticated, staffActorOf, type StaffRow } from "./guards.js";
+import { recentlyAuthenticated, staffActorOf, type StaffRow } from "../identity/staff-session.js";
 import { inviteStaff } from "./invite-staff.js";
 import { resetStaffTotp } from "./reset-staff-totp.js";
 import { recoveryCodesLeft } from "./recovery-codes.js";

@@ -13,7 +13,6 @@ const rules = {
     viewDashboard: roles.decides,
     exportRegister: roles.decides,
     manageStaff: roles.administers,
-    manageSettings: roles.administers,
     /** Everyone may see and set their own account's preferences (language). */
     manageOwnAccount: roles.anyone,
   },

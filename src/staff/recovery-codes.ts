@@ -19,7 +19,7 @@ import { sessions, staffRecoveryCodes, staffUsers } from "../db/schema/index.js"
 import type { Session } from "../platform/session.js";
 import { appendAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
-import type { StaffRow } from "./guards.js";
+import type { StaffRow } from "../identity/staff-session.js";
 import { staffAuthActions } from "./sign-in-staff.js";
 
 export const RECOVERY_CODE_COUNT = 10;

@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../platform/error
 import { staffAuthActions } from "./sign-in-staff.js";
 import { RECOVERY_CODES_STAGE, spendRecoveryCode } from "./recovery-codes.js";
 import type { Tx } from "../db/client.js";
-import type { StaffRow } from "./guards.js";
+import type { StaffRow } from "../identity/staff-session.js";
 
 const PURPOSE = "totp";
 const PERIOD_S = 30;

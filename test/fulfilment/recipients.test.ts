@@ -8,7 +8,7 @@ import { buildApp } from "../../src/app.js";
 import { verifyWebhookSignature } from "../../src/fulfilment/webhooks.js";
 import { auditLog, outbox, recipients, recipientTasks, requests } from "../../src/db/schema/index.js";
 import { deliverOutbox } from "../../src/jobs.js";
-import { readResult } from "../../src/fulfilment/result.js";
+import { readResult } from "../../src/requests/result.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { actorOf, insertRequest, postForm, staffAgent, world, type World } from "./helpers.js";
 
