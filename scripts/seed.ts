@@ -2,7 +2,7 @@ import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/platform/logger.js";
 import { createContext, exitStartupFailed } from "../src/bootstrap.js";
 import { useOwnerOnlyFileModes } from "../src/db/data-dir.js";
-import { DemoInProductionError, seedDemoIfEmpty } from "../src/db/seed/demo.js";
+import { DemoInProductionError, seedDemoIfEmpty } from "../src/seed/demo.js";
 
 /** `npm run seed`: migrate and seed the demo organization if the database is empty (never in production). */
 useOwnerOnlyFileModes();

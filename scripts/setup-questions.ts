@@ -6,7 +6,7 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { z } from "zod";
-import { defaultLocales, defaultTimeZones, setupFields, setupSchema, slugFrom, type SetupInput } from "../src/settings/set-up-organization.js";
+import { defaultLocales, defaultTimeZones, setupFields, setupSchema, slugFrom, type SetupInput } from "../src/staff/set-up-organization.js";
 
 export const usage = `Usage: npm run setup -- [options]
 

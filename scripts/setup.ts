@@ -15,7 +15,7 @@ import { createContext, exitStartupFailed } from "../src/bootstrap.js";
 import { useOwnerOnlyFileModes } from "../src/db/data-dir.js";
 import { deliverOutbox } from "../src/jobs.js";
 import { outbox } from "../src/db/schema/index.js";
-import { setUpOrganization, SetupConflict } from "../src/settings/set-up-organization.js";
+import { setUpOrganization, SetupConflict } from "../src/staff/set-up-organization.js";
 import { askAll, flagOf, fromFlags, order, usage, UsageError, type Key } from "./setup-questions.js";
 
 async function main(): Promise<void> {

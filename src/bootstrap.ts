@@ -5,7 +5,7 @@ import { systemClock, type AppContext, type Clock } from "./context.js";
 import { openDatabase, type Database } from "./db/client.js";
 import type { ProcessRole } from "./db/data-dir.js";
 import { createKeyRing, loadMasterKey, type KeyRing } from "./platform/crypto.js";
-import { createMailTransport } from "./mail/transport.js";
+import { createMailTransport } from "./platform/mail-transport.js";
 import { runDataMigrations } from "./platform/data-migrations.js";
 import { dataMigrationDefinitions } from "./data-migrations.js";
 

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
 import type { KeyRing } from "./platform/crypto.js";
-import type { MailTransport } from "./mail/transport.js";
+import type { MailTransport } from "./platform/mail-transport.js";
 
 export interface Clock {
   now(): Date;

@@ -10,7 +10,7 @@ import { buildApp } from "./app.js";
 import { GRACE_MS, JobRunner } from "./platform/jobs.js";
 import { releaseAbandonedOutbox } from "./platform/outbox.js";
 import { deliverOutbox, jobDefinitions } from "./jobs.js";
-import { seedDemoIfEmpty } from "./db/seed/demo.js";
+import { seedDemoIfEmpty } from "./seed/demo.js";
 import { organizations } from "./db/schema/index.js";
 import { Poller } from "./platform/poller.js";
 

@@ -20,7 +20,7 @@ import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
 import { openPostgres, rowsOf } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
-import { createMailTransport } from "../../src/mail/transport.js";
+import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { hashReceiptCode, newReceiptCode } from "../../src/platform/codes.js";
 import { importNdjson } from "../../src/chats/import-ndjson.js";

@@ -14,11 +14,11 @@ import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
 import { openPglite, openPostgres, rowsOf } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
-import { createMailTransport } from "../../src/mail/transport.js";
+import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { staffUsers } from "../../src/db/schema/index.js";
 import { encodeCursor, reviewQueue } from "../../src/staff/review-queue.js";
-import type { StaffActor } from "../../src/staff/policies.js";
+import type { StaffActor } from "../../src/platform/policy.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
 const WARMUP = 5;

@@ -20,7 +20,7 @@ import type { AppContext } from "../../src/context.js";
 import { openPostgres, rowsOf } from "../../src/db/client.js";
 import { retentionPolicies } from "../../src/db/schema/index.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
-import { createMailTransport } from "../../src/mail/transport.js";
+import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { runRetention, type BatchReport } from "../../src/retention/run-retention.js";

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { auditLog, staffUsers } from "../db/schema/index.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { auditConditions } from "./filters.js";
 import type { AuditFilters } from "./schema.js";
 

@@ -2,7 +2,7 @@ import { and, asc, gt } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { auditLog } from "../db/schema/index.js";
 import { recordAudit } from "../platform/audit.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { auditConditions, filterQuery } from "./filters.js";
 import type { AuditFilters } from "./schema.js";
 

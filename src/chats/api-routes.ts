@@ -1,11 +1,11 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import { AppError, ConflictError, ValidationError } from "../platform/errors.js";
+import { ConflictError, ValidationError } from "../platform/errors.js";
 import { toFieldErrors } from "../platform/http/validate.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
-import { translator } from "../platform/i18n.js";
-import { apiActor, requireApiToken, type ApiPrincipal, type ApiScope } from "./api-tokens.js";
+import { apiActor, requireApiToken } from "./api-tokens.js";
+import { route, type ApiRoute } from "./api-route.js";
 import { upsertSubject } from "./upsert-subject.js";
 import { upsertConversation } from "./upsert-conversation.js";
 import { appendConversationMessages } from "./append-conversation-messages.js";
@@ -23,48 +23,6 @@ import {
  * in the OpenAPI document, so the document cannot list a route that does not exist, or miss one.
  */
 export const API_PREFIX = "/api/v1";
-
-export interface ApiCall<P, B> {
-  ctx: AppContext;
-  params: P;
-  body: B;
-  /** Present on every route with a scope. */
-  principal: ApiPrincipal;
-  ip: string | undefined;
-}
-
-export interface ApiResult {
-  status: number;
-  body: unknown;
-}
-
-export interface ApiRoute {
-  method: "get" | "put" | "post";
-  /** Express path below API_PREFIX, e.g. "/subjects/:externalId". */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  /** null: public (no token). */
-  scope: ApiScope | null;
-  params?: z.ZodObject;
-  body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** Problem statuses this route can answer besides the common ones. */
-  problems: number[];
-  handle(call: ApiCall<unknown, unknown>): Promise<ApiResult>;
-}
-
-/** Keeps each handler's params and body typed by its own schemas. */
-function route<P extends z.ZodObject | undefined, B extends z.ZodType | undefined>(
-  def: Omit<ApiRoute, "params" | "body" | "handle"> & {
-    params?: P;
-    body?: B;
-    handle(call: ApiCall<P extends z.ZodObject ? z.infer<P> : undefined, B extends z.ZodType ? z.infer<B> : undefined>): Promise<ApiResult>;
-  },
-): ApiRoute {
-  return def as unknown as ApiRoute;
-}
 
 export const chatsApiRoutes: ApiRoute[] = [
   route({
@@ -199,23 +157,7 @@ export function parseApiInput<S extends z.ZodType>(schema: S, input: unknown): z
   throw new ValidationError(fields);
 }
 
-/**
- * Renders this capability's own refusals (conversation_erased, receipt_code_taken, …) as RFC 9457
- * problem+json with a detail; a lost race on a unique key becomes a 409. Everything else goes on to
- * the app's error handler (validation, auth, rate limits, 413).
- */
+/** A lost race on a unique key (the same record sent twice at once) is a conflict, not a 500. */
 function chatsProblems(): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    if (pgErrorCode(err) === "23505") return next(new ConflictError());
-    if (!(err instanceof AppError) || res.headersSent) return next(err);
-    const t = req.t ?? translator("en");
-    const key = `chats.problems.${err.code}`;
-    if (t(key) === key) return next(err);
-    res.status(err.status).type("application/problem+json").json({
-      type: `https://rightsdesk.invalid/problems/${err.code}`,
-      title: t(key),
-      status: err.status,
-      detail: err.message,
-    });
-  };
+  return (err: unknown, _req, _res, next) => next(pgErrorCode(err) === "23505" ? new ConflictError() : err);
 }

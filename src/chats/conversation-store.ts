@@ -5,12 +5,21 @@ import {
   conversations, conversationStatements, dataKeys, messages, notes, organizations, type SenderRole,
 } from "../db/schema/index.js";
 import { open, openText, seal, type KeyRing } from "../platform/crypto.js";
+import { ConflictError } from "../platform/errors.js";
 
 /**
  * The only code that reads or writes chat content. Bodies, sender labels, notes, statements and
  * IP addresses are sealed under the conversation's data key; the associated data binds each
  * ciphertext to its conversation and field, so a ciphertext moved elsewhere does not open.
  */
+
+/** The conversation's data key is gone (erased or shredded): its content can never be read again. */
+export class ContentErasedError extends ConflictError {
+  constructor() {
+    super("content_erased", "conversation content was erased");
+  }
+}
+
 export type Conversation = typeof conversations.$inferSelect;
 
 export interface NewConversation {
@@ -84,7 +93,7 @@ export async function conversationKey(db: Executor, keys: KeyRing, conv: Pick<Co
 
 async function requireKey(db: Executor, keys: KeyRing, conv: Conversation): Promise<Buffer> {
   const key = await conversationKey(db, keys, conv);
-  if (!key) throw new Error("conversation content was erased");
+  if (!key) throw new ContentErasedError();
   return key;
 }
 

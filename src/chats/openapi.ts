@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ApiRoute } from "./api-routes.js";
+import type { ApiRoute } from "./api-route.js";
 import { problemSchema } from "./schema.js";
 
 /**

@@ -8,7 +8,7 @@ import { parseInput } from "../platform/http/validate.js";
 import { lockRequest } from "../requests/change-status.js";
 import { localDate } from "../requests/deadlines.js";
 import { recordEvent } from "../requests/events.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { notifyAnswered, type ComplaintRow } from "./notify.js";
 import { authorizeComplaint } from "./policies.js";
 import { answerSchema } from "./schema.js";

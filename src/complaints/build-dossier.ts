@@ -12,9 +12,9 @@ import { canonicalJson } from "../platform/audit.js";
 import { sha256Hex } from "../platform/crypto.js";
 import { translator } from "../platform/i18n.js";
 import { organizationSigningKey } from "../platform/organizations.js";
-import type { ExportRow } from "../exports/hooks.js";
+import type { ExportRow } from "../exports/export-row.js";
+import type { ExportWriter, HashingOut, WrittenPackage } from "../exports/hooks.js";
 import { MANIFEST_FILE, MANIFEST_FORMAT, manifestFileBytes, publicKeyFingerprint, signManifest, type ManifestBody, type ManifestFile } from "../exports/manifest.js";
-import type { WithheldItem } from "../exports/package-data.js";
 import { intlLocale, isoWithOffset, packageLocale } from "../exports/time.js";
 import { ZIP_LEVEL, type PackageInput } from "../exports/zip-package.js";
 import { loadDossierFacts, type DossierFacts } from "./dossier-data.js";
@@ -31,14 +31,6 @@ export function dossierFileName(reference: string, format: DossierFormat): strin
   return `${reference}-dossier.${format}`;
 }
 
-export interface DossierResult {
-  manifest: ManifestBody;
-  signature: string;
-  withheld: WithheldItem[];
-}
-
-/** The stream buildExport writes through: it hashes and counts what it passes on. */
-type HashingOut = Writable & { digest(): string; bytes: number };
 
 class Collector extends Writable {
   private readonly chunks: Buffer[] = [];
@@ -57,7 +49,7 @@ const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\
  * Writes the dossier to `out` and waits for `written` (the file fsynced and closed), then returns
  * the signed manifest. Nothing here reads chat content: only the request's own records.
  */
-export async function writeDossierExport(input: PackageInput, out: HashingOut, written: Promise<void>): Promise<DossierResult> {
+export async function writeDossierExport(input: PackageInput, out: HashingOut, written: Promise<void>): Promise<WrittenPackage> {
   const { ctx, org, request, scope, issuedAt, verificationCode, exportRow } = input;
   const locale = packageLocale(request.locale, org.defaultLocale);
   const t = translator(locale);
@@ -128,3 +120,6 @@ async function writeZip(out: Writable, date: Date, entries: { name: string; data
   for (const e of entries) archive.append(e.data, { name: e.name, date });
   await Promise.all([archive.finalize(), done]);
 }
+
+/** How exports builds a dossier: registered by src/jobs.ts, so exports never imports complaints. */
+export const dossierWriter: ExportWriter = { extension: dossierExtension, write: writeDossierExport };

@@ -6,7 +6,7 @@ import { NotFoundError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { daysLeft, isOverdue } from "../requests/deadlines.js";
 import { requestStatusView } from "../requests/status-view.js";
-import { listRequestExports, type ExportSummary } from "../exports/list-exports.js";
+import { listRequestExports, type ExportSummary } from "../requests/request-files.js";
 import type { ComplaintRow } from "./notify.js";
 import { actorOf } from "./dossier-data.js";
 

@@ -11,7 +11,7 @@ import { isoWithOffset } from "../exports/time.js";
 import type { OrganizationRow, RequestRow, Scope } from "../exports/package-data.js";
 import { isOverdue, localDate } from "../requests/deadlines.js";
 import { isOpen, type RequestStatus } from "../requests/lifecycle.js";
-import { leadAuthority } from "./authorities.js";
+import { leadAuthority } from "../requests/authorities.js";
 
 export const DOSSIER_FORMAT = "rightsdesk-dossier/1";
 

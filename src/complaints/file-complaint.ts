@@ -13,7 +13,7 @@ import { recordEvent } from "../requests/events.js";
 import { getMyRequest } from "../requests/requester-queries.js";
 import { requestStatusView } from "../requests/status-view.js";
 import { notifyComplaintFiled, type ComplaintRow } from "./notify.js";
-import type { ComplaintGround } from "./paths.js";
+import type { ComplaintGround } from "../requests/complaint-paths.js";
 import { fileComplaintSchema } from "./schema.js";
 import { parseInput } from "../platform/http/validate.js";
 

@@ -5,22 +5,21 @@
  * itself, which they still see) keeps the review independent. Administrators manage staff and
  * settings, not cases. Same shape as staff/policies.ts: the tenant is checked first, for every rule.
  */
-import { policy, type RulesByKind, type StaffActor } from "../staff/policies.js";
+import { policy, roles, type RulesByKind } from "../platform/policy.js";
 
 export type ComplaintResource =
   | { kind: "complaints"; orgId: string }
   | { kind: "complaint"; orgId: string; answered: boolean };
 
-const isDpo = (a: StaffActor) => a.role === "dpo";
 
 const rules: RulesByKind<ComplaintResource> = {
   complaints: {
-    viewQueue: isDpo,
+    viewQueue: roles.decides,
   },
   complaint: {
-    view: isDpo,
+    view: roles.decides,
     /** One answer per complaint; a follow-up goes through the request's messages. */
-    answer: (a, c) => isDpo(a) && !c.answered,
+    answer: (a, c) => roles.decides(a) && !c.answered,
   },
 };
 

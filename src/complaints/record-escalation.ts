@@ -9,7 +9,7 @@ import { parseInput } from "../platform/http/validate.js";
 import { lockRequest } from "../requests/change-status.js";
 import { recordEvent } from "../requests/events.js";
 import { getMyRequest } from "../requests/requester-queries.js";
-import { leadAuthority } from "./authorities.js";
+import { leadAuthority } from "../requests/authorities.js";
 import { groundsNow, insertComplaint, latestComplaint, requesterActor } from "./file-complaint.js";
 import { notifyEscalated, type ComplaintRow } from "./notify.js";
 import { escalationSchema } from "./schema.js";

@@ -7,7 +7,7 @@ import { appendAudit } from "../platform/audit.js";
 import { enqueueJob } from "../platform/jobs.js";
 import type { Organization } from "../platform/http/types.js";
 import { DEFAULT_MAX_DOWNLOADS } from "../exports/build-export.js";
-import type { ExportRow } from "../exports/hooks.js";
+import type { ExportRow } from "../exports/export-row.js";
 import { BUILD_JOB, buildJobKey } from "../exports/queue-export.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { lockRequest } from "../requests/change-status.js";

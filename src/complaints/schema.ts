@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { complaintGrounds } from "./paths.js";
+import { complaintGrounds } from "../requests/complaint-paths.js";
 
 /** Long enough to say what is wrong, short enough to read in one go. */
 export const COMPLAINT_MIN = 10;

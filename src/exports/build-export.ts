@@ -13,13 +13,14 @@ import type { AppContext } from "../context.js";
 import { exports } from "../db/schema/index.js";
 import { appendAudit, systemActor } from "../platform/audit.js";
 import { newReference } from "../platform/codes.js";
-import { exportBeforePublishHooks, exportReadyHooks, type ExportRow } from "./hooks.js";
+import { exportBeforePublishHooks, exportReadyHooks, exportWriters, type ExportWriter } from "./hooks.js";
+import type { ExportRow } from "./export-row.js";
 import { loadExportContext, resolveScope, type WithheldItem } from "./package-data.js";
 import { writeZipPackage, type PackageInput } from "./zip-package.js";
 import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
-import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "./storage.js";
+import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "../platform/export-files.js";
 import type { ManifestBody } from "./manifest.js";
-import { dossierExtension, writeDossierExport } from "../complaints/build-dossier.js";
+import { ContentErasedError } from "../chats/conversation-store.js";
 import { isOrganizationReady } from "../settings/readiness.js";
 
 export const DEFAULT_EXPORT_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -42,6 +43,12 @@ const FILE_SUFFIX = { access_zip: "access", export_json: "export", police_pdf: "
 
 export function exportContentType(kind: ExportRow["kind"]): string {
   return EXTENSIONS[kind] === "zip" ? "application/zip" : "application/pdf";
+}
+
+function registeredWriter(kind: ExportRow["kind"]): ExportWriter {
+  const writer = exportWriters[kind];
+  if (!writer) throw new ExportBuildError("no_writer", true);
+  return writer;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -76,7 +83,7 @@ function errorCode(err: unknown): { code: string; permanent: boolean } {
   if (err instanceof ExportBuildError) return { code: err.code, permanent: err.permanent };
   const fsCode = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof fsCode === "string" && /^E[A-Z]+$/.test(fsCode)) return { code: "storage_error", permanent: false };
-  if (err instanceof Error && err.message === "conversation content was erased") return { code: "content_unavailable", permanent: false };
+  if (err instanceof ContentErasedError) return { code: "content_unavailable", permanent: false };
   return { code: "internal", permanent: false };
 }
 
@@ -117,8 +124,9 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
     const scope = await resolveScope(ctx.db, loaded.request);
     const input: PackageInput = { ctx, exportRow: row, ...loaded, scope, issuedAt: ctx.clock.now(), verificationCode: row.verificationCode!, signal };
 
-    // A dossier is a PDF or a ZIP (complaints/build-dossier.ts); every other kind has one format.
-    const ext = row.kind === "dossier" ? dossierExtension(row) : EXTENSIONS[row.kind];
+    // A kind written elsewhere (the dossier, a PDF or a ZIP) names its own format; the others have one.
+    const writer = row.kind === "dossier" ? registeredWriter(row.kind) : undefined;
+    const ext = writer ? writer.extension(row) : EXTENSIONS[row.kind];
     files = attemptFiles(ctx.config, row.orgId, row.id, row.attempts, ext);
     temp = await openTemp(files.tmp);
     const hasher = new HashingStream();
@@ -134,8 +142,8 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
       await written;
       ({ manifest, signature } = finishPdfManifest(ctx, input, result, { name: fileName, sha256: hasher.digest(), bytes: hasher.bytes }));
       withheld = result.withheld;
-    } else if (row.kind === "dossier") {
-      ({ manifest, signature, withheld } = await writeDossierExport(input, hasher, written));
+    } else if (writer) {
+      ({ manifest, signature, withheld } = await writer.write(input, hasher, written));
     } else {
       ({ manifest, signature, withheld } = await writeZipPackage(input, hasher));
       await written;

@@ -12,8 +12,8 @@ import { exports, requests, type ExportKind } from "../db/schema/index.js";
 import type { Requester } from "../identity/guards.js";
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError } from "../platform/errors.js";
-import type { ExportRow } from "./hooks.js";
-import { absoluteExportPath } from "./storage.js";
+import type { ExportRow } from "./export-row.js";
+import { absoluteExportPath } from "../platform/export-files.js";
 import { exportContentType } from "./build-export.js";
 
 export type DownloadRefusal = "not_ready" | "expired" | "limit_reached" | "file_missing";

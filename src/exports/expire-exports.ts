@@ -9,7 +9,7 @@ import { and, asc, eq, gte, inArray, lte, or } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { exports } from "../db/schema/index.js";
 import { appendAudit, systemActor } from "../platform/audit.js";
-import { absoluteExportPath, exportsRoot } from "./storage.js";
+import { absoluteExportPath, exportsRoot } from "../platform/export-files.js";
 
 export async function expireExports(ctx: AppContext, batchSize = 200): Promise<number> {
   const now = ctx.clock.now();

@@ -10,11 +10,11 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { recipients } from "../db/schema/index.js";
-import { leadAuthority } from "../complaints/authorities.js";
+import { leadAuthority } from "../requests/authorities.js";
 import type { Locale, Translate } from "../platform/i18n.js";
 import { readPrivacySettings, textIn, type LocalizedText } from "../settings/schema.js";
 import type { OrganizationRow } from "./package-data.js";
-import { retentionSentences } from "./retention-sentences.js";
+import { retentionSentences } from "../retention/retention-sentences.js";
 
 export interface ArticleFifteenInfo {
   controller: { name: string; dpoEmail: string | null };

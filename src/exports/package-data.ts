@@ -4,15 +4,16 @@
  * by role, never by name; other participants get a pseudonym that is the same everywhere in one
  * package; the requester's own messages are labelled "You"; what was left out is recorded.
  */
-import { and, asc, eq, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import {
-  conversations, organizations, requests, subjects, type SenderRole,
+  organizations, requests, subjects, type SenderRole,
 } from "../db/schema/index.js";
 import { readMessages, type Conversation, type ReadMessage } from "../chats/conversation-store.js";
 import type { KeyRing } from "../platform/crypto.js";
 import type { Translate } from "../platform/i18n.js";
-import type { ExportRow } from "./hooks.js";
+import type { ExportRow } from "./export-row.js";
+import { conversationsInScope, notLinkedCount } from "../requests/request-scope.js";
 import { isoWithOffset } from "./time.js";
 
 export type RequestRow = typeof requests.$inferSelect;
@@ -59,32 +60,8 @@ export interface Scope {
  * chosen_conversations: the chosen ids, but only those that belong to the requester.
  */
 export async function resolveScope(db: Executor, request: RequestRow): Promise<Scope> {
-  const owned: SQL[] = [];
-  if (request.subjectId) owned.push(eq(conversations.subjectId, request.subjectId));
-  if (request.receiptConversationId) owned.push(eq(conversations.id, request.receiptConversationId));
-  if (request.scope === "profile" || owned.length === 0) {
-    return { readable: [], erased: [], notLinked: request.scope === "chosen_conversations" ? request.conversationIds.length : 0 };
-  }
-  const ownedBy = owned.length === 1 ? owned[0]! : or(...owned)!;
-  let rows: Conversation[];
-  let notLinked = 0;
-  if (request.scope === "chosen_conversations") {
-    const ids = [...new Set(request.conversationIds)];
-    rows = ids.length === 0
-      ? []
-      : await db
-          .select()
-          .from(conversations)
-          .where(and(eq(conversations.orgId, request.orgId), inArray(conversations.id, ids), ownedBy))
-          .orderBy(asc(conversations.startedAt), asc(conversations.id));
-    notLinked = ids.length - rows.length;
-  } else {
-    rows = await db
-      .select()
-      .from(conversations)
-      .where(and(eq(conversations.orgId, request.orgId), ownedBy))
-      .orderBy(asc(conversations.startedAt), asc(conversations.id));
-  }
+  const rows = await conversationsInScope(db, request);
+  const notLinked = notLinkedCount(request, rows);
   const readable: Conversation[] = [];
   const erased: ErasedConversation[] = [];
   for (const c of rows) {

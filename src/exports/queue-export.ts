@@ -11,7 +11,7 @@ import { enqueueJob } from "../platform/jobs.js";
 import { ConflictError, NotFoundError, ValidationError } from "../platform/errors.js";
 import type { Tx } from "../db/client.js";
 import { DEFAULT_MAX_DOWNLOADS } from "./build-export.js";
-import type { ExportRow } from "./hooks.js";
+import type { ExportRow } from "./export-row.js";
 
 export const BUILD_JOB = "exports.build";
 export const EXPIRE_JOB = "exports.expire";

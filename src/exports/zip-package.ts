@@ -33,8 +33,8 @@ import {
 } from "./package-data.js";
 import { renderReadmeHtml, type ReadmeFile } from "./readme.js";
 import { intlLocale, isoWithOffset, localDate, packageLocale } from "./time.js";
-import type { ExportRow } from "./hooks.js";
-import { orgExportDir } from "./storage.js";
+import type { ExportRow } from "./export-row.js";
+import { orgExportDir } from "../platform/export-files.js";
 
 /** zlib level for ZIP entries: the usual default, a good balance for text. */
 export const ZIP_LEVEL = 6;

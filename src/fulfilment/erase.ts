@@ -20,7 +20,7 @@ import { countOf, deleteWhereIn, lockSubject, type SubjectRow } from "./db-util.
 import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { sendCompletionNotice } from "./notices.js";
 import { createRecipientTasks } from "./recipient-tasks.js";
-import type { ErasureCounts, FulfilmentResult, KeptConversation } from "./result.js";
+import type { ErasureCounts, FulfilmentResult, KeptConversation } from "../requests/result.js";
 import { coversProfile, lockConversationsInScope } from "./scope.js";
 
 export const COMPLETION_NOTICE_TEMPLATE = "fulfilment_completed";

@@ -16,7 +16,7 @@ import { systemActor, type Actor } from "../platform/audit.js";
 import { changeStatus, type RequestRow } from "../requests/change-status.js";
 import { localDate } from "../requests/deadlines.js";
 import { organizationOf } from "./db-util.js";
-import { asJson, readResult, type FulfilmentResult } from "./result.js";
+import { asJson, readResult, type FulfilmentResult } from "../requests/result.js";
 
 export const exportKindFor: Partial<Record<RequestType, QueueableExportKind>> = {
   access: "access_zip",
@@ -72,5 +72,3 @@ export const completeOnExportReady: ExportReadyHook = async (tx, ctx, exportRow)
 export function registerExportHandover(): void {
   if (!exportReadyHooks.includes(completeOnExportReady)) exportReadyHooks.push(completeOnExportReady);
 }
-
-registerExportHandover();

@@ -2,12 +2,15 @@ import { and, inArray, like, ne } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { outbox } from "../db/schema/index.js";
 import { systemActor } from "../platform/audit.js";
-import { AppError } from "../platform/errors.js";
-import type { JobDefinition } from "../platform/jobs.js";
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../platform/errors.js";
+import { z } from "zod";
+import { job, type JobDefinition } from "../platform/jobs.js";
 import { ERASED_ADDRESS } from "./erase.js";
 import { ERASED_PROFILE_NOTICE } from "./notices.js";
-import { registerExportHandover } from "./export-handover.js";
 import { CARRY_OUT_JOB, fulfilRequest } from "./start-fulfilment.js";
+
+const carryOutPayload = z.object({ requestId: z.uuid(), orgId: z.uuid() });
+type CarryOutPayload = z.infer<typeof carryOutPayload>;
 
 export const SCRUB_NOTICES_JOB = "fulfilment.scrub-erasure-notices";
 
@@ -16,13 +19,11 @@ export const SCRUB_NOTICES_JOB = "fulfilment.scrub-erasure-notices";
  * Errors are reduced to a code before the runner stores them: a database error's text can quote
  * the values of the failed statement.
  */
-export async function carryOutQueued(ctx: AppContext, payload: Record<string, unknown>): Promise<void> {
-  const { requestId, orgId } = payload;
-  if (typeof requestId !== "string" || typeof orgId !== "string") throw new Error("fulfilment.carry-out needs requestId and orgId");
+export async function carryOutQueued(ctx: AppContext, { requestId, orgId }: CarryOutPayload): Promise<void> {
   try {
     await fulfilRequest(ctx, systemActor, orgId, requestId);
   } catch (err) {
-    if (err instanceof AppError && (err.code === "conflict" || err.code === "forbidden" || err.code === "not_found")) {
+    if (err instanceof ConflictError || err instanceof ForbiddenError || err instanceof NotFoundError) {
       ctx.logger.info({ requestId, code: err.code }, "fulfilment not carried out: request not awaiting it");
       return;
     }
@@ -43,9 +44,8 @@ export async function scrubErasureNotices(ctx: AppContext): Promise<number> {
 
 /** The fulfilment capability's background jobs (registered in src/jobs.ts). */
 export function fulfilmentJobDefinitions(): JobDefinition[] {
-  registerExportHandover();
   return [
-    { name: CARRY_OUT_JOB, handler: carryOutQueued },
+    job({ name: CARRY_OUT_JOB, payload: carryOutPayload, handler: carryOutQueued }),
     { name: SCRUB_NOTICES_JOB, everyMs: 15 * 60_000, handler: async (ctx) => void (await scrubErasureNotices(ctx)) },
   ];
 }

@@ -9,8 +9,8 @@ import { conversations } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "../staff/policies.js";
-import { legalHoldReasons, type LegalHoldReason } from "./result.js";
+import type { StaffActor } from "../platform/policy.js";
+import { legalHoldReasons, type LegalHoldReason } from "../requests/result.js";
 import type { Tx } from "../db/client.js";
 
 /** The conversation, locked, if the request covers it (same reading as the transcript route). */

@@ -1,7 +1,7 @@
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { requestMessages } from "../db/schema/index.js";
-import { authorityFor } from "../complaints/authorities.js";
+import { authorityFor } from "../requests/authorities.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { MailTemplates } from "../mail/templates.js";
 import type { Actor } from "../platform/audit.js";
@@ -9,7 +9,7 @@ import { isLocale, translator } from "../platform/i18n.js";
 import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { localDate } from "../requests/deadlines.js";
-import type { KeptConversation } from "./result.js";
+import type { KeptConversation } from "../requests/result.js";
 
 /** dedupeKey prefix of the completion notice of an erasure that deleted the profile. */
 export const ERASED_PROFILE_NOTICE = "erasure-notice";

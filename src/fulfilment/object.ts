@@ -13,7 +13,7 @@ import type { RequestRow } from "../requests/change-status.js";
 import { lockSubject } from "./db-util.js";
 import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { sendCompletionNotice } from "./notices.js";
-import type { FulfilmentResult } from "./result.js";
+import type { FulfilmentResult } from "../requests/result.js";
 import { lockConversationsInScope } from "./scope.js";
 
 export async function carryOutObjection(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "objection">> {

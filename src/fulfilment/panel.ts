@@ -2,11 +2,11 @@ import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { jobs } from "../db/schema/index.js";
 import type { RequestRow } from "../requests/change-status.js";
-import { mayStartFulfilment } from "../staff/confirm-erasure.js";
-import { conversationsInScope } from "../staff/request-detail.js";
+import { mayStartFulfilment } from "./start-fulfilment.js";
+import { conversationsInScope } from "../requests/request-scope.js";
 import { handsOverToExports } from "./export-handover.js";
 import { tasksOfRequest } from "./recipient-tasks.js";
-import { legalHoldReasons, readResult } from "./result.js";
+import { legalHoldReasons, readResult } from "../requests/result.js";
 import { carriedOutTypes, carryOutJobKey } from "./start-fulfilment.js";
 
 /**
@@ -15,7 +15,7 @@ import { carriedOutTypes, carryOutJobKey } from "./start-fulfilment.js";
  */
 export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
   const [convs, tasks, jobRows] = await Promise.all([
-    conversationsInScope(ctx, r),
+    conversationsInScope(ctx.db, r),
     tasksOfRequest(ctx, r),
     ctx.db.select({ status: jobs.status, attempts: jobs.attempts, maxAttempts: jobs.maxAttempts }).from(jobs).where(eq(jobs.uniqueKey, carryOutJobKey(r.id))),
   ]);

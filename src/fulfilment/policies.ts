@@ -1,4 +1,4 @@
-import { policy, type RulesByKind, type StaffActor } from "../staff/policies.js";
+import { policy, roles, type RulesByKind } from "../platform/policy.js";
 
 /** The resources the fulfilment capability guards. Same shape and tenant-first rule as staff/policies.ts. */
 export type FulfilmentResource =
@@ -7,31 +7,28 @@ export type FulfilmentResource =
   | { kind: "recipient"; orgId: string }
   | { kind: "conversation"; orgId: string; restrictedAt: Date | null };
 
-const prepares = (a: StaffActor) => a.role === "reviewer" || a.role === "dpo";
-const decides = (a: StaffActor) => a.role === "dpo";
-const administers = (a: StaffActor) => a.role === "admin";
 
 const rules: RulesByKind<FulfilmentResource> = {
   org: {
-    manageRecipients: administers,
+    manageRecipients: roles.administers,
   },
   request: {
     /** Carrying out: the DPO (an erasure also needs its second DPO, checked by mayStartFulfilment). */
-    carryOut: decides,
-    setLegalHold: decides,
-    liftLegalHold: decides,
-    notifyRestrictionLift: decides,
-    liftRestriction: decides,
+    carryOut: roles.decides,
+    setLegalHold: roles.decides,
+    liftLegalHold: roles.decides,
+    notifyRestrictionLift: roles.decides,
+    liftRestriction: roles.decides,
     /** Telling a recipient and noting it is preparatory work. */
-    confirmRecipientTask: prepares,
+    confirmRecipientTask: roles.prepares,
   },
   recipient: {
-    edit: administers,
-    deactivate: administers,
+    edit: roles.administers,
+    deactivate: roles.administers,
   },
   conversation: {
     /** Art. 18: restricted data is seen only by the DPO; other staff see that it is restricted. */
-    viewDetails: (a, c) => (c.restrictedAt === null ? prepares(a) : decides(a)),
+    viewDetails: (a, c) => (c.restrictedAt === null ? roles.prepares(a) : roles.decides(a)),
   },
 };
 

@@ -2,12 +2,12 @@ import { and, asc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { recipients, recipientTasks, requests } from "../db/schema/index.js";
-import { enqueueRecipientWebhook, type WebhookEvent } from "../chats/webhooks.js";
+import { enqueueRecipientWebhook, type WebhookEvent } from "./webhooks.js";
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "../staff/policies.js";
-import { asJson, readResult, type NotifiedRecipient } from "./result.js";
+import type { StaffActor } from "../platform/policy.js";
+import { asJson, readResult, type NotifiedRecipient } from "../requests/result.js";
 
 /** Platform ids a recipient needs to find the records; never names, addresses or content. */
 export interface RecipientPayload {

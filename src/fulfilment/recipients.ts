@@ -6,12 +6,12 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { recipients } from "../db/schema/index.js";
-import { assertWebhookTarget, createRecipient, WEBHOOK_SECRET_PURPOSE, type Recipient } from "../chats/webhooks.js";
+import { assertWebhookTarget, createRecipient, WEBHOOK_SECRET_PURPOSE, type Recipient } from "./webhooks.js";
 import { appendAudit } from "../platform/audit.js";
 import { randomToken } from "../platform/crypto.js";
 import { NotFoundError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { recipientSchema } from "./schema.js";
 
 export type RecipientView = Pick<Recipient, "id" | "name" | "description" | "webhookUrl" | "active" | "createdAt">;

@@ -18,7 +18,7 @@ import { lockSubject, type SubjectRow } from "./db-util.js";
 import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { sendCompletionNotice } from "./notices.js";
 import { createRecipientTasks } from "./recipient-tasks.js";
-import type { FulfilmentResult } from "./result.js";
+import type { FulfilmentResult } from "../requests/result.js";
 import { lockConversationsInScope } from "./scope.js";
 
 type Field = (typeof rectifiableFields)[number];

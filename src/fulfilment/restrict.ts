@@ -11,12 +11,12 @@ import { appendAudit, type Actor } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { lockSubject, organizationOf } from "./db-util.js";
 import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { sendCompletionNotice, sendLiftNotice } from "./notices.js";
 import { createRecipientTasks } from "./recipient-tasks.js";
-import { asJson, readResult, type FulfilmentResult } from "./result.js";
+import { asJson, readResult, type FulfilmentResult } from "../requests/result.js";
 import { lockConversationsInScope } from "./scope.js";
 
 export async function carryOutRestriction(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "restriction" | "recipients">> {

@@ -4,9 +4,9 @@ import type { StaffRole } from "../db/schema/index.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
 import type { RequestRow } from "../requests/change-status.js";
-import { recentlyAuthenticated, requireStaff, staffActorOf } from "../staff/guards.js";
-import type { StaffActor } from "../staff/policies.js";
-import { staffRequest } from "../staff/request-detail.js";
+import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
+import type { StaffActor } from "../platform/policy.js";
+import { staffRequest } from "../requests/request-by-id.js";
 import { liftLegalHold, setLegalHold } from "./legal-hold.js";
 import { authorizeFulfilment } from "./policies.js";
 import { confirmRecipientTask } from "./recipient-tasks.js";
@@ -67,7 +67,7 @@ export function fulfilmentRouter(ctx: AppContext): Router {
       const r = await staffRequest(ctx, actor.orgId, String(req.params.id));
       authorizeFulfilment(actor, action, { kind: "request", orgId: r.orgId, type: r.type });
       const page = `/staff/requests/${r.id}`;
-      if (needsReauth && !recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(page)}`);
+      if (needsReauth && !recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(page)}`);
       try {
         await run(req, actor, r);
         res.redirect(303, `${page}#fulfilment`);

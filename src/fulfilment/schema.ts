@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { legalHoldReasons } from "./result.js";
+import { legalHoldReasons } from "../requests/result.js";
 
 const optionalText = (max: number) => z.string().trim().max(max, "platform.errors.tooLong").default("");
 

@@ -8,13 +8,13 @@
 import fsp from "node:fs/promises";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { absoluteExportPath } from "../exports/storage.js";
+import { absoluteExportPath } from "../platform/export-files.js";
 import type { Actor } from "../platform/audit.js";
 import { ConflictError, ForbiddenError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { enqueueJob } from "../platform/jobs.js";
 import { changeStatus, lockRequest, type RequestRow } from "../requests/change-status.js";
-import { mayStartFulfilment } from "../staff/confirm-erasure.js";
+import { fourEyesComplete } from "../platform/policy.js";
 import { organizationOf } from "./db-util.js";
 import { carryOutErasure } from "./erase.js";
 import { handOverToExports, handsOverToExports } from "./export-handover.js";
@@ -22,10 +22,17 @@ import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { carryOutObjection } from "./object.js";
 import { carryOutRectification } from "./rectify.js";
 import { carryOutRestriction } from "./restrict.js";
-import { asJson, type FulfilmentResult } from "./result.js";
+import { asJson, type FulfilmentResult } from "../requests/result.js";
 
 export const CARRY_OUT_JOB = "fulfilment.carry-out";
 export const carryOutJobKey = (requestId: string) => `fulfilment:${requestId}`;
+
+
+/** Whether fulfilment of a request may start: approved, and an erasure confirmed by a second DPO. */
+export function mayStartFulfilment(r: Pick<RequestRow, "type" | "status" | "erasureApprovedBy" | "erasureConfirmedBy">): boolean {
+  if (r.status !== "approved") return false;
+  return r.type !== "erasure" || fourEyesComplete(r.erasureApprovedBy, r.erasureConfirmedBy);
+}
 
 /** Request types this capability carries out itself (exports are handed over). */
 export const carriedOutTypes = ["erasure", "rectification", "restriction", "objection", "withdraw_consent"] as const;
@@ -51,7 +58,7 @@ export async function fulfilRequest(ctx: AppContext, actor: Actor, orgId: string
   let files: string[] = [];
   const row = await ctx.db.transaction(async (tx) => {
     const r = await lockRequest(tx, requestId, orgId);
-    if (r.status !== "approved") throw new ConflictError("conflict", "request is not awaiting fulfilment");
+    if (r.status !== "approved") throw new ConflictError("not_awaiting_fulfilment");
     if (!mayStartFulfilment(r)) throw new ForbiddenError("four_eyes");
     if (handsOverToExports(r.type)) return handOverToExports(tx, ctx, actor, r);
     const org = await organizationOf(tx, r.orgId);
@@ -70,7 +77,7 @@ export async function fulfilRequest(ctx: AppContext, actor: Actor, orgId: string
       case "restriction": work = await carryOutRestriction(tx, ctx, actor, org, started, opts); break;
       case "objection":
       case "withdraw_consent": work = await carryOutObjection(tx, ctx, actor, org, started, opts); break;
-      default: throw new ConflictError("conflict", `nothing to carry out for ${r.type}`);
+      default: throw new ConflictError("nothing_to_carry_out", `nothing to carry out for ${r.type}`);
     }
     const now = ctx.clock.now();
     const result: FulfilmentResult = {

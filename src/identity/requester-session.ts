@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { subjects, type AssuranceLevel, type organizations } from "../db/schema/index.js";
-import type { NewSession, Session } from "./sessions.js";
+import type { NewSession } from "./sessions.js";
+import type { Session } from "../platform/session.js";
 
 /** What the sign-in use cases need to know about the organization. */
 export type SignInOrg = Pick<typeof organizations.$inferSelect, "id" | "name" | "verificationMethods">;

@@ -7,7 +7,7 @@ import { randomToken, sha256Hex } from "../platform/crypto.js";
 import { secureCookies } from "../config.js";
 import { setNoStore } from "../platform/http/no-store.js";
 
-export type Session = typeof sessions.$inferSelect;
+import type { Session } from "../platform/session.js";
 export type NewSession = Omit<typeof sessions.$inferInsert, "idHash" | "lastSeenAt" | "expiresAt" | "createdAt">;
 
 export const SESSION_COOKIE = "rd_session";

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { sessions } from "../db/schema/index.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { identityActions } from "./sign-in-audit.js";
-import type { Session } from "./sessions.js";
+import type { Session } from "../platform/session.js";
 
 export interface SignOutInput {
   session: Session | undefined;

@@ -5,7 +5,8 @@ import { safeEqual } from "../platform/crypto.js";
 import { emailHash, identifierPseudonym, normalizeEmail } from "./email-address.js";
 import { emailCodeHash, EMAIL_CODE_MAX_TRIES, EMAIL_CODE_TTL_MS } from "./email-codes.js";
 import { requesterSession, sessionAssurance, subjectByEmail, type SignInContext } from "./requester-session.js";
-import { createSession, type Session } from "./sessions.js";
+import { createSession } from "./sessions.js";
+import type { Session } from "../platform/session.js";
 import { auditSignIn, identityActions } from "./sign-in-audit.js";
 
 export interface VerifyEmailCodeInput extends SignInContext {

@@ -4,7 +4,7 @@ import { organizations } from "../db/schema/index.js";
 import { ChannelUnavailableError, PermanentDeliveryError, type OutboxRow } from "../platform/outbox.js";
 import { renderMail } from "./render.js";
 import { isTemplateName, type MailTemplates, type TemplateName } from "./templates.js";
-import type { MailAddress } from "./transport.js";
+import type { MailAddress } from "../platform/mail-transport.js";
 
 /** The outbox's e-mail deliverer: renders at send time, so a template fix reaches queued mail. */
 export async function sendOutboxMail(ctx: AppContext, row: OutboxRow, from: MailAddress): Promise<void> {

@@ -5,10 +5,28 @@
  */
 export type FieldErrors = Record<string, string>;
 
+/**
+ * Every code an error page or a problem+json can carry: a closed set, each with a title and a
+ * message in platform/locales/<lang>.json (test/platform/error-codes.test.ts fails on one without).
+ */
+export const errorCodes = [
+  // the error classes below
+  "not_found", "forbidden", "unauthenticated", "validation", "invalid_transition", "conflict", "rate_limited", "unavailable",
+  // the request itself, before any route
+  "internal", "too_large", "bad_request", "not_set_up", "unknown_host",
+  // conflicts a use case refuses with
+  "stale_status", "request_closed", "already_extended", "not_awaiting_confirmation", "already_confirmed",
+  "not_awaiting_fulfilment", "nothing_to_carry_out", "export_not_failed", "complaint_already_answered",
+  "content_erased", "totp_already_enrolled", "recovery_codes_not_due", "recovery_codes_not_shown",
+  // refusals of the chat platform's API
+  "conversation_erased", "subject_erased", "receipt_code_taken", "email_taken", "conversation_not_found",
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string = code,
   ) {
     super(message);
@@ -51,7 +69,7 @@ export class InvalidTransitionError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(code = "conflict", message = code) {
+  constructor(code: ErrorCode = "conflict", message: string = code) {
     super(409, code, message);
   }
 }

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { and, eq, gt, gte, lt, or, lte, sql, inArray } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import { isDatabaseUnavailable, type Executor } from "../db/client.js";
 import { jobs } from "../db/schema/index.js";
@@ -24,11 +25,13 @@ import { Poller } from "./poller.js";
  * requires Node 22); graphile-worker holds a crashed worker's job for a fixed 4 hours and
  * completes by id. Both run on PGlite only through a hand-written adapter.
  */
-export type JobHandler = (ctx: AppContext, payload: Record<string, unknown>, signal: AbortSignal) => Promise<void>;
+export type JobHandler<P = Record<string, unknown>> = (ctx: AppContext, payload: P, signal: AbortSignal) => Promise<void>;
 
-export interface JobDefinition {
+export interface JobDefinition<P = Record<string, unknown>> {
   name: string;
-  handler: JobHandler;
+  /** Parses the stored payload before the handler runs; a payload it refuses fails the job for good. */
+  payload?: z.ZodType<P>;
+  handler: JobHandler<P>;
   maxAttempts?: number;
   /** Recurring jobs: one run per period, however many instances are up. */
   everyMs?: number;
@@ -48,6 +51,19 @@ export interface JobRunnerOptions {
    * found running at start were left by a process that died, and are taken over at once.
    */
   soleInstance?: boolean;
+}
+
+/** Keeps a definition's handler typed by its own payload schema. */
+export function job<P>(def: JobDefinition<P>): JobDefinition {
+  return def as unknown as JobDefinition;
+}
+
+/** A stored payload its job's schema refuses: retrying cannot help. */
+export class InvalidJobPayloadError extends Error {
+  constructor(name: string) {
+    super(`invalid payload for job ${name}`);
+    this.name = "InvalidJobPayloadError";
+  }
 }
 
 export const LEASE_MS = 30_000;
@@ -206,7 +222,9 @@ export class JobRunner {
     try {
       const def = this.byName.get(job.name);
       if (!def) throw new Error(`no handler for job ${job.name}`);
-      await def.handler(this.ctx, job.payload, running.controller.signal);
+      const payload = def.payload ? def.payload.safeParse(job.payload) : { success: true as const, data: job.payload };
+      if (!payload.success) throw new InvalidJobPayloadError(job.name);
+      await def.handler(this.ctx, payload.data, running.controller.signal);
     } catch (err) {
       failure = { err };
     } finally {
@@ -330,7 +348,7 @@ export class JobRunner {
   private async fail(running: Running, err: unknown): Promise<void> {
     const { job } = running;
     const message = err instanceof Error ? err.message : String(err);
-    const giveUp = job.attempts >= job.maxAttempts;
+    const giveUp = err instanceof InvalidJobPayloadError || job.attempts >= job.maxAttempts;
     this.ctx.logger.warn({ job: job.name, jobId: job.id, attempts: job.attempts, giveUp }, "job failed");
     await this.write(running, {
       status: giveUp ? "failed" : "queued",

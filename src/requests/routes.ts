@@ -12,7 +12,7 @@ import {
   assertOwnConversations, chosenConversations, conversationSummaries, getMyRequest, listMyRequests, pickableConversations, requestThread, requestTimeline,
 } from "./requester-queries.js";
 import { requestStatusView } from "./status-view.js";
-import { downloadPath, listRequestExports } from "../exports/list-exports.js";
+import { downloadPath, listRequestExports } from "./request-files.js";
 
 type PartialDraft = Partial<Draft>;
 

@@ -2,8 +2,8 @@ import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "./change-status.js";
 import { currentDueDate, daysLeft, isOverdue } from "./deadlines.js";
 import { isOpen, type RequestStatus } from "./lifecycle.js";
-import { complaintPaths, type ComplaintPaths } from "../complaints/paths.js";
-import { requesterFulfilmentView, type RequesterFulfilmentView } from "../fulfilment/result.js";
+import { complaintPaths, type ComplaintPaths } from "./complaint-paths.js";
+import { requesterFulfilmentView, type RequesterFulfilmentView } from "./result.js";
 
 export interface RequestStatusView extends RequestRow {
   open: boolean;

@@ -1,16 +1,13 @@
-import { policy, type StaffActor } from "../staff/policies.js";
+import { policy, roles, type StaffActor } from "../platform/policy.js";
 
 /** Retention settings and runs of one organization. */
 export type RetentionResource = { kind: "retention"; orgId: string };
 
-const administers = (a: StaffActor) => a.role === "admin";
-const overseesOrAdministers = (a: StaffActor) => a.role === "dpo" || a.role === "admin";
-
 /** Admins set the rules; the DPO, who answers for them, sees them and every run's counts. */
 const rules: Record<string, (actor: StaffActor, resource: RetentionResource) => boolean> = {
-  view: overseesOrAdministers,
-  preview: overseesOrAdministers,
-  edit: administers,
+  view: roles.oversees,
+  preview: roles.oversees,
+  edit: roles.administers,
 };
 
 /** Tenant first: another organization's settings are "not found"; a role without the right is "forbidden". */

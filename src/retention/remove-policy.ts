@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { retentionPolicies } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import type { RetentionCategory } from "./categories.js";
 import { policyValues } from "./list-policies.js";
 

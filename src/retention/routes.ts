@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import type { StaffRole } from "../db/schema/index.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
-import { recentlyAuthenticated, requireStaff, staffActorOf } from "../staff/guards.js";
+import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
 import { applyRetentionPreset } from "./apply-preset.js";
 import { categoryRules, isRetentionCategory, type RetentionCategory } from "./categories.js";
 import { retentionOverview } from "./list-policies.js";
@@ -73,7 +73,7 @@ export function retentionRouter(ctx: AppContext): Router {
     router.post(path, async (req, res) => {
       const actor = staffActorOf(req);
       authorizeRetention(actor, "edit", resource(req));
-      if (!recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(PAGE)}`);
+      if (!recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(PAGE)}`);
       try {
         await run(req);
         res.redirect(303, `${PAGE}#policies`);

@@ -5,7 +5,7 @@ import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { organizations, retentionRuns } from "../db/schema/index.js";
 import { appendAudit, pruneAuditPrefix, systemActor } from "../platform/audit.js";
-import { absoluteExportPath } from "../exports/storage.js";
+import { absoluteExportPath } from "../platform/export-files.js";
 import type { RetentionCategory } from "./categories.js";
 import { policiesOf, policyValues, type PolicyRow } from "./list-policies.js";
 import { auditRemovable, countPrunableAudit } from "./prune-audit.js";

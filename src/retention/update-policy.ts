@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { retentionPolicies } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
-import type { StaffActor } from "../staff/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { policyErrors, type PolicyValues, type RetentionCategory } from "./categories.js";
 import { policyValues } from "./list-policies.js";
 

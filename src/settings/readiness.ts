@@ -17,7 +17,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { retentionPolicies } from "../db/schema/index.js";
-import { leadAuthority } from "../complaints/authorities.js";
+import { leadAuthority } from "../requests/authorities.js";
 import type { Organization } from "../platform/http/types.js";
 import { complete, offeredLocales, readSettings } from "./schema.js";
 

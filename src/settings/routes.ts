@@ -6,13 +6,13 @@
 import { Router, type Request, type Response } from "express";
 import type { AppContext } from "../context.js";
 import { requestTypes, type StaffRole } from "../db/schema/index.js";
-import { authorities, leadAuthority } from "../complaints/authorities.js";
+import { authorities, leadAuthority } from "../requests/authorities.js";
 import { addressOf } from "../mail/send-outbox-mail.js";
-import { retentionSentences } from "../exports/retention-sentences.js";
+import { retentionSentences } from "../retention/retention-sentences.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { localeNames } from "../platform/i18n.js";
-import { requireStaff, staffActorOf } from "../staff/guards.js";
-import { authorize } from "../staff/policies.js";
+import { requireStaff, staffActorOf } from "../identity/staff-session.js";
+import { authorizeSettings } from "./policies.js";
 import { ipOf, reauthFirst } from "../staff/route-helpers.js";
 import { settingsChecklist } from "./readiness.js";
 import {
@@ -48,7 +48,7 @@ export function settingsRouter(ctx: AppContext): Router {
   router.use(ADMIN_HOME, requireStaff());
   const guard = (req: Request) => {
     const actor = staffActorOf(req);
-    authorize(actor, "manageSettings", { kind: "org", orgId: req.org.id });
+    authorizeSettings(actor, "manage", { kind: "settings", orgId: req.org.id });
     return actor;
   };
   /** What every settings page needs to show the organization's languages and choices. */

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { requestTypes, type MinimumAssurance, type VerificationMethods } from "../db/schema/index.js";
-import { authorities } from "../complaints/authorities.js";
+import { authorities } from "../requests/authorities.js";
 import { ValidationError } from "../platform/errors.js";
 import { isLocale, type Locale } from "../platform/i18n.js";
 import type { Organization } from "../platform/http/types.js";

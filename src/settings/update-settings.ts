@@ -5,7 +5,8 @@ import { conversations, organizations } from "../db/schema/index.js";
 import { appendAudit, canonicalJson } from "../platform/audit.js";
 import { NotFoundError } from "../platform/errors.js";
 import { organizationsChanged } from "../platform/organizations.js";
-import { authorize, type StaffActor } from "../staff/policies.js";
+import { authorizeSettings } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { readSettings, type OrganizationSettings, type SectionValues } from "./schema.js";
 
 export const settingsActions = { changed: "organization.settings_changed" } as const;
@@ -32,7 +33,7 @@ export async function storedIpCount(db: Executor, orgId: string): Promise<number
  * (the route asks for confirmation first): a helpline that promises never to see them keeps none.
  */
 export async function updateSettings(ctx: AppContext, actor: StaffActor, input: SectionValues, ip?: string): Promise<SettingsChange> {
-  authorize(actor, "manageSettings", { kind: "org", orgId: actor.orgId });
+  authorizeSettings(actor, "manage", { kind: "settings", orgId: actor.orgId });
   const result = await ctx.db.transaction(async (tx) => {
     const [org] = await tx.select().from(organizations).where(eq(organizations.id, actor.orgId)).for("update");
     if (!org) throw new NotFoundError("organization");

@@ -5,7 +5,7 @@ import { hashPassword } from "../identity/passwords.js";
 import { assertStrongPassword } from "../identity/password-strength.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { sha256Hex } from "../platform/crypto.js";
-import type { StaffRow } from "./guards.js";
+import type { StaffRow } from "../identity/staff-session.js";
 import { staffAdminActions } from "./staff-members.js";
 
 const usable = (orgId: string, token: string, now: Date) =>

@@ -3,7 +3,7 @@ import { requestNotes } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
 import { lockRequest } from "../requests/change-status.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 /** An internal note on a request: staff only, never shown to the requester. */
 export async function addRequestNote(ctx: AppContext, actor: StaffActor, requestId: string, body: string): Promise<void> {

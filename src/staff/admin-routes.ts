@@ -17,12 +17,12 @@ import { acceptInvitation, auditInvitationFailure, openInvitation } from "./acce
 import { changeStaffRole } from "./change-staff-role.js";
 import { disableStaff } from "./disable-staff.js";
 import { enableStaff } from "./enable-staff.js";
-import { recentlyAuthenticated, staffActorOf, type StaffRow } from "./guards.js";
+import { recentlyAuthenticated, staffActorOf, type StaffRow } from "../identity/staff-session.js";
 import { inviteStaff } from "./invite-staff.js";
 import { resetStaffTotp } from "./reset-staff-totp.js";
 import { recoveryCodesLeft } from "./recovery-codes.js";
 import { listStaff } from "./list-staff.js";
-import { authorize } from "./policies.js";
+import { authorize, type Action } from "./policies.js";
 import { fail, ipOf, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
 import { inviteSchema, localeSchema, roleSchema } from "./schema.js";
 import { setStaffLocale } from "./set-staff-locale.js";
@@ -86,7 +86,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
     const done = adminOutcomes.find((o) => o === req.query.done);
     res.render("staff/admin-staff", {
       title: req.t("staff.admin.title"), rows: await listStaff(ctx, actor), roles: staffRoles, languages: languageChoices(),
-      reauthFresh: recentlyAuthenticated(req), done, values: {}, ...extra,
+      reauthFresh: recentlyAuthenticated(ctx, req.session), done, values: {}, ...extra,
     });
   }
 
@@ -110,7 +110,7 @@ export function mountAdminRoutes(router: Router, ctx: AppContext): void {
   });
 
   /** A change to one staff member: found in this organization (else 404), allowed, re-authenticated. */
-  const onStaffMember = (action: (typeof adminOutcomes)[number], run: (req: Request, target: StaffRow) => Promise<void>) =>
+  const onStaffMember = (action: Action<"staffMember">, run: (req: Request, target: StaffRow) => Promise<void>) =>
     async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
       const target = await staffMemberOf(ctx.db, actor.orgId, String(req.params.staffId));

@@ -5,7 +5,7 @@ import { atLeast } from "../identity/guards.js";
 import { recordEvent } from "../requests/events.js";
 import { changeStatus, lockRequest, type RequestRow } from "../requests/change-status.js";
 import { requesterMessageErrors } from "./ask-requester.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { sendDecision } from "./decision-notice.js";
 
 export interface AskForIdentityInput {

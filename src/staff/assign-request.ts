@@ -5,7 +5,7 @@ import { appendAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
 import { lockRequest } from "../requests/change-status.js";
 import { recordEvent } from "../requests/events.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 /** Assigns a request to a staff member of the same organization (or to nobody). */
 export async function assignRequest(ctx: AppContext, actor: StaffActor, requestId: string, assigneeId: string | null): Promise<void> {

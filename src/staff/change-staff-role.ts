@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { staffUsers, type StaffRole } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
-import { authorize, type StaffActor } from "./policies.js";
+import { authorize } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { endStaffSessions, keepAnAdmin, lockStaffMember, staffAdminActions } from "./staff-members.js";
 
 /**

@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
 import { recordEvent } from "../requests/events.js";
-import type { StaffActor } from "./policies.js";
+import { isSecondDpo, type StaffActor } from "../platform/policy.js";
 import { startFulfilment } from "../fulfilment/start-fulfilment.js";
 
 /** Four-eyes: a second DPO, not the approver, confirms an approved erasure before it may be carried out. */
@@ -15,7 +15,7 @@ export async function confirmErasure(ctx: AppContext, actor: StaffActor, org: Or
     const current = await lockRequest(tx, requestId, org.id);
     if (current.type !== "erasure" || current.status !== "approved" || !current.erasureApprovedBy) throw new ConflictError("not_awaiting_confirmation");
     if (current.erasureConfirmedBy) throw new ConflictError("already_confirmed");
-    if (actor.role !== "dpo" || current.erasureApprovedBy === actor.id) throw new ForbiddenError("four_eyes");
+    if (!isSecondDpo(actor, current.erasureApprovedBy)) throw new ForbiddenError("four_eyes");
     const now = ctx.clock.now();
     const [updated] = await tx.update(requests).set({ erasureConfirmedBy: actor.id, updatedAt: now }).where(eq(requests.id, current.id)).returning();
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "erasure_confirmed", visibleToRequester: false });
@@ -24,9 +24,3 @@ export async function confirmErasure(ctx: AppContext, actor: StaffActor, org: Or
   });
 }
 
-/** Whether fulfilment of a request may start (fulfilment code checks this before erasing anything). */
-export function mayStartFulfilment(r: Pick<RequestRow, "type" | "status" | "erasureApprovedBy" | "erasureConfirmedBy">): boolean {
-  if (r.status !== "approved") return false;
-  if (r.type !== "erasure") return true;
-  return !!r.erasureApprovedBy && !!r.erasureConfirmedBy && r.erasureApprovedBy !== r.erasureConfirmedBy;
-}

@@ -2,12 +2,12 @@ import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { requestMessages, subjects } from "../db/schema/index.js";
 import { eq } from "drizzle-orm";
-import { authorityFor } from "../complaints/authorities.js";
+import { authorityFor } from "../requests/authorities.js";
 import { isLocale, translator } from "../platform/i18n.js";
 import type { Organization } from "../platform/http/types.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed";
 

@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { staffUsers } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
-import { authorize, type StaffActor } from "./policies.js";
+import { authorize } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { lockStaffMember, staffAdminActions } from "./staff-members.js";
 
 /** Lets a disabled staff member sign in again (with the password and second factor they had). */

@@ -9,7 +9,7 @@ import { ValidationError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { staffInviteUrl } from "../mail/links.js";
 import { queueMail } from "../mail/queue-mail.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { INVITE_TTL_MS, staffAdminActions } from "./staff-members.js";
 
 export interface InviteInput {

@@ -1,7 +1,7 @@
 import type { StaffRole } from "../db/schema/index.js";
 import { isLocale, localeNames, type Translate } from "../platform/i18n.js";
-import { staffHome } from "./guards.js";
-import type { KeptForm } from "./reauth-replay.js";
+import { staffHome } from "./staff-home.js";
+import type { KeptForm } from "../identity/reauth-replay.js";
 
 /** How one kept field is shown again: free text stays editable, choices are shown in words. */
 export interface KeptField {

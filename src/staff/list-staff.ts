@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { staffUsers, type StaffRole } from "../db/schema/index.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export interface StaffListRow {
   id: string;

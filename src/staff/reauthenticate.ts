@@ -2,10 +2,10 @@ import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { sessions, staffUsers } from "../db/schema/index.js";
 import { verifyPassword } from "../identity/passwords.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { staffAuthActions } from "./sign-in-staff.js";
 
 /** Asks for the password again before a destructive action; fresh for REAUTH_MS. */

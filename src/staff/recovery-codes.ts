@@ -16,10 +16,10 @@ import { and, count, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { sessions, staffRecoveryCodes, staffUsers } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
-import type { StaffRow } from "./guards.js";
+import type { StaffRow } from "../identity/staff-session.js";
 import { staffAuthActions } from "./sign-in-staff.js";
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -67,7 +67,7 @@ export async function spendRecoveryCode(tx: Tx, ctx: AppContext, staff: StaffRow
 }
 
 async function staffAtRecoveryStage(ctx: AppContext, session: Session): Promise<StaffRow> {
-  if (session.kind !== "staff" || session.stage !== RECOVERY_CODES_STAGE || !session.staffId) throw new ConflictError("conflict", "recovery_codes_not_due");
+  if (session.kind !== "staff" || session.stage !== RECOVERY_CODES_STAGE || !session.staffId) throw new ConflictError("recovery_codes_not_due");
   const [staff] = await ctx.db.select().from(staffUsers).where(eq(staffUsers.id, session.staffId));
   if (!staff || staff.disabledAt || staff.orgId !== session.orgId || !staff.totpEnrolledAt) throw new NotFoundError("staff");
   return staff;
@@ -99,7 +99,7 @@ export async function issueRecoveryCodes(ctx: AppContext, session: Session, ip?:
 export async function acknowledgeRecoveryCodes(ctx: AppContext, session: Session, ip?: string): Promise<StaffRow> {
   const staff = await staffAtRecoveryStage(ctx, session);
   // Nothing to acknowledge before the codes were shown (a POST without the page).
-  if ((await recoveryCodesLeft(ctx.db, staff.id)) === 0) throw new ConflictError("conflict", "recovery_codes_not_shown");
+  if ((await recoveryCodesLeft(ctx.db, staff.id)) === 0) throw new ConflictError("recovery_codes_not_shown");
   const now = ctx.clock.now();
   await ctx.db.transaction(async (tx) => {
     await tx.update(sessions).set({ stage: "complete", reauthAt: now }).where(eq(sessions.idHash, session.idHash));

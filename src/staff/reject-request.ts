@@ -2,7 +2,7 @@ import type { AppContext } from "../context.js";
 import type { Organization } from "../platform/http/types.js";
 import { ValidationError, type FieldErrors } from "../platform/errors.js";
 import { changeStatus, lockRequest, type RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { decisionTemplate, legalGrounds, refusalNotice, sendDecision, type LegalGround } from "./decision-notice.js";
 
 export interface RejectInput {

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { requests, staffUsers } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
 import { csvRow } from "./csv.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export const registerColumns = ["reference", "type", "scope", "status", "assurance", "received_at", "due_date", "effective_due_date", "extended_due_date", "paused_days", "decision", "legal_ground", "decided_at", "completed_at", "assignee"] as const;
 

@@ -5,7 +5,7 @@ import type { Organization } from "../platform/http/types.js";
 import { localDate } from "../requests/deadlines.js";
 import { openStatuses, type RequestStatus } from "../requests/lifecycle.js";
 import { requestStatusView, type RequestStatusView } from "../requests/status-view.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export const PAGE_SIZE = 50;
 export const DUE_SOON_DAYS = 7;

@@ -2,8 +2,8 @@ import type { Request, Response } from "express";
 import type { AppContext } from "../context.js";
 import { ValidationError } from "../platform/errors.js";
 import { isLocale } from "../platform/i18n.js";
-import { recentlyAuthenticated, staffActorOf } from "./guards.js";
-import { dropKeptForm, keepFormForReauth, RESUME_PATH } from "./reauth-replay.js";
+import { recentlyAuthenticated, staffActorOf } from "../identity/staff-session.js";
+import { dropKeptForm, keepFormForReauth, RESUME_PATH } from "../identity/reauth-replay.js";
 import { secureCookies } from "../config.js";
 
 /** Re-renders a form with its field errors (422); anything but a validation error goes on to the error page. */
@@ -19,7 +19,7 @@ export function fail(res: Response, view: string, locals: Record<string, unknown
  */
 export async function reauthFirst(ctx: AppContext, req: Request, res: Response): Promise<boolean> {
   const actor = staffActorOf(req);
-  if (recentlyAuthenticated(req)) {
+  if (recentlyAuthenticated(ctx, req.session)) {
     await dropKeptForm(ctx, req.session);
     return false;
   }

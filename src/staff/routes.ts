@@ -11,18 +11,20 @@ import { parseInput } from "../platform/http/validate.js";
 import { extendRequest } from "../requests/extend-request.js";
 import { postRequestMessage } from "../requests/post-message.js";
 import { requestStatusView } from "../requests/status-view.js";
-import { authorize } from "./policies.js";
-import { recentlyAuthenticated, requireStaff, staffActorOf, staffHome } from "./guards.js";
+import { authorize, type Action } from "./policies.js";
+import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
+import { staffHome } from "./staff-home.js";
 import { mountAdminRoutes, mountInvitationRoutes } from "./admin-routes.js";
 import { fail, reauthFirst, rememberStaffLocale } from "./route-helpers.js";
-import { keptForm, RESUME_PATH } from "./reauth-replay.js";
+import { keptForm, RESUME_PATH } from "../identity/reauth-replay.js";
 import { keptFormView } from "./kept-form-view.js";
 import { signInStaff, staffAuthActions } from "./sign-in-staff.js";
 import { completeTotp, totpEnrolment } from "./totp.js";
 import { acknowledgeRecoveryCodes, issueRecoveryCodes, RECOVERY_CODES_STAGE } from "./recovery-codes.js";
 import { reauthenticate } from "./reauthenticate.js";
 import { reviewQueue } from "./review-queue.js";
-import { requestDetail, staffRequest } from "./request-detail.js";
+import { requestDetail } from "./request-detail.js";
+import { staffRequest } from "../requests/request-by-id.js";
 import { startReview } from "./start-review.js";
 import { approveRequest } from "./approve-request.js";
 import { rejectRequest } from "./reject-request.js";
@@ -215,7 +217,7 @@ export function staffRouter(ctx: AppContext): Router {
   router.get(RESUME_PATH, (req, res) => {
     const actor = staffActorOf(req);
     const kept = keptForm(ctx, req.session, actor.id);
-    if (kept && !recentlyAuthenticated(req)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}`);
+    if (kept && !recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}`);
     res.render("staff/reauth-resume", { title: req.t("staff.resume.title"), form: kept ? keptFormView(kept, req.t, actor.role) : null, home: staffHome(actor.role) });
   });
 
@@ -261,14 +263,14 @@ export function staffRouter(ctx: AppContext): Router {
     };
     res.render("staff/show", {
       title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
-      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(req), values: {}, failedAction: null,
+      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(ctx, req.session), values: {}, failedAction: null,
       identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
     });
   }
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
-  const onRequest = (action: string, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
+  const onRequest = (action: Action<"request">, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
     async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
       const r = await loadRequest(req);

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { sessions, staffUsers } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit } from "../platform/audit.js";
 import type { Locale } from "../platform/i18n.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { staffAdminActions } from "./staff-members.js";
 
 /**

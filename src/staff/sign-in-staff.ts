@@ -3,7 +3,8 @@ import type { AppContext } from "../context.js";
 import { staffUsers } from "../db/schema/index.js";
 import { emailHash, identifierPseudonym, normalizeEmail } from "../identity/email-address.js";
 import { verifyPassword } from "../identity/passwords.js";
-import { createSession, type Session } from "../identity/sessions.js";
+import { createSession } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 
 

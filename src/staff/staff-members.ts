@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Executor, Tx } from "../db/client.js";
 import { sessions, staffUsers } from "../db/schema/index.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
-import type { StaffRow } from "./guards.js";
+import type { StaffRow } from "../identity/staff-session.js";
 
 /** Audit actions of the admin screens and the invitation. */
 export const staffAdminActions = {

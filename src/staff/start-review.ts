@@ -1,7 +1,7 @@
 import type { AppContext } from "../context.js";
 import type { Organization } from "../platform/http/types.js";
 import { changeStatus, lockRequest, type RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export async function startReview(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string): Promise<RequestRow> {
   return ctx.db.transaction(async (tx) => {

@@ -3,13 +3,13 @@ import { generateSecret, generateURI, verify } from "otplib";
 import QRCode from "qrcode";
 import type { AppContext } from "../context.js";
 import { rateLimits, sessions, staffUsers } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError, ValidationError } from "../platform/errors.js";
 import { staffAuthActions } from "./sign-in-staff.js";
 import { RECOVERY_CODES_STAGE, spendRecoveryCode } from "./recovery-codes.js";
 import type { Tx } from "../db/client.js";
-import type { StaffRow } from "./guards.js";
+import type { StaffRow } from "../identity/staff-session.js";
 
 const PURPOSE = "totp";
 const PERIOD_S = 30;
@@ -28,7 +28,7 @@ export interface TotpEnrolment {
 /** Shows (creating once) the secret to enrol: kept encrypted until a code confirms it. */
 export async function totpEnrolment(ctx: AppContext, session: Session, issuer: string): Promise<TotpEnrolment> {
   const staff = await staffOf(ctx, session);
-  if (staff.totpEnrolledAt) throw new ConflictError("conflict", "totp_already_enrolled");
+  if (staff.totpEnrolledAt) throw new ConflictError("totp_already_enrolled");
   let secret = staff.totpSecretEnc ? ctx.keys.openWithMaster(staff.totpSecretEnc, PURPOSE) : undefined;
   if (!secret) {
     secret = generateSecret();

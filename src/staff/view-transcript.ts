@@ -5,7 +5,7 @@ import { readMessages, type Conversation, type ReadMessage } from "../chats/conv
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import type { RequestRow } from "../requests/change-status.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 /** A conversation of the organization that the request covers; anything else is "not found". */
 export async function conversationForRequest(ctx: AppContext, orgId: string, r: RequestRow, conversationId: string): Promise<Conversation> {

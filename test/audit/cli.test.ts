@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import { openPglite } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
-import { createMailTransport } from "../../src/mail/transport.js";
+import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { recordAudit } from "../../src/platform/audit.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { retentionPolicies } from "../../src/db/schema/index.js";

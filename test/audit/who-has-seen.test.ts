@@ -9,7 +9,7 @@ import { buildApp } from "../../src/app.js";
 import { recipients, recipientTasks, requests } from "../../src/db/schema/index.js";
 import { viewTranscript } from "../../src/staff/view-transcript.js";
 import { recordAudit } from "../../src/platform/audit.js";
-import type { StaffActor } from "../../src/staff/policies.js";
+import type { StaffActor } from "../../src/platform/policy.js";
 
 describe("who has seen my data (requester page)", () => {
   let ctx: TestContext;

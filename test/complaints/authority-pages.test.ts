@@ -3,7 +3,7 @@ import request from "supertest";
 import { eq } from "drizzle-orm";
 import type { TestContext } from "../support/context.js";
 import { makeStaff, makeSubject } from "../support/factories.js";
-import { authorities, authorityFor } from "../../src/complaints/authorities.js";
+import { authorities, authorityFor } from "../../src/requests/authorities.js";
 import { requestMessages } from "../../src/db/schema/index.js";
 import { rejectRequest } from "../../src/staff/reject-request.js";
 import { buildApp, countryOrg, freshComplaintsContext, html, insertRequest, requesterAgent, staffActor } from "./helpers.js";

@@ -8,8 +8,8 @@ import { expect } from "chai";
 import { generate } from "otplib";
 import { startPortal, type Portal } from "./support/server.js";
 import { allLocales, Journey, onPhone, openBrowser, submitForm, type Browser } from "./support/browser.js";
-import { setUpOrganization } from "../../src/settings/set-up-organization.js";
-import { demoPrivacyInfo } from "../../src/db/seed/demo-settings.js";
+import { setUpOrganization } from "../../src/staff/set-up-organization.js";
+import { demoPrivacyInfo } from "../../src/seed/demo-settings.js";
 
 const PASSWORD = "orbit meadow lantern quietly 58";
 const locales = ["fi", "sv", "en", "nl", "et"] as const;

@@ -7,7 +7,7 @@ import { makeConversation, makeSubject } from "../support/factories.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog } from "../../src/db/schema/index.js";
-import { absoluteExportPath } from "../../src/exports/storage.js";
+import { absoluteExportPath } from "../../src/platform/export-files.js";
 import { expireExports } from "../../src/exports/expire-exports.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { buildNow, exportRow, insertRequest, queue, scenario, sha256, freshExportsContext } from "./helpers.js";

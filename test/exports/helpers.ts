@@ -9,7 +9,7 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { newReference } from "../../src/platform/codes.js";
 import { queueExport, type QueueableExportKind } from "../../src/exports/queue-export.js";
-import { absoluteExportPath, exportsRoot } from "../../src/exports/storage.js";
+import { absoluteExportPath, exportsRoot } from "../../src/platform/export-files.js";
 import { freshContext } from "../support/context.js";
 
 export const XSS = "<script>alert(1)</script>";

@@ -10,7 +10,7 @@ import { verifyAuditChain } from "../../src/platform/audit.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { InjectedFault, type FulfilmentStep } from "../../src/fulfilment/faults.js";
 import { scrubErasureNotices } from "../../src/fulfilment/jobs.js";
-import { readResult } from "../../src/fulfilment/result.js";
+import { readResult } from "../../src/requests/result.js";
 import { setLegalHold } from "../../src/fulfilment/legal-hold.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { actorOf, insertRequest, postForm, scan, snapshot, staffAgent, world, type World } from "./helpers.js";

@@ -7,9 +7,9 @@ import { freshExportsContext, runJobs } from "../exports/helpers.js";
 import { buildApp } from "../../src/app.js";
 import { exports, jobs, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
 import { exportReadyHooks } from "../../src/exports/hooks.js";
-import { absoluteExportPath } from "../../src/exports/storage.js";
+import { absoluteExportPath } from "../../src/platform/export-files.js";
 import { registerExportHandover } from "../../src/fulfilment/export-handover.js";
-import { readResult } from "../../src/fulfilment/result.js";
+import { readResult } from "../../src/requests/result.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { actorOf, insertRequest, postForm, snapshot, staffAgent, world, type World } from "./helpers.js";
 

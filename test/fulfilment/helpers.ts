@@ -7,7 +7,7 @@ import { addStatement } from "../../src/chats/conversation-store.js";
 import { conversations, recipients, requests, type RequestScope, type RequestType } from "../../src/db/schema/index.js";
 import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
-import type { StaffActor } from "../../src/staff/policies.js";
+import type { StaffActor } from "../../src/platform/policy.js";
 import { rowsOf } from "../../src/db/client.js";
 
 export const unique = () => crypto.randomBytes(6).toString("hex");

@@ -5,10 +5,10 @@ import { and, eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
-import { verifyWebhookSignature } from "../../src/chats/webhooks.js";
+import { verifyWebhookSignature } from "../../src/fulfilment/webhooks.js";
 import { auditLog, outbox, recipients, recipientTasks, requests } from "../../src/db/schema/index.js";
 import { deliverOutbox } from "../../src/jobs.js";
-import { readResult } from "../../src/fulfilment/result.js";
+import { readResult } from "../../src/requests/result.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { actorOf, insertRequest, postForm, staffAgent, world, type World } from "./helpers.js";
 

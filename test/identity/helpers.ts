@@ -4,7 +4,7 @@ import request from "supertest";
 import { SMTPServer } from "smtp-server";
 import { expect } from "chai";
 import { freshContext, type TestContext } from "../support/context.js";
-import { createMailTransport } from "../../src/mail/transport.js";
+import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { deliverDueOutbox } from "../../src/platform/outbox.js";
 import { outboxDeliverers } from "../../src/jobs.js";
 import type { Config } from "../../src/config.js";

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg } from "../support/factories.js";
 import { outbox } from "../../src/db/schema/index.js";
-import { createMailTransport, type MailTransport, type OutgoingMail } from "../../src/mail/transport.js";
+import { createMailTransport, type MailTransport, type OutgoingMail } from "../../src/platform/mail-transport.js";
 import { queueMail } from "../../src/mail/queue-mail.js";
 import { deliverOutbox } from "../../src/jobs.js";
 import { LEASE_MS, MAX_ATTEMPTS, deliverDueOutbox } from "../../src/platform/outbox.js";

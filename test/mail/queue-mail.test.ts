@@ -3,10 +3,10 @@ import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg } from "../support/factories.js";
 import { outbox } from "../../src/db/schema/index.js";
 import { queueMail } from "../../src/mail/queue-mail.js";
-import { smtpOptions } from "../../src/mail/transport.js";
+import { smtpOptions } from "../../src/platform/mail-transport.js";
 import { classifySmtpError } from "../../src/mail/send-outbox-mail.js";
 import { ChannelUnavailableError, PermanentDeliveryError } from "../../src/platform/outbox.js";
-import { listMailbox } from "../../src/mail/transport.js";
+import { listMailbox } from "../../src/platform/mail-transport.js";
 import { deliverOutbox } from "../../src/jobs.js";
 
 describe("mail: queueMail", () => {

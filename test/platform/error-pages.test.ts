@@ -77,7 +77,7 @@ const cases: { path: string; status: number; code: string }[] = [
   { path: "/test-errors/validation", status: 422, code: "validation" },
   { path: "/test-errors/invalid-transition", status: 409, code: "invalid_transition" },
   { path: "/test-errors/conflict", status: 409, code: "conflict" },
-  { path: "/test-errors/conflict-own-code", status: 409, code: "conflict" },
+  { path: "/test-errors/conflict-own-code", status: 409, code: "export_not_failed" },
   { path: "/test-errors/rate-limited", status: 429, code: "rate_limited" },
   { path: "/test-errors/plain", status: 500, code: "internal" },
   { path: "/no-such-page", status: 404, code: "not_found" },

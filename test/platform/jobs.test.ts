@@ -2,7 +2,8 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
-import { JobRunner, enqueueJob, type JobRunnerOptions } from "../../src/platform/jobs.js";
+import { z } from "zod";
+import { JobRunner, enqueueJob, job, type JobRunnerOptions } from "../../src/platform/jobs.js";
 import { jobs } from "../../src/db/schema/index.js";
 
 describe("job runner", () => {
@@ -35,6 +36,21 @@ describe("job runner", () => {
     expect(broken!.status).to.equal("failed");
     expect(broken!.attempts).to.equal(2);
     expect(broken!.lastError).to.equal("always");
+  });
+
+  it("hands a job its payload parsed by the job's own schema, and fails a malformed one at once without running it", async () => {
+    const seen: string[] = [];
+    const runner = new JobRunner(ctx, [
+      job({ name: "typed", payload: z.object({ exportId: z.uuid() }), handler: async (_c, p) => void seen.push(p.exportId) }),
+    ]);
+    const id = crypto.randomUUID();
+    await enqueueJob(ctx.db, "typed", { exportId: id }, { runAt: ctx.clock.now() });
+    await enqueueJob(ctx.db, "typed", { exportId: "not-a-uuid" }, { runAt: ctx.clock.now(), maxAttempts: 5 });
+    await runner.drain();
+    expect(seen).to.deep.equal([id]);
+    const [bad] = await ctx.db.select().from(jobs).where(eq(jobs.status, "failed"));
+    expect(bad!.attempts, "no retry can mend a malformed payload").to.equal(1);
+    expect(bad!.lastError).to.equal("invalid payload for job typed");
   });
 
   it("reclaims a job whose worker died (lease expired), and never runs a leased job twice", async () => {

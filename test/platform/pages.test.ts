@@ -12,7 +12,7 @@ import { freshContext, type TestContext } from "../support/context.js";
 import { ancestors, attr, crawl, elements, idProblems, type Visit } from "../support/crawl.js";
 import { signedInAgent, type Agent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
-import { seedDemo } from "../../src/db/seed/demo.js";
+import { seedDemo } from "../../src/seed/demo.js";
 import { conversations, requests, staffUsers, subjects } from "../../src/db/schema/index.js";
 import { buildNow } from "../exports/helpers.js";
 

@@ -6,7 +6,7 @@ import { count } from "drizzle-orm";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { openPglite } from "../../src/db/client.js";
 import { organizations, staffUsers } from "../../src/db/schema/index.js";
-import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD, DEMO_SUBJECT_PASSWORD } from "../../src/db/seed/demo.js";
+import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD, DEMO_SUBJECT_PASSWORD } from "../../src/seed/demo.js";
 import { embeddedEnv, runCommand, startPortal, stopProcess } from "../support/processes.js";
 
 /** Nothing of the demo: its sign-in lines, its domain, its published passwords. */

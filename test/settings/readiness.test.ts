@@ -8,7 +8,7 @@ import { staffBrowser } from "../staff/helpers.js";
 import { buildNow, insertRequest, unzip } from "../exports/helpers.js";
 import { buildApp } from "../../src/app.js";
 import { conversations, organizations, retentionPolicies } from "../../src/db/schema/index.js";
-import { seedDemo } from "../../src/db/seed/demo.js";
+import { seedDemo } from "../../src/seed/demo.js";
 import { checklistItems, checklistOf, settingsChecklist } from "../../src/settings/readiness.js";
 import type { Organization } from "../../src/platform/http/types.js";
 import { organizationsChanged } from "../../src/platform/organizations.js";

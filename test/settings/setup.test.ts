@@ -7,7 +7,7 @@ import { asc } from "drizzle-orm";
 import { generate } from "otplib";
 import { openPglite } from "../../src/db/client.js";
 import { organizations } from "../../src/db/schema/index.js";
-import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD } from "../../src/db/seed/demo.js";
+import { DEMO_DOMAIN, DEMO_STAFF_PASSWORD } from "../../src/seed/demo.js";
 import { askAll, UsageError } from "../../scripts/setup-questions.js";
 import { Browser } from "../support/fetch-browser.js";
 import { embeddedEnv, runCommand, startPortal, stopProcess, type Started } from "../support/processes.js";

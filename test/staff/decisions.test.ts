@@ -6,7 +6,7 @@ import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog, outbox, requestEvents, requestMessages, requestNotes, requests, sessions } from "../../src/db/schema/index.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
-import { mayStartFulfilment } from "../../src/staff/confirm-erasure.js";
+import { mayStartFulfilment } from "../../src/fulfilment/start-fulfilment.js";
 import { makeRequest } from "./helpers.js";
 
 describe("staff decisions, detail and queue", () => {

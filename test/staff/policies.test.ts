@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { authorize, can, type StaffActor } from "../../src/staff/policies.js";
+import { authorize, can } from "../../src/staff/policies.js";
+import type { StaffActor } from "../../src/platform/policy.js";
 import { ForbiddenError, NotFoundError } from "../../src/platform/errors.js";
 
 const actor = (role: StaffActor["role"], id = "s1"): StaffActor => ({ type: "staff", id, orgId: "A", role, name: "n", email: "e" });
@@ -21,7 +22,7 @@ describe("staff policies", () => {
       expect(() => authorize(actor(role), "view", req({ orgId: "B" }))).to.throw(NotFoundError);
     }
     expect(() => authorize(actor("reviewer"), "reject", req())).to.throw(ForbiddenError);
-    expect(() => authorize(actor("dpo"), "noSuchAction", req())).to.throw(ForbiddenError);
+    expect(() => authorize(actor("dpo"), "noSuchAction" as never, req())).to.throw(ForbiddenError);
   });
   it("only an admin resets a member's two-factor, never their own, never in another organization", () => {
     const member = (id: string, orgId = "A") => ({ kind: "staffMember" as const, orgId, id });

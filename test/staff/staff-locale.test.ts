@@ -4,7 +4,7 @@ import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg, makeStaff } from "../support/factories.js";
 import { buildApp } from "../../src/app.js";
 import { outbox, sessions, staffUsers } from "../../src/db/schema/index.js";
-import { alertNewlyOverdue, sendDpoDigests } from "../../src/mail/staff-reminders.js";
+import { alertNewlyOverdue, sendDpoDigests } from "../../src/requests/staff-reminders.js";
 import { makeRequest, staffBrowser } from "./helpers.js";
 
 describe("staff language: chosen per staff member, used for the staff area and staff e-mails", function () {

@@ -19,6 +19,18 @@ export type Member = Awaited<ReturnType<typeof makeStaff>>;
 export type StaffByOrg = Record<string, Record<StaffRole, Member>>;
 interface OrgRef { id: string; slug: string }
 
+/**
+ * One row of a capability's role specification, kept in test/ apart from the code: the roles that
+ * may use a staff route on their own organization's data, and whether it acts on one resource
+ * (another organization's is then "not found").
+ */
+export interface ExpectedRoute {
+  method: "get" | "post";
+  path: string;
+  roles: readonly StaffRole[];
+  onOneResource?: boolean;
+}
+
 export interface Cell { who: StaffRole | "anonymous"; own: boolean; label: string }
 
 export interface Matrix {

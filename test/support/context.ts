@@ -7,7 +7,7 @@ import { loadConfig, type Config } from "../../src/config.js";
 import type { AppContext, Clock } from "../../src/context.js";
 import { openPglite, openPostgres, rowsOf, type Database } from "../../src/db/client.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
-import { createMailTransport, type MailTransport } from "../../src/mail/transport.js";
+import { createMailTransport, type MailTransport } from "../../src/platform/mail-transport.js";
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {

@@ -1,10 +1,10 @@
 import { boolean, jsonb, pgTable, text, uuid, unique, index } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns.js";
-import type { RequestType } from "./requests.js";
 
 export type VerificationMethods = { account: boolean; email: boolean; receipt: boolean };
 /** Per request type, the lowest sign-in that may file it; a type not named takes any method offered. */
-export type MinimumAssurance = Partial<Record<RequestType, "email" | "account">>;
+/** Per request type (schema/requests.ts requestTypes): the weakest sign-in that may ask for it. */
+export type MinimumAssurance = Partial<Record<string, "email" | "account">>;
 
 export const organizations = pgTable("organizations", {
   id: id(),

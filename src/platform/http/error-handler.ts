@@ -40,7 +40,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
     try {
       if (!res.locals.t) setPageLocals(req, res, (req.org as Organization | undefined) ?? undefined);
       const t = req.t ?? translator("en");
-      const code = catalogCode(t, known);
+      const code = known?.code ?? "internal";
       if (err instanceof RateLimitedError) res.set("Retry-After", String(err.retryAfterSeconds));
       if (known instanceof DatabaseUnavailableError) res.set("Retry-After", String(known.retryAfterSeconds));
       if (wantsProblemJson(req)) return sendProblem(res, t, status, code, err);
@@ -70,6 +70,7 @@ function sendProblem(res: Response, t: Translate, status: number, code: string, 
     type: `https://rightsdesk.invalid/problems/${code}`,
     title: t(`platform.errors.${code}.title`),
     status,
+    detail: t(`platform.errors.${code}.message`, { minutes: err instanceof RateLimitedError ? Math.ceil(err.retryAfterSeconds / 60) : 0 }),
     ...(err instanceof ValidationError
       ? { errors: Object.entries(err.fieldErrors).map(([pointer, key]) => ({ pointer, detail: t(key) })) }
       : {}),
@@ -89,19 +90,6 @@ function sendBarePage(res: Response, status: number, lang: string, title: string
     .send(`<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`);
 }
 
-/**
- * The error's code if the catalog has a page for it, else the generic one for its status: a use
- * case's own conflict codes (stale_status, export_not_failed…) are for its route to handle, and
- * must not show a raw key when one reaches this handler.
- */
-function catalogCode(t: Translate, known: AppError | undefined): string {
-  if (!known) return "internal";
-  const key = `platform.errors.${known.code}.title`;
-  if (t(key) !== key) return known.code;
-  if (known.status === 409) return "conflict";
-  if (known.status === 404) return "not_found";
-  return known.status >= 500 ? "internal" : "bad_request";
-}
 
 /** Body-parser failures (too large, malformed, a charset or encoding it cannot read) are the client's. */
 function normalize(err: unknown): AppError | undefined {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Router } from "express";
 import { sql } from "drizzle-orm";
 import type { AppContext } from "../../context.js";
-import { listMailbox, readMailboxFile } from "../../mail/transport.js";
+import { listMailbox, readMailboxFile } from "../mail-transport.js";
 import { NotFoundError } from "../errors.js";
 
 export interface Readiness {

@@ -1,7 +1,7 @@
 import type { AppContext } from "../../context.js";
 import type { organizations } from "../../db/schema/index.js";
 import type { Locale, Translate } from "../i18n.js";
-import type { Session } from "../../identity/sessions.js";
+import type { Session } from "../session.js";
 
 export type Organization = typeof organizations.$inferSelect;
 

@@ -1,4 +1,4 @@
-import type { Lexicon } from "./lexicon.js";
+import type { Lexicon } from "./lexicon-type.js";
 
 /** English (UK and international): common given names; compiled for this project. */
 export const en: Lexicon = {

@@ -1,4 +1,4 @@
-import type { Lexicon } from "./lexicon.js";
+import type { Lexicon } from "./lexicon-type.js";
 
 /** Estonian (incl. names common among Russian-speaking families in Estonia); compiled for this project. */
 export const et: Lexicon = {

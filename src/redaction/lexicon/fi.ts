@@ -1,4 +1,4 @@
-import type { Lexicon } from "./lexicon.js";
+import type { Lexicon } from "./lexicon-type.js";
 
 /**
  * Finnish: common given names across the generations a helpline hears about (children, parents,

@@ -4,24 +4,13 @@
  * lists would add megabytes for one language), kept in this folder so a reviewer can read it.
  */
 import type { RedactionLanguage } from "../types.js";
+import type { Lexicon } from "./lexicon-type.js";
 import { en } from "./en.js";
 import { et } from "./et.js";
 import { fi } from "./fi.js";
 import { nl } from "./nl.js";
 import { sv } from "./sv.js";
 
-export interface Lexicon {
-  /** Given names, capitalized, space-separated. */
-  firstNames: string;
-  /** Lower-case names that are also common words: they need capital letters mid-sentence or a cue. */
-  ambiguous: string;
-  /** Words after which the next word is probably a name ("kaveri", "kompis", "vriend", "sõber", "friend"). */
-  cueWords: string;
-  /** Words that are not names, even after a cue ("mun kaveri sanoi"). */
-  stopwords: string;
-  /** Inflected name forms that are common words of this language ("sama" is not Sam in Estonian). */
-  notNames: string;
-}
 
 export interface CompiledLexicon {
   firstNames: Set<string>; // lower case

@@ -1,4 +1,4 @@
-import type { Lexicon } from "./lexicon.js";
+import type { Lexicon } from "./lexicon-type.js";
 
 /** Dutch: common given names (incl. names common among Moroccan- and Turkish-Dutch families); compiled for this project. */
 export const nl: Lexicon = {

@@ -1,4 +1,4 @@
-import type { Lexicon } from "./lexicon.js";
+import type { Lexicon } from "./lexicon-type.js";
 
 /** Swedish (Sweden and Swedish-speaking Finland): common given names; compiled for this project. */
 export const sv: Lexicon = {

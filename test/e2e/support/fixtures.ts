@@ -6,7 +6,7 @@
 import { generate, generateSecret } from "otplib";
 import type { AppContext } from "../../../src/context.js";
 import { retentionPolicies, staffUsers, subjects } from "../../../src/db/schema/index.js";
-import { demoPrivacyInfo } from "../../../src/db/seed/demo-settings.js";
+import { demoPrivacyInfo } from "../../../src/seed/demo-settings.js";
 import { createOrganization } from "../../../src/platform/organizations.js";
 import { hashPassword } from "../../../src/identity/passwords.js";
 import { appendMessages, createConversation } from "../../../src/chats/conversation-store.js";

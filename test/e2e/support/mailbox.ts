@@ -1,7 +1,7 @@
 /** Reads the file mailbox (DATA_DIR/mail/*.eml) the way a person reads their inbox. */
 import fs from "node:fs";
 import path from "node:path";
-import { mailboxDir } from "../../../src/mail/transport.js";
+import { mailboxDir } from "../../../src/platform/mail-transport.js";
 
 export interface Mail {
   file: string;

@@ -14,7 +14,7 @@ import { loadConfig } from "../../../src/config.js";
 import { systemClock, type AppContext } from "../../../src/context.js";
 import { openPglite, type Database } from "../../../src/db/client.js";
 import { createKeyRing } from "../../../src/platform/crypto.js";
-import { createMailTransport } from "../../../src/mail/transport.js";
+import { createMailTransport } from "../../../src/platform/mail-transport.js";
 import { buildApp } from "../../../src/app.js";
 import { JobRunner } from "../../../src/platform/jobs.js";
 import { Poller } from "../../../src/platform/poller.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { authorities, authorityFor, leadAuthority } from "../../src/complaints/authorities.js";
+import { authorities, authorityFor, leadAuthority } from "../../src/requests/authorities.js";
 
 const EU_EEA = [
   "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",

@@ -1,24 +1,21 @@
+import type { Session } from "../platform/session.js";
+import type { AppContext } from "../context.js";
 import type { Request, RequestHandler } from "express";
 import { eq } from "drizzle-orm";
 import { staffUsers } from "../db/schema/index.js";
-import { endSession } from "../identity/sessions.js";
+import { endSession } from "./sessions.js";
 import { UnauthenticatedError } from "../platform/errors.js";
 import { setNoStore } from "../platform/http/no-store.js";
-import type { StaffActor } from "./policies.js";
+import type { StaffActor } from "../platform/policy.js";
 
 export type StaffRow = typeof staffUsers.$inferSelect;
-
-/** Where a staff member lands after signing in: admins on their home (the set-up checklist), the others in the queue. */
-export function staffHome(role: StaffRow["role"]): string {
-  return role === "admin" ? "/staff/admin" : "/staff";
-}
 
 /** Re-authentication is fresh for 10 minutes. */
 export const REAUTH_MS = 10 * 60_000;
 
-export function recentlyAuthenticated(req: Request): boolean {
-  const at = req.session?.reauthAt;
-  return !!at && req.ctx.clock.now().getTime() - at.getTime() <= REAUTH_MS;
+export function recentlyAuthenticated(ctx: Pick<AppContext, "clock">, session: Pick<Session, "reauthAt"> | undefined): boolean {
+  const at = session?.reauthAt;
+  return !!at && ctx.clock.now().getTime() - at.getTime() <= REAUTH_MS;
 }
 
 /** The staff member of a fully signed-in staff session, loaded by requireStaff(). */

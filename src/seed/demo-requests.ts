@@ -1,11 +1,11 @@
-import type { AppContext } from "../../context.js";
-import type { Tx } from "../client.js";
-import { requests, type organizations, type RequestType, type subjects } from "../schema/index.js";
-import { newReference } from "../../platform/codes.js";
-import { appendAudit, type Actor } from "../../platform/audit.js";
-import { canTransition, type RequestStatus } from "../../requests/lifecycle.js";
-import { recordEvent } from "../../requests/events.js";
-import { dueDate } from "../../requests/deadlines.js";
+import type { AppContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import { requests, type organizations, type RequestType, type subjects } from "../db/schema/index.js";
+import { newReference } from "../platform/codes.js";
+import { appendAudit, type Actor } from "../platform/audit.js";
+import { canTransition, type RequestStatus } from "../requests/lifecycle.js";
+import { recordEvent } from "../requests/events.js";
+import { dueDate } from "../requests/deadlines.js";
 
 type Org = typeof organizations.$inferSelect;
 type Person = typeof subjects.$inferSelect;

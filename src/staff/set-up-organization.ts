@@ -9,12 +9,12 @@ import { z } from "zod";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { organizations } from "../db/schema/index.js";
-import { leadAuthority } from "../complaints/authorities.js";
+import { leadAuthority } from "../requests/authorities.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { supportedLocales, type Locale } from "../platform/i18n.js";
 import { createOrganization, organizationsChanged } from "../platform/organizations.js";
 import type { Organization } from "../platform/http/types.js";
-import { writeInvitation, type Invitation } from "../staff/invite-staff.js";
+import { writeInvitation, type Invitation } from "./invite-staff.js";
 
 /** The capital's zone of each country in the authority directory: the default a set-up offers. */
 export const defaultTimeZones: Readonly<Record<string, string>> = {

@@ -10,7 +10,7 @@ import { deliverDueOutbox } from "../../src/platform/outbox.js";
 import { NotFoundError } from "../../src/platform/errors.js";
 import {
   createRecipient, enqueueRecipientWebhook, signWebhook, verifyWebhookSignature, WEBHOOK_SECRET_PURPOSE,
-} from "../../src/chats/webhooks.js";
+} from "../../src/fulfilment/webhooks.js";
 
 interface Delivery {
   headers: http.IncomingHttpHeaders;

@@ -2,10 +2,10 @@ import { and, eq, isNotNull, isNull, lt, lte, notInArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { organizations, requests, staffUsers } from "../db/schema/index.js";
-import { closedStatuses } from "../requests/lifecycle.js";
-import { currentDueDate, daysLeft, isOverdue, localDate } from "../requests/deadlines.js";
-import { staffQueueUrl, staffRequestUrl } from "./links.js";
-import { queueMail } from "./queue-mail.js";
+import { closedStatuses } from "./lifecycle.js";
+import { currentDueDate, daysLeft, isOverdue, localDate } from "./deadlines.js";
+import { staffQueueUrl, staffRequestUrl } from "../mail/links.js";
+import { queueMail } from "../mail/queue-mail.js";
 
 type Organization = typeof organizations.$inferSelect;
 

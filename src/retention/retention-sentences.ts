@@ -6,7 +6,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { retentionPolicies } from "../db/schema/index.js";
-import { isRetentionCategory, retentionCategories, type RetentionCategory } from "../retention/categories.js";
+import { isRetentionCategory, retentionCategories, type RetentionCategory } from "./categories.js";
 import type { Locale, Translate } from "../platform/i18n.js";
 
 /** Years and months as the retention presets count them (365 and 30 days), else days. */

@@ -37,8 +37,8 @@ const recipientInput = z.object({
 });
 
 const targetMessages: Record<TargetProblem, string> = {
-  https_required: "chats.webhooks.httpsRequired",
-  address_not_allowed: "chats.webhooks.addressNotAllowed",
+  https_required: "fulfilment.webhooks.httpsRequired",
+  address_not_allowed: "fulfilment.webhooks.addressNotAllowed",
 };
 
 /**

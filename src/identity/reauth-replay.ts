@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { sessions } from "../db/schema/index.js";
-import type { Session } from "../identity/sessions.js";
+import type { Session } from "../platform/session.js";
 
 /**
  * A form refused only because re-authentication was due is kept here (sessions.draft, server

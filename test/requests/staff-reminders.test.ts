@@ -3,13 +3,13 @@ import { and, eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg, makeStaff } from "../support/factories.js";
 import { outbox, requests } from "../../src/db/schema/index.js";
-import { alertNewlyOverdue, sendDpoDigests } from "../../src/mail/staff-reminders.js";
+import { alertNewlyOverdue, sendDpoDigests } from "../../src/requests/staff-reminders.js";
 import { currentDueDate } from "../../src/requests/deadlines.js";
 import { renderMail } from "../../src/mail/render.js";
 import type { MailTemplates } from "../../src/mail/templates.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { JobRunner } from "../../src/platform/jobs.js";
-import { insertRequest } from "./helpers.js";
+import { insertRequest } from "../mail/helpers.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

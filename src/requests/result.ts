@@ -4,7 +4,7 @@
  * nothing of the content itself. The requester's page shows a plain-language view of it.
  */
 import { z } from "zod";
-import type { RequestRow } from "../requests/change-status.js";
+import type { RequestRow } from "./change-status.js";
 
 export const legalHoldReasons = ["child_protection_report", "police_report"] as const;
 export type LegalHoldReason = (typeof legalHoldReasons)[number];
