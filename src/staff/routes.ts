@@ -22,7 +22,7 @@ import { signInStaff, staffAuthActions } from "./sign-in-staff.js";
 import { completeTotp, totpEnrolment } from "./totp.js";
 import { acknowledgeRecoveryCodes, issueRecoveryCodes, RECOVERY_CODES_STAGE } from "./recovery-codes.js";
 import { reauthenticate } from "./reauthenticate.js";
-import { reviewQueue } from "./review-queue.js";
+import { mountQueueRoutes } from "./queue-routes.js";
 import { requestDetail } from "./request-detail.js";
 import { staffRequest } from "../requests/request-by-id.js";
 import { startReview } from "./start-review.js";
@@ -36,11 +36,9 @@ import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 import { transcriptStatements } from "../fulfilment/statements.js";
 import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
-import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
-import { requestTypes } from "../db/schema/index.js";
+import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
-import { requestStatuses } from "../requests/lifecycle.js";
 import { noStore } from "../platform/http/no-store.js";
 
 /**
@@ -79,6 +77,7 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "post", path: "/staff/reauth", roles: ANY },
   { method: "get", path: "/staff/reauth/resume", roles: ANY },
   { method: "get", path: "/staff", roles: PREPARERS, redirects: { admin: "/staff/admin" } },
+  { method: "post", path: "/staff/requests/assign", roles: PREPARERS, onRequest: true },
   { method: "get", path: "/staff/requests/:id", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/assign", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/notes", roles: PREPARERS, onRequest: true },
@@ -221,17 +220,7 @@ export function staffRouter(ctx: AppContext): Router {
     res.render("staff/reauth-resume", { title: req.t("staff.resume.title"), form: kept ? keptFormView(kept, req.t, actor.role) : null, home: staffHome(actor.role) });
   });
 
-  router.get("/staff", async (req, res) => {
-    const actor = staffActorOf(req);
-    if (actor.role === "admin") return res.redirect(303, staffHome(actor.role));
-    authorize(actor, "viewQueue", { kind: "org", orgId: req.org.id });
-    const q = queueSchema.parse(req.query);
-    const { rows, next } = await reviewQueue(ctx, actor, req.org, { status: q.status, type: q.type, overdue: q.overdue === "1", mine: q.mine === "1", after: q.after });
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries({ status: q.status, type: q.type, overdue: q.overdue, mine: q.mine })) if (v) params.set(k, v);
-    const nextUrl = next ? `/staff?${new URLSearchParams([...params.entries(), ["after", next]]).toString()}` : undefined;
-    res.render("staff/queue", { title: req.t("staff.queue.title"), rows, nextUrl, filters: q, statuses: requestStatuses, types: requestTypes, firstUrl: q.after ? `/staff?${params.toString()}` : undefined });
-  });
+  mountQueueRoutes(router, ctx);
 
   router.get("/staff/dashboard", async (req, res) => {
     authorize(staffActorOf(req), "viewDashboard", { kind: "org", orgId: req.org.id });

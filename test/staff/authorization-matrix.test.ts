@@ -12,11 +12,12 @@ let invited = 0;
  * The state a request (or a staff member) must be in for the route's action to succeed, and the
  * form to send (a function when each cell needs its own, e.g. a new address to invite).
  */
-const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; targetDisabled?: boolean; body?: Record<string, string> | (() => Record<string, string>) }> = {
+const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; targetDisabled?: boolean; body?: Record<string, string> | ((r: { id: string }) => Record<string, string>) }> = {
   "post /staff/sign-in": { body: { email: "nobody@example.test", password: "x" } },
   "post /staff/totp": { body: { code: "123456" } },
   "post /staff/reauth": { body: { password: TEST_PASSWORD, next: "/staff" } },
   "post /staff/requests/:id/assign": { body: { assigneeId: "" } },
+  "post /staff/requests/assign": { body: (r) => ({ ids: r.id, assigneeId: "" }) },
   "post /staff/requests/:id/notes": { body: { body: "A note" } },
   "post /staff/requests/:id/messages": { body: { body: "A message" } },
   "post /staff/requests/:id/start-review": { status: "submitted" },
@@ -84,7 +85,7 @@ describe("staff authorization matrix: every route × role × organization, plus 
           const target = await makeStaff(ctx, orgA.id, "reviewer", { disabledAt: fx.targetDisabled ? ctx.clock.now() : null });
           const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000") +
             (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
-          const body = typeof fx.body === "function" ? fx.body() : fx.body;
+          const body = typeof fx.body === "function" ? fx.body(r) : fx.body;
           return { r, target, url, body, want: expected(route, cell) };
         },
         (res, cell, { r, target }) => {

@@ -78,6 +78,8 @@ export interface PageRoute<A = unknown, I = unknown, L = unknown, Act extends st
   limits?: RequestHandler[];
   /** Loads the resource the route acts on within the caller's organization (throws NotFound otherwise). */
   load?(call: Call<NoInfer<A>, undefined, undefined>): Promise<L>;
+  /** Sends some visitors elsewhere before authorizing, e.g. an admin from the queue to their own home. */
+  elsewhere?(call: Call<NoInfer<A>>): string | undefined;
   /** The action authorized on `on(loaded)`, or on the organization when there is no `on`. */
   action?: Act;
   on?(loaded: NoInfer<L>, call: Call<NoInfer<A>>): { kind: string; orgId: string | null };
@@ -147,6 +149,8 @@ export function mountRoutes<A, Act extends string>(router: Router, ctx: AppConte
     const before = [...(r.who.guard ? [r.who.guard] : []), ...(r.limits ?? [])];
     router[r.method](r.path, ...before, async (req: Request, res: Response) => {
       const call = callOf(ctx, req, r.who.actorOf(req));
+      const away = r.elsewhere?.(call as Call<A>);
+      if (away) return res.redirect(303, away);
       if (r.load) call.loaded = await r.load(call as Call<A, undefined, undefined>);
       if (r.action) {
         const resource = r.on ? r.on(call.loaded, call) : { kind: "org", orgId: req.org.id };
