@@ -4,7 +4,8 @@ import { requireRequester, requesterOf, type Requester } from "../identity/guard
 import { updateSession } from "../identity/sessions.js";
 import { ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
-import { conversationsSchema, detailsSchema, draftSchema, messageSchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { conversationsSchema, detailsSchema, draftSchema, messageSchema, neededBySchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { localDate } from "./deadlines.js";
 import { assuranceError, submitRequest } from "./submit-request.js";
 import { withdrawRequest } from "./withdraw-request.js";
 import { postRequestMessage } from "./post-message.js";
@@ -109,13 +110,14 @@ export function requestsRouter(ctx: AppContext): Router {
   router.get("/requests/new/details", (req, res) => {
     const draft = draftOf(req);
     if (!draft.scope) return res.redirect(303, "/requests/new/type");
-    res.render("requests/new-details", { title: req.t("requests.new.details.title"), draft, values: draft.details ?? {} });
+    res.render("requests/new-details", { title: req.t("requests.new.details.title"), draft, values: { ...draft.details, neededBy: draft.neededBy } });
   });
   router.post("/requests/new/details", async (req, res) => {
     const draft = draftOf(req);
     try {
-      const details = parseInput(detailsSchema, req.body);
-      const next = { ...draft, details };
+      const today = localDate(ctx.clock.now(), req.org.timeZone);
+      const { neededBy, ...details } = parseInput(detailsSchema.extend(neededBySchema(today).shape), req.body);
+      const next = { ...draft, details, neededBy };
       await saveDraft(req, next);
       res.redirect(303, "/requests/new/check");
     } catch (err) {
