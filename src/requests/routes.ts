@@ -166,6 +166,11 @@ export function requestsRouter(ctx: AppContext): Router {
   });
 
   router.post("/requests/:reference/withdraw", async (req, res) => {
+    // Withdrawing cannot be undone: asked once more on a page of its own.
+    if (req.body?.confirm !== "yes") {
+      const mine = await getMyRequest(ctx, req.org.id, me(req), req.params.reference as string);
+      return res.render("platform/confirm", withdrawConfirmPage(req.t, mine.reference, mine.type));
+    }
     const request = await withdrawRequest(ctx, req.org.id, me(req), req.params.reference as string);
     res.redirect(303, `/requests/${request.reference}`);
   });
@@ -189,6 +194,16 @@ async function renderRequestPage(ctx: AppContext, req: Request, res: Response, e
     // A message with an error is shown at the POST address: switching language goes to the page itself.
     languagePath: `/requests/${encodeURIComponent(request.reference)}`,
   });
+}
+
+/** What the requester reads before withdrawing (views/platform/confirm.ejs). */
+function withdrawConfirmPage(t: Request["t"], reference: string, type: string) {
+  return {
+    title: t("requests.withdraw.title", { reference }), heading: t("requests.withdraw.heading", { reference }), warning: t("requests.withdraw.warning"),
+    rows: [{ key: t("requests.new.check.type"), value: t(`requests.types.${type}.label`) }],
+    action: `/requests/${reference}/withdraw`, button: t("requests.withdraw.button"), fields: {},
+    cancelHref: `/requests/${reference}`, cancelLabel: t("requests.withdraw.cancel"), languagePath: `/requests/${reference}`,
+  };
 }
 
 /** The next unanswered question of the guided form. */

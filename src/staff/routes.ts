@@ -40,6 +40,7 @@ import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, signInSche
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
 import { noStore } from "../platform/http/no-store.js";
+import { erasureConfirmPage, type ConfirmPage } from "./confirm-pages.js";
 
 /**
  * Every route of the staff area, with the roles allowed (on their own organization's data). The
@@ -259,12 +260,17 @@ export function staffRouter(ctx: AppContext): Router {
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
-  const onRequest = (action: Action<"request">, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
+  type Loaded = Awaited<ReturnType<typeof loadRequest>>;
+  const onRequest = (action: Action<"request">, run: (req: Request, r: Loaded) => Promise<unknown>, opts: { reauth?: (r: Loaded) => boolean; anchor?: string; confirm?: (req: Request, r: Loaded) => Promise<ConfirmPage | undefined> } = {}) =>
     async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
       const r = await loadRequest(req);
       authorize(actor, action, requestResource(r));
       if (opts.reauth?.(r) && (await reauthFirst(ctx, req, res))) return;
+      // What cannot be undone is asked once more, on a page of its own, before it is done.
+      const confirm = req.body?.confirm === "yes" ? undefined : await opts.confirm?.(req, r);
+      // Switching language there goes back to the request (the confirmation is a POST's answer).
+      if (confirm) return res.render("platform/confirm", { ...confirm, fields: req.body ?? {}, cancelHref: `/staff/requests/${r.id}`, languagePath: `/staff/requests/${r.id}` });
       try {
         await run(req, r);
         back(res, r.id, opts.anchor);
@@ -293,14 +299,20 @@ export function staffRouter(ctx: AppContext): Router {
     const input = parseInput(askIdentitySchema, req.body);
     return askForIdentity(ctx, staffActorOf(req), req.org, r.id, { ...input, accountOverride: input.accountOverride === "1" });
   }));
-  router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), { reauth: (r) => r.type === "erasure" }));
+  router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), {
+    reauth: (r) => r.type === "erasure",
+    confirm: async (req, r) => (r.type === "erasure" ? erasureConfirmPage(ctx, req, r, "approve") : undefined),
+  }));
   router.post("/staff/requests/:id/reject", onRequest("reject", (req, r) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === "string" ? v : "");
     return rejectRequest(ctx, staffActorOf(req), req.org, r.id, { legalGround: str(b.legalGround), reason: str(b.reason), message: str(b.message) });
   }, { reauth: () => true }));
   router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string)));
-  router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), { reauth: () => true }));
+  router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), {
+    reauth: () => true,
+    confirm: (req, r) => erasureConfirmPage(ctx, req, r, "confirm"),
+  }));
 
   router.get("/staff/conversations/:conversationId/transcript", async (req, res) => {
     const actor = staffActorOf(req);

@@ -185,7 +185,12 @@ describe("requester journey over HTTP", () => {
     const page = await agent.get(`/requests/${reference}`).expect(200);
     expect(page.text).to.include("Please hurry &lt;b&gt;now&lt;/b&gt;");
     const token2 = await csrfFrom(agent, `/requests/${reference}`);
-    await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2 }).expect(303);
+    // First a page that says it cannot be undone; nothing changes until the requester confirms there.
+    const ask = await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2 }).expect(200);
+    expect(ask.text).to.include("You cannot undo this").and.include('name="confirm" value="yes"').and.include(`href="/requests/${reference}"`);
+    const [still] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
+    expect(still!.status).to.equal("submitted");
+    await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2, confirm: "yes" }).expect(303);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
     expect(row!.status).to.equal("withdrawn");
 
