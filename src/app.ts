@@ -13,6 +13,7 @@ import { errorHandler, notFound } from "./platform/http/error-handler.js";
 import { devMailRouter, opsRouter, type Readiness } from "./platform/http/ops-routes.js";
 import { loadSession } from "./identity/sessions.js";
 import { capabilityRouters } from "./routers.js";
+import { staffNavLocals } from "./staff-nav.js";
 import { escapeTemplateValue } from "./platform/text.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -51,6 +52,7 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   app.use(loadSession(ctx));
   app.use(chooseLocale(ctx));
   app.use(csrfProtection(ctx, { exempt: csrfExempt }));
+  app.use(staffNavLocals());
 
   if (!ctx.config.production) app.use(devMailRouter(ctx));
   for (const router of [...capabilityRouters(ctx), ...(options.routers ?? [])]) app.use(router as Router);

@@ -11,7 +11,9 @@ import { parseInput } from "../platform/http/validate.js";
 import { extendRequest } from "../requests/extend-request.js";
 import { postRequestMessage } from "../requests/post-message.js";
 import { requestStatusView } from "../requests/status-view.js";
-import { authorize, type Action } from "./policies.js";
+import { authorize, can, type Action } from "./policies.js";
+import { canFulfil } from "../fulfilment/policies.js";
+import type { StaffActor } from "../platform/policy.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
 import { staffHome } from "./staff-home.js";
 import { mountAdminRoutes, mountInvitationRoutes } from "./admin-routes.js";
@@ -253,11 +255,22 @@ export function staffRouter(ctx: AppContext): Router {
     };
     res.render("staff/show", {
       title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
+      may: caseAbilities(actor, r),
       actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(ctx, req.session), values: {}, failedAction: null,
       identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
     });
   }
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
+
+  /** What the case page offers this staff member, from the policies (the view checks no role). */
+  function caseAbilities(actor: StaffActor, r: Awaited<ReturnType<typeof loadRequest>>) {
+    const restricted = { kind: "conversation" as const, orgId: r.orgId, restrictedAt: new Date(0) };
+    return {
+      seeRestricted: canFulfil(actor, "viewDetails", restricted),
+      openTranscripts: can(actor, "viewTranscript", restricted),
+      decide: can(actor, "approve", requestResource(r)),
+    };
+  }
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
   type Loaded = Awaited<ReturnType<typeof loadRequest>>;
