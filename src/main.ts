@@ -10,7 +10,7 @@ import { buildApp } from "./app.js";
 import { GRACE_MS, JobRunner } from "./platform/jobs.js";
 import { releaseAbandonedOutbox } from "./platform/outbox.js";
 import { deliverOutbox, jobDefinitions } from "./jobs.js";
-import { seedDemoIfEmpty } from "./seed/demo.js";
+import { refuseDemoDataInProduction, seedDemoIfEmpty } from "./seed/demo.js";
 import { organizations } from "./db/schema/index.js";
 import { Poller } from "./platform/poller.js";
 
@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
   const { ctx, database } = await createContext(config, logger, systemClock, "portal");
-  // loadConfig refuses SEED_DEMO=auto in production, and the seed refuses production itself.
+  // loadConfig refuses SEED_DEMO=auto in production, the seed refuses production itself, and a
+  // production start on data a development run seeded stops here.
+  await refuseDemoDataInProduction(ctx);
   const demo = config.embedded && config.SEED_DEMO === "auto" && !config.production ? await seedDemoIfEmpty(ctx) : undefined;
   const [orgCount] = await ctx.db.select({ n: count() }).from(organizations);
   const setUp = Number(orgCount?.n ?? 0) > 0;

@@ -1,4 +1,4 @@
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, like } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { conversations, organizations, recipients, retentionPolicies, staffUsers, subjects, type StaffRole } from "../db/schema/index.js";
 import type { Tx } from "../db/client.js";
@@ -29,6 +29,23 @@ export class DemoInProductionError extends Error {
     super("The demo organization is never seeded with NODE_ENV=production: its passwords are public. Set up a real organization with npm run setup.");
     this.name = "DemoInProductionError";
   }
+}
+
+export class DemoDataInProductionError extends Error {
+  constructor() {
+    super("This database holds the demo organization, whose passwords are public: production never runs with it. Start on a fresh DATA_DIR (or database) and set up a real organization with npm run setup.");
+    this.name = "DemoDataInProductionError";
+  }
+}
+
+/**
+ * A production start on data a development run seeded (the demo's staff, with their published
+ * passwords) stops before it listens: otherwise the first visitor could sign in as the demo admin.
+ */
+export async function refuseDemoDataInProduction(ctx: AppContext): Promise<void> {
+  if (!ctx.config.production) return;
+  const [demoStaff] = await ctx.db.select({ id: staffUsers.id }).from(staffUsers).where(like(staffUsers.email, `%@${DEMO_DOMAIN}`)).limit(1);
+  if (demoStaff) throw new DemoDataInProductionError();
 }
 
 /** Seeds the demo organization on the first embedded start only. */

@@ -81,4 +81,14 @@ describe("no demo in production", function () {
     // Refused before the database is opened: not even an empty one was created.
     expect(fs.existsSync(path.join(dataDir, "pglite"))).to.equal(false);
   });
+
+  it("a production start on data a development run seeded with the demo stops before it listens, naming the way out", async () => {
+    const seeded = await runCommand("scripts/seed.ts", embeddedEnv(dataDir, { NODE_ENV: "development" }));
+    expect(seeded.code, seeded.stderr).to.equal(0);
+    const res = await runCommand("src/main.ts", embeddedEnv(dataDir, { PORT: "0" }));
+    expect(res.code).to.equal(1);
+    expect(res.stderr).to.match(/demo organization/).and.match(/fresh DATA_DIR/).and.match(/npm run setup/);
+    expect(res.stdout).not.to.match(/listening/);
+    expectNoDemo(res.stdout + res.stderr);
+  });
 });
