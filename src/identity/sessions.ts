@@ -64,6 +64,11 @@ export function setSessionCookie(ctx: AppContext, res: Response, token: string):
   res.cookie(SESSION_COOKIE, token, cookieOptions(ctx));
 }
 
+/** The session cookie as a route table's answer sets it. */
+export function sessionCookieChange(ctx: AppContext, token: string) {
+  return { name: SESSION_COOKIE, value: token, options: cookieOptions(ctx) };
+}
+
 export function clearSessionCookie(ctx: AppContext, res: Response): void {
   res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
 }
