@@ -130,11 +130,15 @@ export class EidRefused extends Error {
 
 /** A short, stable reason from openid-client's (oauth4webapi's) errors. */
 function reasonOf(err: unknown, fallback: string): string {
-  const e = err as { code?: string; error?: string; cause?: { claim?: string; parameter?: string } };
+  // openid-client wraps oauth4webapi's error, whose message names the parameter or claim that
+  // failed in quotes ('unexpected "state" response parameter value'). Its cause holds the claims:
+  // never logged or stored.
+  const e = err as { code?: string; error?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.error) return `provider_${e.error}`.slice(0, 60);
-  const claim = e?.cause?.claim ?? e?.cause?.parameter;
-  if (e?.code && claim) return `${e.code}:${claim}`.toLowerCase().slice(0, 60);
-  if (e?.code) return e.code.toLowerCase().slice(0, 60);
+  const code = e?.cause?.code ?? e?.code;
+  const named = /"([a-z_]+)"/.exec(e?.cause?.message ?? e?.message ?? "")?.[1];
+  if (code && named) return `${code}:${named}`.toLowerCase().slice(0, 60);
+  if (code) return code.toLowerCase().slice(0, 60);
   return fallback;
 }
 

@@ -46,7 +46,7 @@ export function identityRouter(ctx: AppContext): Router {
     const methods = enabledMethods(req);
     const next = nextOf(req.query.next);
     if (methods.length === 1) return res.redirect(303, `${methodPaths[methods[0]!]}${nextQuery(next)}`);
-    page(req, res, methods.length ? "identity/sign-in" : "identity/unavailable", "identity.signIn.title", { methods, next });
+    page(req, res, methods.length ? "identity/sign-in" : "identity/unavailable", "identity.signIn.title", { methods, next, provider: eidOffered(req.org)?.providerLabel });
   });
 
   router.post("/sign-in", (req, res) => {
@@ -55,7 +55,7 @@ export function identityRouter(ctx: AppContext): Router {
     const parsed = parseForm(methodForm, req.body);
     if (!parsed.ok || !methods.includes(parsed.data.method)) {
       const fieldErrors = parsed.ok ? { method: "identity.errors.chooseMethod" } : parsed.fieldErrors;
-      return page(req, res.status(422), "identity/sign-in", "identity.signIn.title", { methods, next, fieldErrors });
+      return page(req, res.status(422), "identity/sign-in", "identity.signIn.title", { methods, next, fieldErrors, provider: eidOffered(req.org)?.providerLabel });
     }
     res.redirect(303, `${methodPaths[parsed.data.method]}${nextQuery(next)}`);
   });
