@@ -8,14 +8,14 @@ import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
 import request from "supertest";
 import { buildApp } from "../../src/app.js";
-import { auditLog, eidIdentities, organizations, sessions } from "../../src/db/schema/index.js";
+import { auditLog, eidIdentities, organizations, requests, sessions } from "../../src/db/schema/index.js";
 import { forgetEidClients } from "../../src/identity/oidc-client.js";
 import { eidConfigToStore, type EidSettingsInput } from "../../src/identity/oidc-config.js";
 import { openNameFromProvider } from "../../src/identity/eid-identity.js";
 import { organizationsChanged } from "../../src/platform/organizations.js";
 import { freshContext, type TestContext } from "../support/context.js";
-import { makeOrg, makeSubject } from "../support/factories.js";
-import { signedInAgent } from "../support/http.js";
+import { makeConversation, makeOrg, makeStaff, makeSubject, TEST_PASSWORD } from "../support/factories.js";
+import { csrfFrom, signedInAgent } from "../support/http.js";
 import { ACR_LOW, ACR_STRONG, ACR_SUBSTANTIAL, ProviderVisit, rpKeys, startProvider, type RpKeys, type TestProvider } from "../support/oidc-provider.js";
 
 const person = { id: "person-1", name: "Aino Virtanen", personalIdentityCode: "010190-123A" };
@@ -241,6 +241,44 @@ describe("strong eID sign-in against a real OpenID provider", function () {
     expect((await callback(agent2, back2)).status).to.equal(409);
     const [still] = await ctx.db.select().from(eidIdentities).where(eq(eidIdentities.id, identity!.id));
     expect(still!.subjectId).to.equal(subject.id);
+  });
+
+  it("step-up: a chat-account requester asking for an erasure is offered eID; the request records both; staff see strong eID", async () => {
+    const subject = await makeSubject(ctx, strict.id);
+    await makeConversation(ctx, strict.id, { subjectId: subject.id, topic: "Bullying" });
+    const agent = agentOn(strict);
+    const post = async (path: string, form: Record<string, string>) => {
+      // The token first: an agent request picks up the jar's cookies when it is created.
+      const token = await csrfFrom(agent, path);
+      return agent.post(path).type("form").send({ ...form, _csrf: token });
+    };
+    expect((await post("/sign-in/password", { email: subject.email!, password: TEST_PASSWORD })).status).to.equal(303);
+    await agent.get("/requests/new").expect(303);
+    let res = await post("/requests/new/type", { type: "erasure" });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.include("confirm who you are with strong eID");
+    const href = /href="(\/sign-in\/eid\?next=[^"]+)"/.exec(res.text)![1]!;
+    const started = await agent.get(href);
+    const back = await new ProviderVisit().signIn(started.headers.location as string, person.id, callbackPrefix);
+    res = await callback(agent, back);
+    expect(res.headers.location).to.equal("/requests/new/type?type=erasure");
+    expect((await agent.get(res.headers.location as string)).text).to.match(/value="erasure"[^>]*checked/);
+    expect((await post("/requests/new/type", { type: "erasure" })).headers.location).to.equal("/requests/new/scope");
+    await post("/requests/new/scope", { scope: "all_conversations" });
+    await post("/requests/new/details", { note: "" });
+    expect((await post("/requests/new/check", {})).status).to.equal(303);
+
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.orgId, strict.id));
+    expect(row).to.include({ assurance: "strong_eid", signedInWith: "account", eidProvider: "Test broker", subjectId: subject.id });
+    const [submitted] = await ctx.db.select().from(auditLog).where(and(eq(auditLog.orgId, strict.id), eq(auditLog.action, "request.submitted")));
+    expect(submitted!.details).to.include({ assurance: "strong_eid", eidProvider: "Test broker", signedInWith: "account" });
+
+    const dpo = await makeStaff(ctx, strict.id, "dpo");
+    const staff = await signedInAgent(ctx, app, { orgId: strict.id, kind: "staff", staffId: dpo.id, host: `${strict.slug}.test` });
+    const page = await staff.get(`/staff/requests/${row!.id}`);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include("Verified with strong eID").and.include("Test broker").and.include(person.name).and.include("Chat account");
+    expect(page.text).not.to.include(person.personalIdentityCode);
   });
 
   it("a receipt-code session is stepped up without linking anything", async () => {

@@ -7,7 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeJwt, exportJWK, generateKeyPair } from "jose";
-import Provider from "oidc-provider";
+import Provider, { type KoaContextWithOIDC } from "oidc-provider";
 import type { PrivateJwk, PublicJwk } from "../../src/identity/oidc-config.js";
 
 export const ACR_STRONG = "http://ftn.ficora.fi/2017/loa3";
@@ -109,7 +109,7 @@ export async function startProvider(opts: { people: TestPerson[]; clients: TestC
     if (!state.idTokenAudience || kctx.path !== "/token" || !body?.id_token) return;
     const client = await provider.Client.find(state.idTokenAudience);
     const { iss: _iss, aud: _aud, exp: _exp, iat: _iat, azp: _azp, ...claims } = decodeJwt(body.id_token);
-    const token = new provider.IdToken({ sub: claims.sub }, { ctx: kctx, client });
+    const token = new provider.IdToken({ sub: claims.sub }, { ctx: kctx as unknown as KoaContextWithOIDC, client });
     for (const [k, v] of Object.entries(claims)) token.set(k, v);
     kctx.body = { ...body, id_token: await token.issue({ use: "idtoken" }) };
   });
