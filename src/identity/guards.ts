@@ -27,7 +27,8 @@ export function requesterOf(req: Request): Requester | undefined {
   if (!s || s.kind !== "requester" || s.stage !== "complete") return undefined;
   return {
     subjectId: s.subjectId, conversationId: s.conversationId, email: s.email, assurance: s.assurance as AssuranceLevel,
-    eidIdentityId: s.eidIdentityId, steppedUpFrom: s.steppedUpFrom as AssuranceLevel | null,
+    // Only where a strong eID was proved: other requesters look as they always did.
+    ...(s.eidIdentityId ? { eidIdentityId: s.eidIdentityId, steppedUpFrom: s.steppedUpFrom as AssuranceLevel | null } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Tx } from "../db/client.js";
 import { eidIdentities, type AssuranceLevel } from "../db/schema/index.js";
 import type { Session } from "../platform/session.js";
 import { eidIdentifierIndex, sealNameFromProvider } from "./eid-identity.js";
+import { LINKING_PROOF } from "./eid-link.js";
 import type { EidClaims } from "./oidc-client.js";
 import { requesterSession } from "./requester-session.js";
 import { createSession } from "./sessions.js";
@@ -27,8 +28,6 @@ export type EidSignInResult =
   /** The eID is linked to another subject than the one this session proved: nothing is merged. */
   | { ok: false; reason: "linked_to_another" };
 
-/** The sign-ins that prove a subject well enough to link an eID to it in the same session. */
-const LINKING_PROOF: Partial<Record<AssuranceLevel, string>> = { account: "chat_account", email: "email_code", staff_verified: "staff_verified_session" };
 
 /**
  * Signs a requester in (or steps their session up) with strong eID. The identity is found by its

@@ -281,6 +281,23 @@ describe("strong eID sign-in against a real OpenID provider", function () {
     expect(page.text).not.to.include(person.personalIdentityCode);
   });
 
+  it("eID first, then the chat account in the same session: the eID is linked to that subject and the session stays strong", async () => {
+    const subject = await makeSubject(ctx, strict.id);
+    const agent = agentOn(strict);
+    const back = await new ProviderVisit().signIn(await start(agent), person.id, callbackPrefix);
+    expect((await callback(agent, back)).status).to.equal(303);
+    const token = await csrfFrom(agent, "/sign-in/password");
+    const res = await agent.post("/sign-in/password").type("form").send({ email: subject.email!, password: TEST_PASSWORD, _csrf: token });
+    expect(res.status).to.equal(303);
+    const rows = await ctx.db.select().from(sessions).where(eq(sessions.orgId, strict.id));
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ subjectId: subject.id, assurance: "strong_eid", steppedUpFrom: "account" });
+    const [identity] = await ctx.db.select().from(eidIdentities).where(eq(eidIdentities.orgId, strict.id));
+    expect(identity).to.include({ subjectId: subject.id, linkedBy: "chat_account" });
+    const [linked] = await ctx.db.select().from(auditLog).where(and(eq(auditLog.orgId, strict.id), eq(auditLog.action, "identity.eid.linked")));
+    expect(linked!.details).to.include({ linkedBy: "chat_account" });
+  });
+
   it("a receipt-code session is stepped up without linking anything", async () => {
     const agent = await signedInAgent(ctx, app, { orgId: strict.id, subjectId: null, assurance: "receipt", host: `${strict.slug}.test` });
     const back = await new ProviderVisit().signIn(await start(agent), other.id, callbackPrefix);
