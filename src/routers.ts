@@ -12,6 +12,7 @@ import { retentionRouter } from "./retention/routes.js";
 import { auditRouter } from "./audit/routes.js";
 import { readinessGate } from "./settings/gate.js";
 import { settingsRouter } from "./settings/routes.js";
+import { eidSettingsRouter } from "./settings/eid-routes.js";
 
 /** Every capability's router, in mount order (one line each). */
 export function capabilityRouters(ctx: AppContext): Router[] {
@@ -27,6 +28,8 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     exportsRouter(ctx),
     complaintsRouter(ctx),
     retentionRouter(ctx),
+    // Before settingsRouter: its /staff/admin/settings/:section would answer "not found" for eid.
+    eidSettingsRouter(ctx),
     settingsRouter(ctx),
     auditRouter(ctx),
   ];

@@ -10,9 +10,13 @@ export interface Requester {
   conversationId: string | null;
   email: string | null;
   assurance: AssuranceLevel;
+  /** Strong eID proved in this session, and the sign-in it was stepped up from (null: none). */
+  eidIdentityId?: string | null;
+  steppedUpFrom?: AssuranceLevel | null;
 }
 
-export const assuranceOrder: readonly AssuranceLevel[] = ["receipt", "email", "account", "staff_verified"];
+/** Strong eID is the highest: no other sign-in, nor a staff check, stands in for it where it is required. */
+export const assuranceOrder: readonly AssuranceLevel[] = ["receipt", "email", "account", "staff_verified", "strong_eid"];
 
 export function atLeast(level: AssuranceLevel, required: AssuranceLevel): boolean {
   return assuranceOrder.indexOf(level) >= assuranceOrder.indexOf(required);
@@ -21,7 +25,11 @@ export function atLeast(level: AssuranceLevel, required: AssuranceLevel): boolea
 export function requesterOf(req: Request): Requester | undefined {
   const s = req.session;
   if (!s || s.kind !== "requester" || s.stage !== "complete") return undefined;
-  return { subjectId: s.subjectId, conversationId: s.conversationId, email: s.email, assurance: s.assurance as AssuranceLevel };
+  return {
+    subjectId: s.subjectId, conversationId: s.conversationId, email: s.email, assurance: s.assurance as AssuranceLevel,
+    // Only where a strong eID was proved: other requesters look as they always did.
+    ...(s.eidIdentityId ? { eidIdentityId: s.eidIdentityId, steppedUpFrom: s.steppedUpFrom as AssuranceLevel | null } : {}),
+  };
 }
 
 /** Pages for signed-in requesters (never cached): others go to sign-in and come back afterwards. */

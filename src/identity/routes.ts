@@ -21,13 +21,17 @@ import { EMAIL_CODE_DIGITS } from "./email-codes.js";
 import { normalizeEmail } from "./email-address.js";
 import type { SignInMethod } from "./sign-in-audit.js";
 import { noStore } from "../platform/http/no-store.js";
+import { mountRoutes } from "../platform/http/route-table.js";
+import { EID_START_PATH, eidRoutes } from "./eid-routes.js";
+import { eidOffered } from "./oidc-config.js";
 
 const methodPaths: Record<SignInMethod, string> = {
   account: "/sign-in/password",
   email: "/sign-in/email",
   receipt: "/sign-in/receipt",
+  eid: EID_START_PATH,
 };
-const methodOrder: SignInMethod[] = ["receipt", "email", "account"];
+const methodOrder: SignInMethod[] = ["receipt", "email", "account", "eid"];
 
 /** Requester sign-in, e-mail codes, receipt codes, password reset and sign-out. HTTP only. */
 export function identityRouter(ctx: AppContext): Router {
@@ -42,7 +46,7 @@ export function identityRouter(ctx: AppContext): Router {
     const methods = enabledMethods(req);
     const next = nextOf(req.query.next);
     if (methods.length === 1) return res.redirect(303, `${methodPaths[methods[0]!]}${nextQuery(next)}`);
-    page(req, res, methods.length ? "identity/sign-in" : "identity/unavailable", "identity.signIn.title", { methods, next });
+    page(req, res, methods.length ? "identity/sign-in" : "identity/unavailable", "identity.signIn.title", { methods, next, provider: eidOffered(req.org)?.providerLabel });
   });
 
   router.post("/sign-in", (req, res) => {
@@ -51,7 +55,7 @@ export function identityRouter(ctx: AppContext): Router {
     const parsed = parseForm(methodForm, req.body);
     if (!parsed.ok || !methods.includes(parsed.data.method)) {
       const fieldErrors = parsed.ok ? { method: "identity.errors.chooseMethod" } : parsed.fieldErrors;
-      return page(req, res.status(422), "identity/sign-in", "identity.signIn.title", { methods, next, fieldErrors });
+      return page(req, res.status(422), "identity/sign-in", "identity.signIn.title", { methods, next, fieldErrors, provider: eidOffered(req.org)?.providerLabel });
     }
     res.redirect(303, `${methodPaths[parsed.data.method]}${nextQuery(next)}`);
   });
@@ -198,6 +202,9 @@ export function identityRouter(ctx: AppContext): Router {
     page(req, res, "identity/signed-out", "identity.signedOut.title", {});
   });
 
+  // --- strong eID (OpenID Connect), where the organization configured it ------------------------
+  mountRoutes(router, ctx, { routes: eidRoutes });
+
   return router;
 
   function signedIn(res: Response, token: string, next: string): void {
@@ -212,11 +219,11 @@ function resetLinkInvalid(req: Request, res: Response): void {
 
 function enabledMethods(req: Request): SignInMethod[] {
   const enabled = req.org.verificationMethods;
-  return methodOrder.filter((m) => enabled[m]);
+  return methodOrder.filter((m) => (m === "eid" ? !!eidOffered(req.org) : enabled[m]));
 }
 
 /** A method switched off for this organization does not exist for it. */
-function requireMethod(method: SignInMethod): RequestHandler {
+function requireMethod(method: Exclude<SignInMethod, "eid">): RequestHandler {
   return (req, _res, next) => (req.org.verificationMethods[method] ? next() : next(new NotFoundError("page")));
 }
 

@@ -12,7 +12,7 @@ const email = z
   .pipe(z.email("identity.errors.emailFormat"));
 
 export const methodForm = z.object({
-  method: z.enum(["account", "email", "receipt"], { error: "identity.errors.chooseMethod" }),
+  method: z.enum(["account", "email", "receipt", "eid"], { error: "identity.errors.chooseMethod" }),
 });
 
 export const passwordForm = z.object({

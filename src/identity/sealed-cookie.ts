@@ -36,6 +36,11 @@ export function clearedSealedCookie(ctx: AppContext, cookie: SealedCookie): Cook
   return { name: cookie.name, options: options(ctx, cookie) };
 }
 
+/** Set (a value) or cleared (undefined), as a route table's answer carries it. */
+export function sealedCookieChange(ctx: AppContext, cookie: SealedCookie, orgId: string, value: string | undefined): CookieChange {
+  return value === undefined ? clearedSealedCookie(ctx, cookie) : sealedCookie(ctx, cookie, orgId, value);
+}
+
 export function setSealedCookie(ctx: AppContext, res: Response, cookie: SealedCookie, orgId: string, value: string): void {
   const c = sealedCookie(ctx, cookie, orgId, value);
   res.cookie(c.name, c.value, c.options);
@@ -46,11 +51,15 @@ interface CookieSource { cookies?: Record<string, string>; org: { id: string } }
 
 /** The value, if the cookie is genuine, unexpired and for this request's organization. */
 export function readSealedCookie(ctx: AppContext, req: CookieSource, cookie: SealedCookie): string | undefined {
-  const raw = req.cookies?.[cookie.name] as string | undefined;
+  return readSealedValue(ctx, req.cookies ?? {}, req.org.id, cookie);
+}
+
+export function readSealedValue(ctx: AppContext, cookies: Record<string, string>, orgId: string, cookie: SealedCookie): string | undefined {
+  const raw = cookies[cookie.name] as string | undefined;
   if (!raw || raw.length > 2048) return undefined;
   try {
     const envelope = JSON.parse(ctx.keys.openWithMaster(raw, cookie.purpose)) as Envelope;
-    if (envelope.o !== req.org.id || !(envelope.x > ctx.clock.now().getTime()) || typeof envelope.v !== "string") return undefined;
+    if (envelope.o !== orgId || !(envelope.x > ctx.clock.now().getTime()) || typeof envelope.v !== "string") return undefined;
     return envelope.v;
   } catch {
     return undefined;

@@ -6,6 +6,7 @@ import { sessions, subjects, type AssuranceLevel } from "../db/schema/index.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
 import { secureCookies } from "../config.js";
 import { setNoStore } from "../platform/http/no-store.js";
+import { carryEidIntoSignIn } from "./eid-link.js";
 
 import type { Session } from "../platform/session.js";
 export type NewSession = Omit<typeof sessions.$inferInsert, "idHash" | "lastSeenAt" | "expiresAt" | "createdAt">;
@@ -39,11 +40,16 @@ export async function startSession(
  * sets the cookie with setSessionCookie once the transaction has committed.
  */
 export async function createSession(
-  ctx: Pick<AppContext, "clock">,
+  ctx: Pick<AppContext, "clock"> & Partial<Pick<AppContext, "keys">>,
   db: Executor,
   data: NewSession,
   previousIdHash?: string,
 ): Promise<{ session: Session; token: string }> {
+  // A strong eID proved earlier in this session goes on, linked to the subject this sign-in proves.
+  if (previousIdHash && ctx.keys && !data.eidIdentityId) {
+    const carried = await carryEidIntoSignIn({ clock: ctx.clock, keys: ctx.keys }, db, previousIdHash, data);
+    if (carried) data = { ...data, ...carried };
+  }
   if (previousIdHash) await db.delete(sessions).where(eq(sessions.idHash, previousIdHash));
   const token = randomToken();
   const now = ctx.clock.now();
@@ -62,6 +68,11 @@ function cookieOptions(ctx: AppContext) {
 
 export function setSessionCookie(ctx: AppContext, res: Response, token: string): void {
   res.cookie(SESSION_COOKIE, token, cookieOptions(ctx));
+}
+
+/** The session cookie as a route table's answer sets it. */
+export function sessionCookieChange(ctx: AppContext, token: string) {
+  return { name: SESSION_COOKIE, value: token, options: cookieOptions(ctx) };
 }
 
 export function clearSessionCookie(ctx: AppContext, res: Response): void {

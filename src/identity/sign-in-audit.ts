@@ -3,7 +3,7 @@ import type { Tx } from "../db/client.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 
 /** The ways a requester proves who they are. */
-export type SignInMethod = "account" | "email" | "receipt";
+export type SignInMethod = "account" | "email" | "receipt" | "eid";
 
 export const identityActions = {
   signInSucceeded: "identity.sign_in.succeeded",

@@ -6,7 +6,8 @@ import { ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
 import { conversationsSchema, detailsSchema, draftSchema, messageSchema, neededBySchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
 import { localDate } from "./deadlines.js";
-import { assuranceError, submitRequest } from "./submit-request.js";
+import { ASSURANCE_EID_ERROR, assuranceError, submitRequest } from "./submit-request.js";
+import { eidOffered } from "../identity/oidc-config.js";
 import { withdrawRequest } from "./withdraw-request.js";
 import { postRequestMessage } from "./post-message.js";
 import {
@@ -46,13 +47,23 @@ export function requestsRouter(ctx: AppContext): Router {
   });
 
   router.get("/requests/new/type", (req, res) => {
-    res.render("requests/new-type", { title: req.t("requests.new.type.title"), values: draftOf(req) });
+    // Back from the eID step: the type asked for is chosen again.
+    const asked = typeSchema.safeParse({ type: req.query.type });
+    res.render("requests/new-type", { title: req.t("requests.new.type.title"), values: asked.success ? { ...draftOf(req), type: asked.data.type } : draftOf(req) });
   });
   router.post("/requests/new/type", async (req, res) => {
     try {
       const { type } = parseInput(typeSchema, req.body);
       // Said at the question it is about, not only when the request is sent at the end.
       const tooLow = assuranceError(req.org, me(req), type);
+      if (tooLow === ASSURANCE_EID_ERROR) {
+        // Step-up: the eID step is offered here; the requester stays signed in and comes back to this question.
+        const back = `/requests/new/type?type=${encodeURIComponent(type)}`;
+        return res.status(422).render("requests/new-type", {
+          title: req.t("requests.new.type.title"), values: req.body, fieldErrors: { type: tooLow },
+          stepUp: { href: `/sign-in/eid?next=${encodeURIComponent(back)}`, provider: eidOffered(req.org)?.providerLabel ?? "" },
+        });
+      }
       if (tooLow) throw new ValidationError({ type: tooLow });
       const draft: PartialDraft = { type, conversationIds: [], details: {} };
       const scopes = scopesByType[type];

@@ -10,6 +10,8 @@ import { ValidationError, type FieldErrors } from "../platform/errors.js";
 import { newReference } from "../platform/codes.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { atLeast, type Requester } from "../identity/guards.js";
+import { typesNeedingEid } from "../identity/oidc-config.js";
+import { eidIdentities } from "../db/schema/index.js";
 import { closedStatuses } from "./lifecycle.js";
 import { dueDate } from "./deadlines.js";
 import { recordEvent } from "./events.js";
@@ -32,6 +34,7 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
 
     const now = ctx.clock.now();
     const due = dueDate(now, org.country, org.timeZone);
+    const eid = await eidOfRequester(tx, org.id, requester);
     const [request] = await tx
       .insert(requests)
       .values({
@@ -39,13 +42,14 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
         type: input.type, scope: input.scope, conversationIds: input.conversationIds, details: input.details as Record<string, unknown>,
         dedupeKey, status: "submitted", assurance: requester.assurance, locale, receivedAt: now, dueDate: due, effectiveDueDate: due,
         neededBy: input.neededBy ?? null,
+        ...eid,
       })
       .returning();
     const actor: Actor = { type: "subject", id: subjectId };
     await recordEvent(tx, ctx.clock, request!.id, actor, { kind: "submitted", toStatus: "submitted" });
     await appendAudit(tx, ctx, {
       orgId: org.id, actor, action: "request.submitted", target: { type: "request", id: request!.id }, subjectId,
-      details: { reference: request!.reference, type: input.type, scope: input.scope, conversations: input.conversationIds.length, assurance: requester.assurance },
+      details: { reference: request!.reference, type: input.type, scope: input.scope, conversations: input.conversationIds.length, assurance: requester.assurance, ...(eid.eidProvider ? { eidProvider: eid.eidProvider } : {}), ...(eid.signedInWith ? { signedInWith: eid.signedInWith } : {}) },
     });
     const email = requester.email ?? (subjectId ? await emailOf(tx, subjectId) : null);
     if (email) {
@@ -57,6 +61,13 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
     }
     return { created: true, request: request! };
   });
+}
+
+/** What a request records of a strong eID sign-in: the identity, its provider, and the sign-in it stepped up from. */
+async function eidOfRequester(tx: Tx, orgId: string, requester: Requester) {
+  if (requester.assurance !== "strong_eid" || !requester.eidIdentityId) return { eidIdentityId: null, eidProvider: null, signedInWith: null };
+  const [identity] = await tx.select({ provider: eidIdentities.provider }).from(eidIdentities).where(and(eq(eidIdentities.orgId, orgId), eq(eidIdentities.id, requester.eidIdentityId)));
+  return { eidIdentityId: requester.eidIdentityId, eidProvider: identity?.provider ?? null, signedInWith: requester.steppedUpFrom ?? null };
 }
 
 /** People who proved an address but have no chat account become subjects known by that address. */
@@ -85,10 +96,19 @@ export const minimumAssurance: Partial<Record<Draft["type"], AssuranceLevel>> = 
  * The organization's own minimum for a kind of request (settings: "requests that need more than a
  * receipt code"): the field error when this sign-in is not enough, else undefined.
  */
-export function assuranceError(org: Pick<Organization, "minimumAssurance">, requester: Pick<Requester, "assurance">, type: Draft["type"]): string | undefined {
-  const required = org.minimumAssurance[type];
+export function assuranceError(org: Pick<Organization, "minimumAssurance" | "eidConfig">, requester: Pick<Requester, "assurance">, type: Draft["type"]): string | undefined {
+  const required = requiredAssurance(org, type);
   if (!required || atLeast(requester.assurance, required)) return undefined;
+  if (required === "strong_eid") return ASSURANCE_EID_ERROR;
   return required === "account" ? "requests.errors.assuranceAccount" : "requests.errors.assuranceEmail";
+}
+
+/** The field error that offers the strong eID step (step-up) instead of signing out. */
+export const ASSURANCE_EID_ERROR = "requests.errors.assuranceEid";
+
+/** The weakest sign-in a type needs here: strong eID where the organization's eID settings name the type. */
+export function requiredAssurance(org: Pick<Organization, "minimumAssurance" | "eidConfig">, type: Draft["type"]): AssuranceLevel | undefined {
+  return typesNeedingEid(org).includes(type) ? "strong_eid" : org.minimumAssurance[type];
 }
 
 async function validateDraft(tx: Tx, org: Organization, requester: Requester, subjectId: string | null, draft: Draft): Promise<Draft> {

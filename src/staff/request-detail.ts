@@ -1,3 +1,4 @@
+import { eidIdentityForStaff } from "../identity/eid-identity.js";
 import { conversationsInScope } from "../requests/request-scope.js";
 import { and, asc, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
@@ -23,5 +24,7 @@ export async function requestDetail(ctx: AppContext, r: RequestRow) {
   ]);
   const s = subjectRows[0];
   const subject = s ? { displayName: s.displayName, email: s.email, locale: s.locale, emailVerifiedAt: s.emailVerifiedAt, staffVerifiedAt: s.staffVerifiedAt, staffVerifiedNote: s.staffVerifiedNote, restrictedAt: s.restrictedAt, createdAt: s.createdAt, lastActivityAt: s.lastActivityAt } : undefined;
-  return { subject, events, thread, notes, staff, conversations: convs, fulfilment: await fulfilmentPanel(ctx, r) };
+  // Strong eID: the provider and level, and the name the provider gave, for the verification only.
+  const eid = r.eidIdentityId ? await eidIdentityForStaff(ctx.db, ctx.keys, r.eidIdentityId) : undefined;
+  return { subject, events, thread, notes, staff, conversations: convs, fulfilment: await fulfilmentPanel(ctx, r), eid };
 }

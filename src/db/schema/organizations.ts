@@ -4,7 +4,7 @@ import { createdAt, id, ts } from "./columns.js";
 export type VerificationMethods = { account: boolean; email: boolean; receipt: boolean };
 /** Per request type, the lowest sign-in that may file it; a type not named takes any method offered. */
 /** Per request type (schema/requests.ts requestTypes): the weakest sign-in that may ask for it. */
-export type MinimumAssurance = Partial<Record<string, "email" | "account">>;
+export type MinimumAssurance = Partial<Record<string, "email" | "account" | "strong_eid">>;
 
 export const organizations = pgTable("organizations", {
   id: id(),
@@ -37,6 +37,8 @@ export const organizations = pgTable("organizations", {
    * source, transfers, each per offered language (settings/schema.ts reads and writes it typed).
    */
   privacyInfo: jsonb("privacy_info").$type<Record<string, unknown>>().notNull().default({}),
+  /** Strong eID sign-in (OpenID Connect); null: not offered. identity/oidc-config.ts reads it typed; secrets inside are sealed. */
+  eidConfig: jsonb("eid_config").$type<Record<string, unknown>>(),
   createdAt: createdAt(),
 });
 

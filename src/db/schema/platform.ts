@@ -93,6 +93,9 @@ export const sessions = pgTable(
     conversationId: uuid("conversation_id"),
     email: text("email"),
     assurance: text("assurance").notNull(),
+    /** Strong eID proved in this session (eid_identities), and the assurance it was stepped up from. */
+    eidIdentityId: uuid("eid_identity_id"),
+    steppedUpFrom: text("stepped_up_from"),
     /** Staff: password checked but second factor still pending. */
     stage: text("stage").notNull().default("complete"),
     reauthAt: ts("reauth_at"),

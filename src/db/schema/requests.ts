@@ -18,8 +18,8 @@ export type RequestType = (typeof requestTypes)[number];
 export const requestScopes = ["profile", "all_conversations", "chosen_conversations"] as const;
 export type RequestScope = (typeof requestScopes)[number];
 
-/** receipt < email < account < staff_verified (identity/assurance.ts orders them). */
-export const assuranceLevels = ["receipt", "email", "account", "staff_verified"] as const;
+/** receipt < email < account < staff_verified < strong_eid (identity/guards.ts orders them). */
+export const assuranceLevels = ["receipt", "email", "account", "staff_verified", "strong_eid"] as const;
 export type AssuranceLevel = (typeof assuranceLevels)[number];
 
 export const requests = pgTable(
@@ -41,6 +41,11 @@ export const requests = pgTable(
     dedupeKey: text("dedupe_key").notNull(),
     status: text("status").notNull(),
     assurance: text("assurance").$type<AssuranceLevel>().notNull(),
+    /** Stepped up to strong eID for this request: the sign-in the requester came with (null: no step-up). */
+    signedInWith: text("signed_in_with").$type<AssuranceLevel>(),
+    /** Strong eID: the identity proved (eid_identities) and the provider's label (no personal data). */
+    eidIdentityId: uuid("eid_identity_id"),
+    eidProvider: text("eid_provider"),
     locale: text("locale").notNull(),
     receivedAt: ts("received_at").notNull(),
     /** Legal due date (local date in the organization's time zone). */
