@@ -2,3 +2,4 @@ export * from "./organizations.js";
 export * from "./chats.js";
 export * from "./requests.js";
 export * from "./platform.js";
+export * from "./reviews.js";
