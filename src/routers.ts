@@ -8,6 +8,7 @@ import { staffRouter } from "./staff/routes.js";
 import { exportsRouter } from "./exports/routes.js";
 import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
+import { reviewRouter } from "./fulfilment/review-routes.js";
 import { retentionRouter } from "./retention/routes.js";
 import { auditRouter } from "./audit/routes.js";
 import { readinessGate } from "./settings/gate.js";
@@ -24,6 +25,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     requestsRouter(ctx),
     staffRouter(ctx),
     fulfilmentRouter(ctx),
+    reviewRouter(ctx),
     exportsRouter(ctx),
     complaintsRouter(ctx),
     retentionRouter(ctx),

@@ -1,6 +1,10 @@
+import { Router } from "express";
 import { z } from "zod";
+import type { AppContext } from "../context.js";
+import { reviewPolicy } from "./review-policy.js";
+import { noStore } from "../platform/http/no-store.js";
 import { staffAudience } from "../identity/audience.js";
-import { route, type Call } from "../platform/http/route-table.js";
+import { mountRoutes, route, type Call } from "../platform/http/route-table.js";
 import type { StaffActor } from "../platform/policy.js";
 import { loadReview, releasePackage, reviewSummary, type ReviewContext } from "./package-review.js";
 import { reviewReasons, saveReviewPage, viewReviewPage } from "./review-page.js";
@@ -69,3 +73,11 @@ export const reviewRoutes = [
     },
   }),
 ];
+
+/** The package review's pages (mounted in routers.ts). */
+export function reviewRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use("/staff/requests/:id/review", noStore);
+  mountRoutes(router, ctx, { routes: reviewRoutes, ...reviewPolicy.forRoutes });
+  return router;
+}

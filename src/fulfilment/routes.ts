@@ -14,9 +14,6 @@ import { addRecipient, deactivateRecipient, listRecipients, recipientOf, updateR
 import { liftRestriction, notifyRestrictionLift } from "./restrict.js";
 import { legalHoldSchema, taskNoteSchema } from "./schema.js";
 import { fulfilRequest } from "./start-fulfilment.js";
-import { mountRoutes } from "../platform/http/route-table.js";
-import { reviewRoutes } from "./review-routes.js";
-import { reviewPolicy } from "./review-policy.js";
 
 /**
  * Every route of this router with the roles allowed on their own organization's data; the
@@ -80,9 +77,6 @@ export function fulfilmentRouter(ctx: AppContext): Router {
       }
     });
   };
-
-  // The package review before an access, export or police package is released (a route table).
-  mountRoutes(router, ctx, { routes: reviewRoutes, ...reviewPolicy.forRoutes });
 
   onRequest("/staff/requests/:id/fulfil", "carryOut", (_req, actor, r) => fulfilRequest(ctx, actor, actor.orgId, r.id));
   onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", (req, actor, r) =>
