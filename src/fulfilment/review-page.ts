@@ -167,7 +167,7 @@ export async function viewReviewPage(ctx: AppContext, actor: StaffActor, rc: Rev
   const conv = conversationAt(rc, where.c);
   await inTransaction(ctx, (tx) => appendAudit(tx, ctx, {
     orgId: actor.orgId, actor, action: "conversation.viewed", target: { type: "conversation", id: conv.id }, subjectId: conv.subjectId ?? rc.request.subjectId,
-    details: { purpose: "package review", requestId: rc.request.id, reference: rc.request.reference, page: where.p },
+    details: { purposeCode: "package_review", requestId: rc.request.id, reference: rc.request.reference, page: where.p },
   }));
   return assemblePage(ctx, rc, where.c, where.p, defaultLocale);
 }
