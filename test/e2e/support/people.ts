@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import type { Portal } from "./server.js";
-import { type Browser, type Journey, submitForm } from "./browser.js";
+import { type Browser, type Journey, onPhone, submitForm } from "./browser.js";
 import { mailFiles, signInCode, waitForMail } from "./mailbox.js";
 import { totpCode, type Requester, type StaffLogin } from "./fixtures.js";
 import type { Locale } from "../../../src/platform/i18n.js";
@@ -202,6 +202,7 @@ export async function staffReviewsAndReleases(browser: Browser, journey: Journey
   await clickAndWait(page, 'a[href$="/review"]');
   expect(new URL(page.url()).pathname).to.match(/\/review$/);
   await journey.step(browser, "staff-review");
+  expect(await onPhone(browser, journey, "staff-review-phone"), "the review page scrolls sideways at 360 px").to.be.at.most(0);
   for (const text of choices.accept) {
     const box = page.locator(`ul.review-choices li:has(label:has-text("${text}")) input[type="checkbox"][name^="s."]`).first();
     await box.check();
