@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     const [row] = rowsOf<{ effective_due_date: string; id: string }>(await ctx.db.execute(sql`
       select effective_due_date::text, id from requests where org_id = ${org.id} and status not in ('completed','rejected','withdrawn')
       order by effective_due_date, id offset ${Math.floor(open * 0.9)} limit 1`));
-    const after = encodeCursor({ effectiveDueDate: row!.effective_due_date, id: row!.id });
+    const after = encodeCursor(row!.effective_due_date, row!.id);
     const first = await time(() => reviewQueue(ctx, actor, org, {}));
     const deep = await time(async () => {
       const page = await reviewQueue(ctx, actor, org, { after });

@@ -4,7 +4,8 @@ import { requireRequester, requesterOf, type Requester } from "../identity/guard
 import { updateSession } from "../identity/sessions.js";
 import { ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
-import { conversationsSchema, detailsSchema, draftSchema, messageSchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { conversationsSchema, detailsSchema, draftSchema, messageSchema, neededBySchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { localDate } from "./deadlines.js";
 import { assuranceError, submitRequest } from "./submit-request.js";
 import { withdrawRequest } from "./withdraw-request.js";
 import { postRequestMessage } from "./post-message.js";
@@ -109,13 +110,14 @@ export function requestsRouter(ctx: AppContext): Router {
   router.get("/requests/new/details", (req, res) => {
     const draft = draftOf(req);
     if (!draft.scope) return res.redirect(303, "/requests/new/type");
-    res.render("requests/new-details", { title: req.t("requests.new.details.title"), draft, values: draft.details ?? {} });
+    res.render("requests/new-details", { title: req.t("requests.new.details.title"), draft, values: { ...draft.details, neededBy: draft.neededBy } });
   });
   router.post("/requests/new/details", async (req, res) => {
     const draft = draftOf(req);
     try {
-      const details = parseInput(detailsSchema, req.body);
-      const next = { ...draft, details };
+      const today = localDate(ctx.clock.now(), req.org.timeZone);
+      const { neededBy, ...details } = parseInput(detailsSchema.extend(neededBySchema(today).shape), req.body);
+      const next = { ...draft, details, neededBy };
       await saveDraft(req, next);
       res.redirect(303, "/requests/new/check");
     } catch (err) {
@@ -164,6 +166,11 @@ export function requestsRouter(ctx: AppContext): Router {
   });
 
   router.post("/requests/:reference/withdraw", async (req, res) => {
+    // Withdrawing cannot be undone: asked once more on a page of its own.
+    if (req.body?.confirm !== "yes") {
+      const mine = await getMyRequest(ctx, req.org.id, me(req), req.params.reference as string);
+      return res.render("platform/confirm", withdrawConfirmPage(req.t, mine.reference, mine.type));
+    }
     const request = await withdrawRequest(ctx, req.org.id, me(req), req.params.reference as string);
     res.redirect(303, `/requests/${request.reference}`);
   });
@@ -187,6 +194,16 @@ async function renderRequestPage(ctx: AppContext, req: Request, res: Response, e
     // A message with an error is shown at the POST address: switching language goes to the page itself.
     languagePath: `/requests/${encodeURIComponent(request.reference)}`,
   });
+}
+
+/** What the requester reads before withdrawing (views/platform/confirm.ejs). */
+function withdrawConfirmPage(t: Request["t"], reference: string, type: string) {
+  return {
+    title: t("requests.withdraw.title", { reference }), heading: t("requests.withdraw.heading", { reference }), warning: t("requests.withdraw.warning"),
+    rows: [{ key: t("requests.new.check.type"), value: t(`requests.types.${type}.label`) }],
+    action: `/requests/${reference}/withdraw`, button: t("requests.withdraw.button"), fields: {},
+    cancelHref: `/requests/${reference}`, cancelLabel: t("requests.withdraw.cancel"), languagePath: `/requests/${reference}`,
+  };
 }
 
 /** The next unanswered question of the guided form. */

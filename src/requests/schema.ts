@@ -34,12 +34,41 @@ export const detailsSchema = z.object({
 
 export type Details = z.infer<typeof detailsSchema>;
 
+/** How far ahead a requester may say they need the answer: a year covers any appointment. */
+export const NEEDED_BY_MAX_DAYS = 366;
+
+/**
+ * The date a requester says they need the answer by (optional): a real calendar date, from today
+ * (in the organization's time zone) up to a year ahead. Only the date is kept, never a reason.
+ */
+export function neededBySchema(today: string) {
+  const latest = new Date(Date.parse(`${today}T00:00:00Z`) + NEEDED_BY_MAX_DAYS * 86_400_000).toISOString().slice(0, 10);
+  return z.object({
+    neededBy: z
+      .string()
+      .trim()
+      .max(10, "requests.errors.neededByFormat")
+      .optional()
+      .transform((v) => v || undefined)
+      .refine((v) => v === undefined || isCalendarDate(v), "requests.errors.neededByFormat")
+      .refine((v) => v === undefined || !isCalendarDate(v) || v >= today, "requests.errors.neededByPast")
+      .refine((v) => v === undefined || !isCalendarDate(v) || v <= latest, "requests.errors.neededByFar"),
+  });
+}
+
+function isCalendarDate(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
 /** What a complete draft must hold before it can be submitted. */
 export const draftSchema = z.object({
   type: z.enum(requestTypes),
   scope: z.enum(requestScopes),
   conversationIds: z.array(z.uuid()).max(200).default([]),
   details: detailsSchema.default({}),
+  neededBy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
 });
 
 export type Draft = z.infer<typeof draftSchema>;

@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, lt, lte, notInArray } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, lt, lte, notInArray, or } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { organizations, requests, staffUsers } from "../db/schema/index.js";
@@ -41,6 +41,8 @@ function plusDays(ymd: string, days: number): string {
 export interface DueCounts {
   dueSoon: number;
   overdue: number;
+  /** Open requests whose requester needs the answer within DUE_SOON_DAYS (or already did). */
+  urgent: number;
 }
 
 /** Open requests of an organization due within DUE_SOON_DAYS (today included) and overdue ones. */
@@ -54,11 +56,17 @@ export async function dueCounts(ctx: AppContext, org: Organization, now: Date): 
       extendedDueDate: requests.extendedDueDate,
       pausedDays: requests.pausedDays,
       pausedSince: requests.pausedSince,
+      neededBy: requests.neededBy,
     })
     .from(requests)
-    .where(and(eq(requests.orgId, org.id), notInArray(requests.status, closed), lte(requests.effectiveDueDate, plusDays(today, DUE_SOON_DAYS))));
-  const counts: DueCounts = { dueSoon: 0, overdue: 0 };
+    .where(and(
+      eq(requests.orgId, org.id), notInArray(requests.status, closed),
+      or(lte(requests.effectiveDueDate, plusDays(today, DUE_SOON_DAYS)), lte(requests.neededBy, plusDays(today, DUE_SOON_DAYS))),
+    ));
+  const counts: DueCounts = { dueSoon: 0, overdue: 0, urgent: 0 };
   for (const r of rows) {
+    if (r.neededBy && r.neededBy <= plusDays(today, DUE_SOON_DAYS)) counts.urgent += 1;
+    if (r.effectiveDueDate > plusDays(today, DUE_SOON_DAYS)) continue;
     const left = daysLeft(now, currentDueDate(r, org, now), org.timeZone);
     if (left < 0) counts.overdue += 1;
     else if (left <= DUE_SOON_DAYS) counts.dueSoon += 1;
@@ -78,7 +86,7 @@ export async function sendDpoDigests(ctx: AppContext): Promise<{ queued: number 
     const recipients = await dpoRecipients(ctx.db, org);
     if (recipients.length === 0) continue;
     const counts = await dueCounts(ctx, org, now);
-    if (counts.dueSoon === 0 && counts.overdue === 0) continue;
+    if (counts.dueSoon === 0 && counts.overdue === 0 && counts.urgent === 0) continue;
     const today = localDate(now, org.timeZone);
     for (const r of recipients) {
       const added = await queueMail(ctx.db, ctx, {

@@ -38,6 +38,7 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
         orgId: org.id, reference: newReference(), subjectId, receiptConversationId: requester.conversationId,
         type: input.type, scope: input.scope, conversationIds: input.conversationIds, details: input.details as Record<string, unknown>,
         dedupeKey, status: "submitted", assurance: requester.assurance, locale, receivedAt: now, dueDate: due, effectiveDueDate: due,
+        neededBy: input.neededBy ?? null,
       })
       .returning();
     const actor: Actor = { type: "subject", id: subjectId };

@@ -10,6 +10,8 @@ export type Resource =
 const rules = {
   org: {
     viewQueue: roles.prepares,
+    /** Picking several requests on the queue and assigning them at once (each is checked again as it is assigned). */
+    assignFromQueue: roles.prepares,
     viewDashboard: roles.decides,
     exportRegister: roles.decides,
     manageStaff: roles.administers,

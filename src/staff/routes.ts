@@ -22,7 +22,7 @@ import { signInStaff, staffAuthActions } from "./sign-in-staff.js";
 import { completeTotp, totpEnrolment } from "./totp.js";
 import { acknowledgeRecoveryCodes, issueRecoveryCodes, RECOVERY_CODES_STAGE } from "./recovery-codes.js";
 import { reauthenticate } from "./reauthenticate.js";
-import { reviewQueue } from "./review-queue.js";
+import { mountQueueRoutes } from "./queue-routes.js";
 import { requestDetail } from "./request-detail.js";
 import { staffRequest } from "../requests/request-by-id.js";
 import { startReview } from "./start-review.js";
@@ -36,12 +36,11 @@ import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 import { transcriptStatements } from "../fulfilment/statements.js";
 import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
-import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, queueSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
-import { requestTypes } from "../db/schema/index.js";
+import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
-import { requestStatuses } from "../requests/lifecycle.js";
 import { noStore } from "../platform/http/no-store.js";
+import { erasureConfirmPage, type ConfirmPage } from "./confirm-pages.js";
 
 /**
  * Every route of the staff area, with the roles allowed (on their own organization's data). The
@@ -79,6 +78,7 @@ export const staffRoutes: readonly StaffRoute[] = [
   { method: "post", path: "/staff/reauth", roles: ANY },
   { method: "get", path: "/staff/reauth/resume", roles: ANY },
   { method: "get", path: "/staff", roles: PREPARERS, redirects: { admin: "/staff/admin" } },
+  { method: "post", path: "/staff/requests/assign", roles: PREPARERS, onRequest: true },
   { method: "get", path: "/staff/requests/:id", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/assign", roles: PREPARERS, onRequest: true },
   { method: "post", path: "/staff/requests/:id/notes", roles: PREPARERS, onRequest: true },
@@ -221,17 +221,7 @@ export function staffRouter(ctx: AppContext): Router {
     res.render("staff/reauth-resume", { title: req.t("staff.resume.title"), form: kept ? keptFormView(kept, req.t, actor.role) : null, home: staffHome(actor.role) });
   });
 
-  router.get("/staff", async (req, res) => {
-    const actor = staffActorOf(req);
-    if (actor.role === "admin") return res.redirect(303, staffHome(actor.role));
-    authorize(actor, "viewQueue", { kind: "org", orgId: req.org.id });
-    const q = queueSchema.parse(req.query);
-    const { rows, next } = await reviewQueue(ctx, actor, req.org, { status: q.status, type: q.type, overdue: q.overdue === "1", mine: q.mine === "1", after: q.after });
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries({ status: q.status, type: q.type, overdue: q.overdue, mine: q.mine })) if (v) params.set(k, v);
-    const nextUrl = next ? `/staff?${new URLSearchParams([...params.entries(), ["after", next]]).toString()}` : undefined;
-    res.render("staff/queue", { title: req.t("staff.queue.title"), rows, nextUrl, filters: q, statuses: requestStatuses, types: requestTypes, firstUrl: q.after ? `/staff?${params.toString()}` : undefined });
-  });
+  mountQueueRoutes(router, ctx);
 
   router.get("/staff/dashboard", async (req, res) => {
     authorize(staffActorOf(req), "viewDashboard", { kind: "org", orgId: req.org.id });
@@ -270,12 +260,17 @@ export function staffRouter(ctx: AppContext): Router {
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
-  const onRequest = (action: Action<"request">, run: (req: Request, r: Awaited<ReturnType<typeof loadRequest>>) => Promise<unknown>, opts: { reauth?: (r: Awaited<ReturnType<typeof loadRequest>>) => boolean; anchor?: string } = {}) =>
+  type Loaded = Awaited<ReturnType<typeof loadRequest>>;
+  const onRequest = (action: Action<"request">, run: (req: Request, r: Loaded) => Promise<unknown>, opts: { reauth?: (r: Loaded) => boolean; anchor?: string; confirm?: (req: Request, r: Loaded) => Promise<ConfirmPage | undefined> } = {}) =>
     async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
       const r = await loadRequest(req);
       authorize(actor, action, requestResource(r));
       if (opts.reauth?.(r) && (await reauthFirst(ctx, req, res))) return;
+      // What cannot be undone is asked once more, on a page of its own, before it is done.
+      const confirm = req.body?.confirm === "yes" ? undefined : await opts.confirm?.(req, r);
+      // Switching language there goes back to the request (the confirmation is a POST's answer).
+      if (confirm) return res.render("platform/confirm", { ...confirm, fields: req.body ?? {}, cancelHref: `/staff/requests/${r.id}`, languagePath: `/staff/requests/${r.id}` });
       try {
         await run(req, r);
         back(res, r.id, opts.anchor);
@@ -304,14 +299,20 @@ export function staffRouter(ctx: AppContext): Router {
     const input = parseInput(askIdentitySchema, req.body);
     return askForIdentity(ctx, staffActorOf(req), req.org, r.id, { ...input, accountOverride: input.accountOverride === "1" });
   }));
-  router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), { reauth: (r) => r.type === "erasure" }));
+  router.post("/staff/requests/:id/approve", onRequest("approve", (req, r) => approveRequest(ctx, staffActorOf(req), req.org, r.id, parseInput(textSchema("message"), req.body).message as string), {
+    reauth: (r) => r.type === "erasure",
+    confirm: async (req, r) => (r.type === "erasure" ? erasureConfirmPage(ctx, req, r, "approve") : undefined),
+  }));
   router.post("/staff/requests/:id/reject", onRequest("reject", (req, r) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === "string" ? v : "");
     return rejectRequest(ctx, staffActorOf(req), req.org, r.id, { legalGround: str(b.legalGround), reason: str(b.reason), message: str(b.message) });
   }, { reauth: () => true }));
   router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string)));
-  router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), { reauth: () => true }));
+  router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), {
+    reauth: () => true,
+    confirm: (req, r) => erasureConfirmPage(ctx, req, r, "confirm"),
+  }));
 
   router.get("/staff/conversations/:conversationId/transcript", async (req, res) => {
     const actor = staffActorOf(req);

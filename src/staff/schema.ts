@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PAGE_SIZE, queueSorts } from "./review-queue.js";
 import { requestStatuses } from "../requests/lifecycle.js";
 import { requestTypes, staffRoles } from "../db/schema/index.js";
 import { supportedLocales } from "../platform/i18n.js";
@@ -10,12 +11,24 @@ export const signInSchema = z.object({
 /** The app's 6-digit code, or a recovery code ("7K3QM-9XA2B", spaces and dashes allowed). */
 export const codeSchema = z.object({ code: z.string().trim().min(1, "platform.errors.required").max(32, "staff.errors.totpInvalid") });
 export const passwordSchema = z.object({ password: z.string().min(1, "platform.errors.required").max(1000) });
+/** The queue's filters as the form sends them; anything malformed is ignored rather than refused (a bookmark must keep working). */
 export const queueSchema = z.object({
   status: z.enum([...requestStatuses, "open", "all"]).optional().catch(undefined),
   type: z.enum(requestTypes).optional().catch(undefined),
   overdue: z.literal("1").optional().catch(undefined),
   mine: z.literal("1").optional().catch(undefined),
+  assignee: z.union([z.literal("none"), z.uuid()]).optional().catch(undefined),
+  action: z.literal("1").optional().catch(undefined),
+  q: z.string().max(320).optional().catch(undefined),
+  sort: z.enum(queueSorts).optional().catch(undefined),
   after: z.string().max(200).optional().catch(undefined),
+});
+export type QueueQuery = z.infer<typeof queueSchema>;
+
+/** Requests picked on the queue to assign at once. */
+export const assignManySchema = z.object({
+  ids: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).max(PAGE_SIZE)).refine((ids) => ids.length > 0, "staff.errors.pickRequests"),
+  assigneeId: z.string().max(64).default(""),
 });
 export const textSchema = (field: string, max = 10_000) => z.object({ [field]: z.string().max(max, "platform.errors.tooLong").default("") });
 /** The ask-identity form; what each field must hold is the use case's to say (ask-for-identity.ts). */

@@ -131,7 +131,7 @@ describe("fulfilment: erasure", function () {
     const app = buildApp(ctx);
     const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "erasure", scope: "all_conversations", status: "in_review" });
     const a = await staffAgent(ctx, app, w, w.dpo.id);
-    expect((await postForm(a, `/staff/requests/${r.id}/approve`, { message: "" })).status).to.equal(303);
+    expect((await postForm(a, `/staff/requests/${r.id}/approve`, { message: "", confirm: "yes" })).status).to.equal(303);
     expect((await postForm(a, `/staff/requests/${r.id}/conversations/${w.held.id}/legal-hold`, { reason: "police_report" })).status).to.equal(303);
     expect((await postForm(a, `/staff/requests/${r.id}/fulfil`, {})).status).to.equal(403);
     expect(await ctx.db.select().from(jobs).where(eq(jobs.uniqueKey, `fulfilment:${r.id}`))).to.have.length(0);
@@ -140,7 +140,7 @@ describe("fulfilment: erasure", function () {
     const page = await b.get(`/staff/requests/${r.id}`);
     expect(page.status).to.equal(200);
     expect(page.text).to.include('id="fulfilment"').and.include("A police report was made").and.include("1 conversation(s) in scope are on legal hold");
-    expect((await postForm(b, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(303);
+    expect((await postForm(b, `/staff/requests/${r.id}/confirm-erasure`, { confirm: "yes" })).status).to.equal(303);
     const [queued] = await ctx.db.select().from(jobs).where(eq(jobs.uniqueKey, `fulfilment:${r.id}`));
     expect(queued!.status).to.equal("queued");
 

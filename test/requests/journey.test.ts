@@ -67,6 +67,29 @@ describe("requester journey over HTTP", () => {
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
   });
 
+  it("lets the requester say by when they need it: checked, shown on the check page with a Change link, stored as a date only", async () => {
+    await agent.get("/requests/new").expect(303);
+    await post("/requests/new/type", { type: "police_transcript" });
+    await post("/requests/new/conversations", { conversationIds: [convA.id] });
+    for (const [value, message] of [["2026-01-30", "must be today or later"], ["2026-02-30", "as a real date"], ["2027-03-01", "within a year"]] as const) {
+      const bad = await post("/requests/new/details", { note: "Police on the 10th", neededBy: value });
+      expect(bad.status, value).to.equal(422);
+      expect(bad.text, value).to.include(message).and.include('href="#field-neededBy"').and.include("Police on the 10th");
+    }
+    const res = await post("/requests/new/details", { note: "", neededBy: "2026-02-10" });
+    expect(res.headers.location).to.equal("/requests/new/check");
+    const check = await agent.get("/requests/new/check").expect(200);
+    expect(check.text).to.include("Needed by").and.include("10 February 2026").and.include('href="/requests/new/details#field-neededBy"');
+    expect(idProblems({ document: parseHtml(check.text), form: "/requests/new/check" })).to.deep.equal([]);
+    const back = await agent.get("/requests/new/details").expect(200);
+    expect(back.text).to.include('value="2026-02-10"');
+    const sent = await post("/requests/new/check", {});
+    const reference = /RD-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec((await agent.get(sent.headers.location as string)).text)![0];
+    const [row] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
+    expect(row!.neededBy).to.equal("2026-02-10");
+    expect(row!.details).not.to.have.property("neededBy");
+  });
+
   it("leads an identical open request to the existing one", async () => {
     const file = async () => {
       await post("/requests/new/type", { type: "access" });
@@ -162,7 +185,12 @@ describe("requester journey over HTTP", () => {
     const page = await agent.get(`/requests/${reference}`).expect(200);
     expect(page.text).to.include("Please hurry &lt;b&gt;now&lt;/b&gt;");
     const token2 = await csrfFrom(agent, `/requests/${reference}`);
-    await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2 }).expect(303);
+    // First a page that says it cannot be undone; nothing changes until the requester confirms there.
+    const ask = await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2 }).expect(200);
+    expect(ask.text).to.include("You cannot undo this").and.include('name="confirm" value="yes"').and.include(`href="/requests/${reference}"`);
+    const [still] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
+    expect(still!.status).to.equal("submitted");
+    await agent.post(`/requests/${reference}/withdraw`).type("form").send({ _csrf: token2, confirm: "yes" }).expect(303);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.reference, reference));
     expect(row!.status).to.equal("withdrawn");
 

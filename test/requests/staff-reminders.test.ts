@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg, makeStaff } from "../support/factories.js";
 import { outbox, requests } from "../../src/db/schema/index.js";
@@ -77,7 +77,7 @@ describe("mail: staff reminders", () => {
     for (const d of digests) {
       expect(d.orgId).to.equal(org.id);
       expect(d.locale).to.equal("fi");
-      expect(d.payload).to.deep.equal({ dueSoon: 3, overdue: 1, date: "2026-03-02", queueUrl: `${ctx.config.BASE_URL}/staff`, orgName: "Nuorten Apu" });
+      expect(d.payload).to.deep.equal({ dueSoon: 3, overdue: 1, urgent: 0, date: "2026-03-02", queueUrl: `${ctx.config.BASE_URL}/staff`, orgName: "Nuorten Apu" });
     }
     // Run again the same local day (even late in the evening): nothing new.
     ctx.clock.set("2026-03-02T21:30:00Z"); // 23:30 in Helsinki
@@ -99,6 +99,17 @@ describe("mail: staff reminders", () => {
     expect(rendered.text).to.include("Erääntyy 7 päivän sisällä: 3");
     expect(rendered.text).to.include("2. maaliskuuta 2026");
     expect(rendered.text + rendered.html).not.to.include(overdueReq.reference);
+  });
+
+  it("counts the requests whose requester needs them within 7 days, and sends for those alone too", async () => {
+    const [open] = await ctx.db.select().from(requests).where(and(eq(requests.orgId, org.id), eq(requests.status, "submitted"))).limit(1);
+    await ctx.db.update(requests).set({ status: "completed" }).where(ne(requests.id, open!.id));
+    await ctx.db.update(requests).set({ effectiveDueDate: "2026-04-30", neededBy: "2026-03-06" }).where(eq(requests.id, open!.id));
+    await sendDpoDigests(ctx);
+    const [d] = await mails(ctx, "staff_digest", org.id);
+    expect(d!.payload).to.include({ dueSoon: 0, overdue: 0, urgent: 1 });
+    const rendered = await renderMail("staff_digest", d!.locale, d!.payload as unknown as MailTemplates["staff_digest"]);
+    expect(rendered.text).to.include("Pyytäjä tarvitsee pian (7 päivän sisällä): 1");
   });
 
   it("sends no digest when nothing is due soon or overdue", async () => {

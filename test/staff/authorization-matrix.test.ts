@@ -12,11 +12,12 @@ let invited = 0;
  * The state a request (or a staff member) must be in for the route's action to succeed, and the
  * form to send (a function when each cell needs its own, e.g. a new address to invite).
  */
-const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; targetDisabled?: boolean; body?: Record<string, string> | (() => Record<string, string>) }> = {
+const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOther?: boolean; targetDisabled?: boolean; body?: Record<string, string> | ((r: { id: string }) => Record<string, string>) }> = {
   "post /staff/sign-in": { body: { email: "nobody@example.test", password: "x" } },
   "post /staff/totp": { body: { code: "123456" } },
   "post /staff/reauth": { body: { password: TEST_PASSWORD, next: "/staff" } },
   "post /staff/requests/:id/assign": { body: { assigneeId: "" } },
+  "post /staff/requests/assign": { body: (r) => ({ ids: r.id, assigneeId: "" }) },
   "post /staff/requests/:id/notes": { body: { body: "A note" } },
   "post /staff/requests/:id/messages": { body: { body: "A message" } },
   "post /staff/requests/:id/start-review": { status: "submitted" },
@@ -25,10 +26,10 @@ const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOt
     status: "in_review",
     body: { message: "Prove it", doubtReason: "The e-mail differs from the one in the chat.", accountOverride: "1", accountOverrideReason: "The account's address changed the day before." },
   },
-  "post /staff/requests/:id/approve": { status: "in_review", body: { message: "" } },
+  "post /staff/requests/:id/approve": { status: "in_review", body: { message: "", confirm: "yes" } },
   "post /staff/requests/:id/reject": { status: "in_review", body: { legalGround: "manifestly_unfounded_or_excessive", reason: "A reason long enough." } },
   "post /staff/requests/:id/extend": { status: "in_review", body: { reason: "A reason long enough for extension." } },
-  "post /staff/requests/:id/confirm-erasure": { status: "approved", type: "erasure", approvedByOther: true },
+  "post /staff/requests/:id/confirm-erasure": { status: "approved", type: "erasure", approvedByOther: true, body: { confirm: "yes" } },
   "post /staff/invite": { body: { password: "a long enough new password", confirm: "a long enough new password" } },
   "post /staff/admin/staff/invite": { body: () => ({ name: "New Colleague", email: `new-${invited++}@example.test`, role: "reviewer", locale: "" }) },
   "post /staff/admin/staff/:staffId/enable": { targetDisabled: true },
@@ -84,7 +85,7 @@ describe("staff authorization matrix: every route × role × organization, plus 
           const target = await makeStaff(ctx, orgA.id, "reviewer", { disabledAt: fx.targetDisabled ? ctx.clock.now() : null });
           const url = route.path.replace(":id", r.id).replace(":conversationId", conv.id).replace(":staffId", target.id).replace(":token", "not-a-real-invitation-token-000000") +
             (route.path.includes("transcript") ? `?requestId=${r.id}&purpose=${encodeURIComponent("Matrix check")}` : "");
-          const body = typeof fx.body === "function" ? fx.body() : fx.body;
+          const body = typeof fx.body === "function" ? fx.body(r) : fx.body;
           return { r, target, url, body, want: expected(route, cell) };
         },
         (res, cell, { r, target }) => {

@@ -86,22 +86,31 @@ describe("staff decisions, detail and queue", () => {
   it("four-eyes: an erasure needs a second, different DPO before fulfilment may start", async () => {
     const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", type: "erasure" });
     const a = await agentFor(dpo.id);
-    expect((await post(a, `/staff/requests/${r.id}/approve`, { message: "" })).status).to.equal(303);
+    // Each step is asked once more on a page that says what cannot be undone; nothing changes before.
+    const ask = await post(a, `/staff/requests/${r.id}/approve`, { message: "We will erase it." });
+    expect(ask.status).to.equal(200);
+    expect(ask.text).to.include("Are you sure you want to approve the erasure").and.include("We will erase it.").and.include('name="confirm" value="yes"');
+    expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status).to.equal("in_review");
+    expect((await post(a, `/staff/requests/${r.id}/approve`, { message: "", confirm: "yes" })).status).to.equal(303);
     let [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("approved");
     expect(row!.erasureApprovedBy).to.equal(dpo.id);
     expect(mayStartFulfilment(row!)).to.equal(false);
-    expect((await post(a, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(403);
+    expect((await post(a, `/staff/requests/${r.id}/confirm-erasure`, { confirm: "yes" })).status).to.equal(403);
     const rev = await agentFor(reviewer.id);
-    expect((await post(rev, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(403);
+    expect((await post(rev, `/staff/requests/${r.id}/confirm-erasure`, { confirm: "yes" })).status).to.equal(403);
     [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.erasureConfirmedBy).to.equal(null);
     const b = await agentFor(dpo2.id);
-    expect((await post(b, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(303);
+    const last = await post(b, `/staff/requests/${r.id}/confirm-erasure`, {});
+    expect(last.status).to.equal(200);
+    expect(last.text).to.include("You cannot undo this").and.include(`href="/staff/requests/${r.id}"`);
+    expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.erasureConfirmedBy).to.equal(null);
+    expect((await post(b, `/staff/requests/${r.id}/confirm-erasure`, { confirm: "yes" })).status).to.equal(303);
     [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.erasureConfirmedBy).to.equal(dpo2.id);
     expect(mayStartFulfilment(row!)).to.equal(true);
-    expect((await post(b, `/staff/requests/${r.id}/confirm-erasure`, {})).status).to.equal(409);
+    expect((await post(b, `/staff/requests/${r.id}/confirm-erasure`, { confirm: "yes" })).status).to.equal(409);
   });
 
   it("asking for identity pauses the clock and the reply resumes it, moving the effective due date", async () => {

@@ -65,6 +65,8 @@ export const requests = pgTable(
     result: jsonb("result").$type<Record<string, unknown>>(),
     completedAt: ts("completed_at"),
     overdueNotifiedAt: ts("overdue_notified_at"),
+    /** The date the requester says they need the answer by (a police appointment, say): only a date, never their reason. */
+    neededBy: date("needed_by", { mode: "string" }),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },

@@ -78,6 +78,8 @@ export interface PageRoute<A = unknown, I = unknown, L = unknown, Act extends st
   limits?: RequestHandler[];
   /** Loads the resource the route acts on within the caller's organization (throws NotFound otherwise). */
   load?(call: Call<NoInfer<A>, undefined, undefined>): Promise<L>;
+  /** Sends some visitors elsewhere before authorizing, e.g. an admin from the queue to their own home. */
+  elsewhere?(call: Call<NoInfer<A>>): string | undefined;
   /** The action authorized on `on(loaded)`, or on the organization when there is no `on`. */
   action?: Act;
   on?(loaded: NoInfer<L>, call: Call<NoInfer<A>>): { kind: string; orgId: string | null };
@@ -137,7 +139,8 @@ async function invalid<A>(res: Response, r: PageRoute<A, unknown, unknown>, call
   if (!r.form) throw new ValidationError(fieldErrors);
   const page = await r.form(call);
   if (!("view" in page)) return answer(res, page);
-  await answer(res, { ...page, status: 422, locals: { values: echoedValues(call.form), ...page.locals, fieldErrors } });
+  // What was typed wins over what the form shows when it is first opened.
+  await answer(res, { ...page, status: page.status ?? 422, locals: { ...page.locals, values: echoedValues(call.form), fieldErrors } });
 }
 
 /** Mounts every route of a table on the router: guard, limits, then one handler doing the rest. */
@@ -146,6 +149,8 @@ export function mountRoutes<A, Act extends string>(router: Router, ctx: AppConte
     const before = [...(r.who.guard ? [r.who.guard] : []), ...(r.limits ?? [])];
     router[r.method](r.path, ...before, async (req: Request, res: Response) => {
       const call = callOf(ctx, req, r.who.actorOf(req));
+      const away = r.elsewhere?.(call as Call<A>);
+      if (away) return res.redirect(303, away);
       if (r.load) call.loaded = await r.load(call as Call<A, undefined, undefined>);
       if (r.action) {
         const resource = r.on ? r.on(call.loaded, call) : { kind: "org", orgId: req.org.id };

@@ -124,6 +124,7 @@ export async function staffApproves(browser: Browser, journey: Journey): Promise
     await journey.step(browser, "staff-in-review");
   }
   await submitForm(page, "/approve");
+  await confirmIfAsked(browser, journey, "/approve", "staff-approve");
   await journey.step(browser, "staff-approved");
 }
 
@@ -153,6 +154,17 @@ export async function download(browser: Browser, linkPart = "/download/"): Promi
  * destructive action asks for the password again first; after it, the kept form is sent with one
  * click on the resume page (or, where nothing was kept, again from the request page).
  */
+/** When the action asked "are you sure?" on a page of its own (what cannot be undone), looks at it and confirms. */
+export async function confirmIfAsked(browser: Browser, journey: Journey, action: string, step: string): Promise<boolean> {
+  const confirm = browser.page.locator(`form[action$="${action}"] input[name="confirm"][value="yes"]`);
+  if ((await confirm.count()) === 0) return false;
+  // In the language it came in: switching would leave the confirmation (the answer to a POST) for the request page.
+  await journey.step(browser, `${step}-confirm`, { locale: "keep" });
+  expect(await browser.page.locator(".warning-text").count(), `${step}: the confirmation says what cannot be undone`).to.equal(1);
+  await submitForm(browser.page, action);
+  return true;
+}
+
 export async function staffActs(browser: Browser, journey: Journey, who: StaffLogin, action: string, step: string, fill?: (page: Page) => Promise<void>): Promise<void> {
   const { page } = browser;
   await fill?.(page);
@@ -169,6 +181,7 @@ export async function staffActs(browser: Browser, journey: Journey, who: StaffLo
       await submitForm(page, action);
     }
   }
+  await confirmIfAsked(browser, journey, action, step);
   expect(new URL(page.url()).pathname, `after ${action}`).to.match(/^\/staff\/requests\/[0-9a-f-]{36}$/);
   await journey.step(browser, step);
 }
