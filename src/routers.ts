@@ -8,6 +8,8 @@ import { staffRouter } from "./staff/routes.js";
 import { exportsRouter } from "./exports/routes.js";
 import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
+import { reviewRouter } from "./fulfilment/review-routes.js";
+import { researchRouter } from "./fulfilment/research-routes.js";
 import { retentionRouter } from "./retention/routes.js";
 import { auditRouter } from "./audit/routes.js";
 import { readinessGate } from "./settings/gate.js";
@@ -25,6 +27,8 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     requestsRouter(ctx),
     staffRouter(ctx),
     fulfilmentRouter(ctx),
+    reviewRouter(ctx),
+    researchRouter(ctx),
     exportsRouter(ctx),
     complaintsRouter(ctx),
     retentionRouter(ctx),

@@ -7,6 +7,7 @@ import type { RequestHandler } from "express";
 import { auditPolicy } from "./audit/policies.js";
 import { canOnComplaint } from "./complaints/policies.js";
 import { canFulfil } from "./fulfilment/policies.js";
+import { reviewPolicy } from "./fulfilment/review-policy.js";
 import type { StaffActor } from "./platform/policy.js";
 import { canRetention } from "./retention/policies.js";
 import { canSettings } from "./settings/policies.js";
@@ -26,6 +27,7 @@ export const staffNavEntries: readonly NavEntry[] = [
   { href: "/staff", label: "staff.nav.queue", matches: "exact", allowed: (a) => canStaff(a, "viewQueue", { kind: "org", ...org(a) }) },
   { href: "/staff/dashboard", label: "staff.nav.dashboard", matches: "exact", allowed: (a) => canStaff(a, "viewDashboard", { kind: "org", ...org(a) }) },
   { href: "/staff/complaints", label: "staff.nav.complaints", matches: "exact", allowed: (a) => canOnComplaint(a, "viewQueue", { kind: "complaints", ...org(a) }) },
+  { href: "/staff/research", label: "fulfilment.research.nav", matches: "exact", allowed: (a) => reviewPolicy.can(a, "view", { kind: "research", ...org(a) }) },
   { href: "/staff/audit", label: "staff.nav.audit", matches: "exact", allowed: (a) => auditPolicy.can(a, "browse", { kind: "auditLog", ...org(a) }) },
   { href: "/staff/admin", label: "staff.nav.adminHome", matches: "exact", allowed: (a) => canSettings(a, "manage", { kind: "settings", ...org(a) }) },
   { href: "/staff/admin/settings", label: "staff.nav.settings", matches: "prefix", allowed: (a) => canSettings(a, "manage", { kind: "settings", ...org(a) }) },

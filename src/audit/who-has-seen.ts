@@ -10,10 +10,12 @@ export interface StaffAccess {
   /** What kind of access, for a plain-language label (see accessKind). */
   kind: AccessKind;
   purpose: string | null;
+  /** A purpose the system states (a package review, a research disclosure): a catalog key and its values. */
+  purposeKey?: { key: string; vars: Record<string, string> };
   reference: string | null;
 }
 
-export type AccessKind = "readChat" | "message" | "note" | "assigned" | "decision" | "export" | "erasure" | "other";
+export type AccessKind = "readChat" | "message" | "note" | "assigned" | "decision" | "export" | "erasure" | "research" | "other";
 
 /** Who the data went to (e.g. the chat platform, told of an erasure), from the person's own requests. */
 export interface RecipientShare {
@@ -32,7 +34,8 @@ export function accessKind(action: string): AccessKind {
   if (action === "request.note_added") return "note";
   if (action === "request.assigned") return "assigned";
   if (action.startsWith("request.erasure") || action.startsWith("fulfilment.")) return "erasure";
-  if (action.startsWith("export.")) return "export";
+  if (action.startsWith("export.") || action.startsWith("review.")) return "export";
+  if (action === "research.excerpt_disclosed") return "research";
   if (action.startsWith("request.")) return "decision";
   return "other";
 }
@@ -74,6 +77,7 @@ export async function whoHasSeenMyData(ctx: AppContext, orgId: string, requester
     role: e.role,
     kind: accessKind(e.action),
     purpose: e.action === "conversation.viewed" && typeof e.details.purpose === "string" ? e.details.purpose : null,
+    purposeKey: systemPurpose(e.action, e.details),
     reference: typeof e.details.reference === "string" ? e.details.reference : null,
   }));
   const shares = requestIds.length
@@ -89,4 +93,11 @@ export async function whoHasSeenMyData(ctx: AppContext, orgId: string, requester
     accesses,
     recipients: shares.map((s) => ({ name: s.name, action: s.action, status: s.status, at: s.confirmedAt ?? s.createdAt, reference: s.reference })),
   };
+}
+
+/** The purposes the system records itself, shown in the requester's language. */
+function systemPurpose(action: string, details: Record<string, unknown>): StaffAccess["purposeKey"] {
+  if (action === "conversation.viewed" && details.purposeCode === "package_review") return { key: "audit.seen.purposes.package_review", vars: {} };
+  if (action === "research.excerpt_disclosed") return { key: "audit.seen.purposes.research", vars: { recipient: String(details.recipient ?? "") } };
+  return undefined;
 }

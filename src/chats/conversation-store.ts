@@ -319,3 +319,44 @@ export async function conversationsByIds(db: Executor, ids: string[]): Promise<C
   if (ids.length === 0) return [];
   return db.select().from(conversations).where(inArray(conversations.id, ids));
 }
+
+/** One page of a conversation's messages by position (the review screen pages through long chats). */
+export async function readMessagePage(db: Executor, keys: KeyRing, conv: Conversation, page: { offset: number; limit: number }): Promise<ReadMessage[]> {
+  const key = await requireKey(db, keys, conv);
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, conv.id))
+    .orderBy(asc(messages.sentAt), asc(messages.id))
+    .offset(page.offset)
+    .limit(page.limit);
+  return rows.map((r) => ({
+    id: r.id,
+    senderRole: r.senderRole,
+    senderLabel: r.senderLabelEnc ? openText(key, r.senderLabelEnc, aad(conv.id, "label")) : null,
+    body: openText(key, r.bodyEnc, aad(conv.id, "body")),
+    sentAt: r.sentAt,
+  }));
+}
+
+/** Notes with their ids, for redactions that point at one. */
+export async function readNotesWithIds(db: Executor, keys: KeyRing, conv: Conversation): Promise<{ id: string; body: string; createdAt: Date }[]> {
+  const key = await requireKey(db, keys, conv);
+  const rows = await db.select().from(notes).where(eq(notes.conversationId, conv.id)).orderBy(asc(notes.createdAt), asc(notes.id));
+  return rows.map((r) => ({ id: r.id, body: openText(key, r.bodyEnc, aad(conv.id, "note")), createdAt: r.createdAt }));
+}
+
+/** The sender labels the platform sent for a conversation (participants and counsellors), distinct. */
+export async function readSenderLabels(db: Executor, keys: KeyRing, conv: Conversation): Promise<{ role: SenderRole; label: string }[]> {
+  const key = await requireKey(db, keys, conv);
+  const rows = await db
+    .select({ role: messages.senderRole, labelEnc: messages.senderLabelEnc })
+    .from(messages)
+    .where(sql`${messages.conversationId} = ${conv.id} and ${messages.senderLabelEnc} is not null`);
+  const seen = new Map<string, { role: SenderRole; label: string }>();
+  for (const r of rows) {
+    const label = openText(key, r.labelEnc!, aad(conv.id, "label"));
+    seen.set(`${r.role}\0${label}`, { role: r.role, label });
+  }
+  return [...seen.values()];
+}

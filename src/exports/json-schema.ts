@@ -173,13 +173,27 @@ export const exportJsonSchema = {
             type: "object",
             required: ["kind", "basis"],
             properties: {
-              kind: { enum: ["worker_names", "participant_identities", "counsellor_notes", "conversations_not_linked"] },
+              kind: { enum: ["worker_names", "participant_identities", "counsellor_notes", "conversations_not_linked", "redacted_passages", "withheld_messages", "withheld_notes"] },
               count: { type: "integer" },
               reason: { type: "string" },
+              reasonCode: { type: "string", description: "Why the DPO's review withheld it: third_party_rights (Art. 15(4)), national_law (Art. 23), crime_prevention, legal_privilege, counsellor_confidentiality." },
               basis: { type: "string" },
               description: { type: "string" },
             },
           },
+        },
+        partialRefusalNotice: {
+          description: "GDPR Art. 12(4): present when the DPO's review withheld parts of the chats (shown there as \"[withheld: reason]\"): the reasons, the supervisory authority and the court.",
+          anyOf: [
+            { type: "null" },
+            {
+              type: "object",
+              properties: {
+                heading: { type: "string" }, intro: { type: "string" }, reasons: { type: "array", items: { type: "string" } },
+                authority: { type: "string" }, court: { type: "string" },
+              },
+            },
+          ],
         },
         erasedConversations: {
           type: "array",

@@ -22,10 +22,12 @@ export type SubjectRow = typeof subjects.$inferSelect;
 
 /** One entry of exports.withheld and of the README's "what we left out" list. */
 export interface WithheldItem {
-  kind: "worker_names" | "participant_identities" | "counsellor_notes" | "conversations_not_linked";
+  kind: "worker_names" | "participant_identities" | "counsellor_notes" | "conversations_not_linked" | "redacted_passages" | "withheld_messages" | "withheld_notes";
   count?: number;
   /** Recorded reason, e.g. the DPO's reason for withholding notes. */
   reason?: string;
+  /** For redactions of the DPO's review: the reason's code (redaction/types.ts redactionReasons). */
+  reasonCode?: string;
   basis: string;
 }
 

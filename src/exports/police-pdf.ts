@@ -16,6 +16,8 @@ import type { TranscriptConversation } from "./render/transcript-html.js";
 import { MANIFEST_FORMAT, publicKeyFingerprint, signManifest, type ManifestBody } from "./manifest.js";
 import { SenderLabeller, messagePages, packagedMessage, type WithheldItem } from "./package-data.js";
 import type { PackageInput } from "./zip-package.js";
+import { PackageRedactions } from "./package-redactions.js";
+import { partialRefusalNotice } from "./partial-refusal-notice.js";
 import { intlLocale, isoWithOffset, packageLocale } from "./time.js";
 
 export interface PdfResult {
@@ -32,6 +34,7 @@ export async function writePolicePdf(input: PackageInput, out: Writable): Promis
   const t = translator(locale);
   const tz = org.timeZone;
   const labeller = new SenderLabeller(t);
+  const redactions = await PackageRedactions.load(ctx.db, ctx.keys, request.id, scope.readable, t);
 
   const conversations: TranscriptConversation[] = [];
   const canonical: unknown[] = [];
@@ -40,7 +43,8 @@ export async function writePolicePdf(input: PackageInput, out: Writable): Promis
     const msgs: TranscriptConversation["messages"] = [];
     const canonicalMessages: unknown[] = [];
     for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
-      for (const m of page) {
+      for (const original of page) {
+        const m = { ...original, body: redactions.message(conv.id, original.id, original.body) };
         const packaged = packagedMessage(m, labeller, tz);
         msgs.push({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: packaged.sender, body: m.body });
         canonicalMessages.push(packaged);
@@ -61,6 +65,9 @@ export async function writePolicePdf(input: PackageInput, out: Writable): Promis
     canonicalJson({ organization: { id: org.id, name: org.name }, reference: request.reference, timeZone: tz, conversations: canonical }),
   );
   const verifyUrl = `${ctx.config.BASE_URL}/verify`;
+  const withheld = labeller.withheld();
+  withheld.push(...redactions.withheld());
+  const notice = partialRefusalNotice({ orgName: org.name, country: org.country, authorityCountry: org.authorityCountry, counts: redactions.applied(), t });
   await writePoliceTranscriptPdf(
     {
       orgName: org.name,
@@ -72,11 +79,12 @@ export async function writePolicePdf(input: PackageInput, out: Writable): Promis
       contentSha256,
       verifyUrl,
       conversations,
+      withheld: withheld.map((w) => t(`exports.withheld.${w.kind}`, { count: w.count ?? 0, reason: w.reason ?? "" })),
+      notice,
       t,
     },
     out,
   );
-  const withheld = labeller.withheld();
   if (scope.notLinked > 0) withheld.push({ kind: "conversations_not_linked", count: scope.notLinked, basis: "GDPR Art. 15(4)" });
   return {
     contentSha256,

@@ -8,6 +8,7 @@ import { formatDateTime } from "./render/transcript-html.js";
 import type { Translate } from "../platform/i18n.js";
 import type { ArticleFifteenInfo } from "./information.js";
 import type { ErasedConversation, WithheldItem } from "./package-data.js";
+import { partialRefusalNoticeHtml, type PartialRefusalNotice } from "./partial-refusal-notice.js";
 
 export interface ReadmeFile {
   path: string;
@@ -29,6 +30,8 @@ export interface ReadmeInput {
   info: ArticleFifteenInfo;
   withheld: WithheldItem[];
   erased: ErasedConversation[];
+  /** Art. 12(4), when the DPO's review withheld anything. */
+  notice?: PartialRefusalNotice;
   t: Translate;
 }
 
@@ -129,6 +132,7 @@ export function renderReadmeHtml(input: ReadmeInput): string {
   // Withheld
   parts.push(`<h2>${e("exports.withheld.heading")}</h2>`);
   parts.push(input.withheld.length === 0 ? `<p>${e("exports.withheld.none")}</p>` : list(input.withheld.map((w) => withheldText(w, t))));
+  if (input.notice) parts.push(partialRefusalNoticeHtml(input.notice));
 
   if (input.erased.length > 0) {
     parts.push(`<h2>${e("exports.readme.erasedHeading")}</h2>`);

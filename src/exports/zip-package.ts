@@ -16,7 +16,9 @@ import { ZipArchive } from "archiver";
 import { and, count, desc, eq, or, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { messages, requests } from "../db/schema/index.js";
-import { readIp, readNotes, readStatements, type Conversation, type ReadMessage } from "../chats/conversation-store.js";
+import { readIp, readNotesWithIds, readStatements, type Conversation, type ReadMessage } from "../chats/conversation-store.js";
+import { PackageRedactions } from "./package-redactions.js";
+import { partialRefusalNotice, partialRefusalNoticeDocument } from "./partial-refusal-notice.js";
 import { organizationSigningKey } from "../platform/organizations.js";
 import { translator } from "../platform/i18n.js";
 import { safeFileName } from "../platform/text.js";
@@ -130,6 +132,9 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
   const iso = (d: Date) => isoWithOffset(d, tz);
   const isoOrNull = (d: Date | null | undefined) => (d ? iso(d) : null);
   const labeller = new SenderLabeller(t);
+  // The DPO's review: withheld spans and items become "[withheld: reason]" in every format.
+  const redactions = await PackageRedactions.load(ctx.db, ctx.keys, request.id, scope.readable, t);
+  const redacted = (conv: Conversation, page: ReadMessage[]) => page.map((m) => ({ ...m, body: redactions.message(conv.id, m.id, m.body) }));
   const verifyUrl = `${ctx.config.BASE_URL}/verify`;
   const keySha256 = publicKeyFingerprint(org.signingPublicKey);
   const notesReason = notesWithheldReason(request);
@@ -171,7 +176,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
             await write(writer.begin());
             await spool.write(jsonWriter.begin());
             for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
-              const labelled = page.map((m) => ({ m, sender: labeller.label(m) }));
+              const labelled = redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) }));
               await write(writer.messages(labelled.map(({ m, sender }) => ({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: sender, body: m.body }))));
               await spool.write(jsonWriter.messages(labelled));
             }
@@ -190,7 +195,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
         await zip.add(`${base}.json`, async (write) => {
           await write(jsonWriter.begin());
           for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
-            await write(jsonWriter.messages(page.map((m) => ({ m, sender: labeller.label(m) }))));
+            await write(jsonWriter.messages(redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) }))));
           }
           await write(jsonWriter.end(statements));
         });
@@ -207,8 +212,9 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
         await write(`{\n  "format": "rightsdesk-notes/1",\n  "notes": [`);
         let first = true;
         for (const { conv } of convFiles) {
-          for (const n of await readNotes(ctx.db, ctx.keys, conv)) {
-            await write(`${first ? "" : ","}\n    ${JSON.stringify({ conversationId: conv.id, createdAt: iso(n.createdAt), body: n.body })}`);
+          for (const n of await readNotesWithIds(ctx.db, ctx.keys, conv)) {
+            const body = redactions.note(conv.id, n.id, n.body);
+            await write(`${first ? "" : ","}\n    ${JSON.stringify({ conversationId: conv.id, createdAt: iso(n.createdAt), body })}`);
             first = false;
           }
         }
@@ -216,10 +222,16 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
       });
       describe("notes.json", "exports.readme.file.notes");
     }
-    withheld.push(...labeller.withheld());
+    withheld.push(...labeller.withheld(), ...redactions.withheld());
     if (scope.notLinked > 0) withheld.push({ kind: "conversations_not_linked", count: scope.notLinked, basis: "GDPR Art. 15(4)" });
 
     const info = await articleFifteenInfo(ctx.db, org, locale, t, ctx.config.BASE_URL);
+    // Art. 12(4): anything the review withheld is a partial refusal, explained with the package.
+    const notice = partialRefusalNotice({ orgName: org.name, country: org.country, authorityCountry: org.authorityCountry, counts: redactions.applied(), t });
+    if (notice) {
+      await zip.addBuffer("NOTICE.html", partialRefusalNoticeDocument(notice, intl));
+      describe("NOTICE.html", "exports.readme.file.notice");
+    }
     if (kind === "export_json") {
       await zip.addBuffer(
         "information.json",
@@ -227,6 +239,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
           format: "rightsdesk-information/1",
           ...info,
           withheld: withheld.map((w) => ({ ...w, description: t(`exports.withheld.${w.kind}`, { count: w.count ?? 0, reason: w.reason ?? "" }) })),
+          partialRefusalNotice: notice ?? null,
           erasedConversations: scope.erased.map((c) => ({ startedAt: iso(c.startedAt), topic: c.topic, erasedAt: isoOrNull(c.erasedAt), erasedByReference: c.erasedByReference })),
         }),
       );
@@ -251,6 +264,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
       info,
       withheld,
       erased: scope.erased,
+      notice,
       t,
     });
     await zip.addBuffer("README.html", readme);

@@ -6,6 +6,7 @@ import { mayStartFulfilment } from "./start-fulfilment.js";
 import { conversationsInScope } from "../requests/request-scope.js";
 import { handsOverToExports } from "./export-handover.js";
 import { tasksOfRequest } from "./recipient-tasks.js";
+import { reviewOfRequest } from "./package-review.js";
 import { legalHoldReasons, readResult } from "../requests/result.js";
 import { carriedOutTypes, carryOutJobKey } from "./start-fulfilment.js";
 
@@ -26,7 +27,9 @@ export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
     conversations: convs,
     held: convs.filter((c) => c.legalHoldAt && !c.erasedAt),
     awaitingSecondDpo: r.type === "erasure" && r.status === "approved" && !mayStartFulfilment(r),
-    canCarryOut: mayStartFulfilment(r),
+    // Packages are released from their review, never carried out directly.
+    canCarryOut: mayStartFulfilment(r) && !handsOverToExports(r.type),
+    review: handsOverToExports(r.type) ? await reviewState(ctx, r) : null,
     job: jobRows[0] ?? null,
     result,
     tasks,
@@ -36,3 +39,10 @@ export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
 }
 
 export type FulfilmentPanel = Awaited<ReturnType<typeof fulfilmentPanel>>;
+
+/** The package review's state for the panel: open (with its link), released, or none yet. */
+async function reviewState(ctx: AppContext, r: RequestRow) {
+  const review = await reviewOfRequest(ctx.db, r.id);
+  if (!review) return null;
+  return { status: review.status, url: `/staff/requests/${r.id}/review`, releasedAt: review.releasedAt };
+}

@@ -18,6 +18,7 @@ import { fourEyesComplete } from "../platform/policy.js";
 import { organizationOf } from "./db-util.js";
 import { carryOutErasure } from "./erase.js";
 import { handOverToExports, handsOverToExports } from "./export-handover.js";
+import { isReviewReleased, openPackageReview } from "./package-review.js";
 import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { carryOutObjection } from "./object.js";
 import { carryOutRectification } from "./rectify.js";
@@ -43,7 +44,12 @@ export const carriedOutTypes = ["erasure", "rectification", "restriction", "obje
  */
 export async function startFulfilment(tx: Tx, ctx: AppContext, actor: Actor, _org: Organization, r: RequestRow): Promise<RequestRow> {
   if (!mayStartFulfilment(r)) return r;
-  if (handsOverToExports(r.type)) return handOverToExports(tx, ctx, actor, r);
+  // A package is built only after the DPO's review released it (Art. 15(4)).
+  if (handsOverToExports(r.type)) {
+    if (await isReviewReleased(tx, r.id)) return handOverToExports(tx, ctx, actor, r);
+    await openPackageReview(tx, ctx, actor, r);
+    return r;
+  }
   if ((carriedOutTypes as readonly string[]).includes(r.type)) {
     await enqueueJob(tx, CARRY_OUT_JOB, { requestId: r.id, orgId: r.orgId }, { uniqueKey: carryOutJobKey(r.id), runAt: ctx.clock.now() });
   }
@@ -60,7 +66,7 @@ export async function fulfilRequest(ctx: AppContext, actor: Actor, orgId: string
     const r = await lockRequest(tx, requestId, orgId);
     if (r.status !== "approved") throw new ConflictError("not_awaiting_fulfilment");
     if (!mayStartFulfilment(r)) throw new ForbiddenError("four_eyes");
-    if (handsOverToExports(r.type)) return handOverToExports(tx, ctx, actor, r);
+    if (handsOverToExports(r.type)) throw new ConflictError("review_pending"); // released through the review only
     const org = await organizationOf(tx, r.orgId);
     const startedAt = ctx.clock.now().toISOString();
     const started = await changeStatus(tx, ctx, actor, r, { to: "in_progress", kind: "in_progress", expectedFrom: "approved" });

@@ -11,7 +11,8 @@ import { absoluteExportPath } from "../../src/platform/export-files.js";
 import { registerExportHandover } from "../../src/fulfilment/export-handover.js";
 import { readResult } from "../../src/requests/result.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
-import { actorOf, insertRequest, postForm, snapshot, staffAgent, world, type World } from "./helpers.js";
+import { actorOf, insertRequest, postForm, releaseUnreviewed, snapshot, staffAgent, world, type World } from "./helpers.js";
+import { releasePackage } from "../../src/fulfilment/package-review.js";
 
 describe("fulfilment: hand-over to exports", function () {
   this.timeout(120_000);
@@ -31,12 +32,14 @@ describe("fulfilment: hand-over to exports", function () {
 
   const kinds = [["access", "access_zip"], ["export", "export_json"], ["police_transcript", "police_pdf"]] as const;
   for (const [type, kind] of kinds) {
-    it(`approving ${type} queues ${kind} in the same transaction; the job runner completes the request with the export's id and code`, async () => {
+    it(`approving ${type} opens its review; releasing it queues ${kind} in the same transaction; the job runner completes the request with the export's id and code`, async () => {
       const app = buildApp(ctx);
       const scope = type === "police_transcript" ? "chosen_conversations" : "all_conversations";
       const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type, scope, conversationIds: scope === "chosen_conversations" ? [w.first.id] : [], status: "in_review" });
       const dpo = await staffAgent(ctx, app, w, w.dpo.id);
       expect((await postForm(dpo, `/staff/requests/${r.id}/approve`, { message: "" })).status).to.equal(303);
+      expect(await ctx.db.select().from(exports).where(eq(exports.requestId, r.id)), "nothing is built before the review").to.have.length(0);
+      await releasePackage(ctx, actorOf(w.dpo), r.id);
 
       let [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
       expect(row!.status).to.equal("in_progress");
@@ -73,7 +76,7 @@ describe("fulfilment: hand-over to exports", function () {
 
   it("a failure in the ready transaction leaves the request in progress and nothing announced; the retry completes it", async () => {
     const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "access", scope: "all_conversations", status: "approved" });
-    await fulfilRequest(ctx, actorOf(w.dpo), w.org.id, r.id);
+    await releaseUnreviewed(ctx, actorOf(w.dpo), r.id);
     let fail = true;
     exportReadyHooks.push(async () => {
       if (fail) throw new Error("crash after the hand-over hook, before commit");
@@ -101,7 +104,7 @@ describe("fulfilment: hand-over to exports", function () {
 
   it("an erasure withdraws the subject's ready packages and deletes their files", async () => {
     const access = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "access", scope: "all_conversations", status: "approved" });
-    await fulfilRequest(ctx, actorOf(w.dpo), w.org.id, access.id);
+    await releaseUnreviewed(ctx, actorOf(w.dpo), access.id);
     await runJobs(ctx);
     const [ready] = await ctx.db.select().from(exports).where(eq(exports.requestId, access.id));
     expect(ready!.status).to.equal("ready");

@@ -109,3 +109,11 @@ export async function postForm(agent: Agent, path: string, form: Record<string, 
   const token = await csrfFrom(agent, page);
   return agent.post(path).type("form").send({ ...form, _csrf: token });
 }
+
+/** An approved access, export or police request released without redactions (the DPO's review, done at once). */
+export async function releaseUnreviewed(ctx: TestContext, actor: StaffActor, requestId: string) {
+  const { openPackageReview, releasePackage } = await import("../../src/fulfilment/package-review.js");
+  const [r] = await ctx.db.select().from(requests).where(eq(requests.id, requestId));
+  await ctx.db.transaction((tx) => openPackageReview(tx, ctx, actor, r!));
+  return releasePackage(ctx, actor, requestId);
+}

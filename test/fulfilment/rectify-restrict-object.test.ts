@@ -66,6 +66,7 @@ describe("fulfilment: rectification, restriction, objection", function () {
     // The requester's own export carries it too (JSON of the conversation).
     const access = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "export", scope: "chosen_conversations", conversationIds: [w.second.id], status: "in_review" });
     expect((await postForm(dpo, `/staff/requests/${access.id}/approve`, { message: "" })).status).to.equal(303);
+    expect((await postForm(dpo, `/staff/requests/${access.id}/review/release`, {})).status).to.equal(303);
     await runJobs(ctx);
     const [built] = await ctx.db.select().from(exports).where(eq(exports.requestId, access.id));
     const files = await unzip(fs.readFileSync(absoluteExportPath(ctx.config, built!.path!)));

@@ -8,7 +8,7 @@ import { staffBrowser } from "./helpers.js";
 /** The specification: what each role finds in the staff navigation (the policies must agree). */
 const expectedNav: Record<StaffRole, string[]> = {
   reviewer: ["/staff", "/staff/account"],
-  dpo: ["/staff", "/staff/dashboard", "/staff/complaints", "/staff/audit", "/staff/retention", "/staff/account"],
+  dpo: ["/staff", "/staff/dashboard", "/staff/complaints", "/staff/research", "/staff/audit", "/staff/retention", "/staff/account"],
   admin: ["/staff/admin", "/staff/admin/settings", "/staff/admin/staff", "/staff/recipients", "/staff/retention", "/staff/account"],
 };
 

@@ -24,6 +24,7 @@ import {
   type TranscriptConversation,
   type TranscriptMessage,
 } from "./transcript-html.js";
+import type { PartialRefusalNotice } from "../partial-refusal-notice.js";
 
 export interface PoliceTranscriptInput {
   orgName: string;
@@ -35,6 +36,10 @@ export interface PoliceTranscriptInput {
   contentSha256: string;
   verifyUrl: string;
   conversations: TranscriptConversation[];
+  /** "What we left out, and why", one sentence each (counts with reasons). */
+  withheld?: string[];
+  /** Art. 12(4), when the DPO's review withheld anything. */
+  notice?: PartialRefusalNotice;
   t: TranscriptContext["t"];
 }
 
@@ -128,6 +133,18 @@ function policeClosing(doc: PdfDoc, input: PoliceTranscriptInput): void {
   );
   paragraph(doc, t("exports.pdf.howToVerify", { url: input.verifyUrl, code: input.verificationCode }));
   paragraph(doc, t("exports.transcript.privacyNote"));
+  if (input.withheld && input.withheld.length > 0) {
+    heading(doc, t("exports.withheld.heading"));
+    for (const line of input.withheld) paragraph(doc, `• ${line}`);
+  }
+  if (input.notice) {
+    const n = input.notice;
+    heading(doc, n.heading);
+    paragraph(doc, n.intro);
+    for (const line of n.reasons) paragraph(doc, `• ${line}`);
+    paragraph(doc, n.authority);
+    paragraph(doc, n.court);
+  }
 }
 
 export function writePoliceTranscriptPdf(input: PoliceTranscriptInput, out: NodeJS.WritableStream): Promise<void> {

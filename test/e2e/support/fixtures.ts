@@ -32,7 +32,8 @@ export interface World {
   orgName: string;
   dpo: StaffLogin;
   dpo2: StaffLogin;
-  newRequester(label: string): Promise<Requester>;
+  /** `thirdParty`: one more message in the first chat, naming someone else (for the redaction review). */
+  newRequester(label: string, opts?: { thirdParty?: string }): Promise<Requester>;
 }
 
 /** The current TOTP code, as the authenticator app would show it. */
@@ -71,7 +72,7 @@ export async function createWorld(ctx: AppContext): Promise<World> {
     orgName: org.name,
     dpo,
     dpo2,
-    async newRequester(label) {
+    async newRequester(label, opts = {}) {
       n += 1;
       const email = `${label}-${n}@example.test`;
       const [subject] = await ctx.db.insert(subjects).values({ orgId: org.id, email, displayName: `Requester ${n}`, locale: "fi" }).returning();
@@ -84,6 +85,7 @@ export async function createWorld(ctx: AppContext): Promise<World> {
         await appendMessages(ctx.db, ctx.keys, conv, [
           { senderRole: "subject", senderLabel: "Me", body: lines[i]!, sentAt: new Date(startedAt.getTime() + 60_000) },
           { senderRole: "worker", senderLabel: "Helper", body: "Thank you for telling us. We are here for you.", sentAt: new Date(startedAt.getTime() + 120_000) },
+          ...(i === 0 && opts.thirdParty ? [{ senderRole: "subject" as const, senderLabel: "Me", body: opts.thirdParty, sentAt: new Date(startedAt.getTime() + 180_000) }] : []),
         ]);
       }
       return { email, topics, lines };

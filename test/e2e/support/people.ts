@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import type { Portal } from "./server.js";
-import { type Browser, type Journey, submitForm } from "./browser.js";
+import { type Browser, type Journey, onPhone, submitForm } from "./browser.js";
 import { mailFiles, signInCode, waitForMail } from "./mailbox.js";
 import { totpCode, type Requester, type StaffLogin } from "./fixtures.js";
 import type { Locale } from "../../../src/platform/i18n.js";
@@ -197,4 +197,46 @@ export async function waitForStatus(browser: Browser, portal: Portal, reference:
     if (Date.now() > until) throw new Error(`/requests/${reference} still shows "${shown}", not "${statusText}", after ${timeoutMs} ms`);
     await page.waitForTimeout(500);
   }
+}
+
+export interface ReviewChoices {
+  /** Suggestions to accept, by the text they cover (e.g. a phone number). */
+  accept: string[];
+  /** A span typed in by hand, in the message whose text contains `inMessage`. */
+  add?: { text: string; inMessage: string };
+}
+
+/**
+ * From the request page to the package review: ticks the suggestions, types the added span, saves
+ * the page, goes to the release page and releases. Ends back on the request page.
+ */
+export async function staffReviewsAndReleases(browser: Browser, journey: Journey, choices: ReviewChoices): Promise<void> {
+  const { page } = browser;
+  await clickAndWait(page, 'a[href$="/review"]');
+  expect(new URL(page.url()).pathname).to.match(/\/review$/);
+  await journey.step(browser, "staff-review");
+  expect(await onPhone(browser, journey, "staff-review-phone"), "the review page scrolls sideways at 360 px").to.be.at.most(0);
+  for (const text of choices.accept) {
+    const box = page.locator(`ul.review-choices li:has(label:has-text("${text}")) input[type="checkbox"][name^="s."]`).first();
+    await box.check();
+  }
+  if (choices.add) {
+    await page.locator("#field-addText").fill(choices.add.text);
+    const value = await page.locator("#field-addItem option").evaluateAll(
+      (options, needle) => (options as HTMLOptionElement[]).find((o) => o.textContent?.includes(needle))?.value ?? "",
+      choices.add.inMessage.slice(0, 20),
+    );
+    expect(value, "the message to add a redaction to").to.not.equal("");
+    await page.locator("#field-addItem").selectOption(value);
+  }
+  await submitForm(page, "/review?c=0&p=0");
+  await journey.step(browser, "staff-review-saved");
+  // The last page's save leads to the release page; otherwise the next page shows, with the link.
+  if (!new URL(page.url()).pathname.endsWith("/review/release")) {
+    await clickAndWait(page, 'a[href$="/review/release"]');
+    await journey.step(browser, "staff-review-release");
+  }
+  await submitForm(page, "/review/release");
+  expect(new URL(page.url()).pathname).to.match(/^\/staff\/requests\/[0-9a-f-]{36}$/);
+  await journey.step(browser, "staff-released");
 }
