@@ -5,6 +5,7 @@ import { identityRouter } from "./identity/routes.js";
 import { chatsApiRouter } from "./chats/api-routes.js";
 import { requestsRouter } from "./requests/routes.js";
 import { staffRouter } from "./staff/routes.js";
+import { decisionRouter } from "./staff/decision-routes.js";
 import { exportsRouter } from "./exports/routes.js";
 import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
@@ -23,6 +24,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     chatsApiRouter(ctx),
     requestsRouter(ctx),
     staffRouter(ctx),
+    decisionRouter(ctx),
     fulfilmentRouter(ctx),
     exportsRouter(ctx),
     complaintsRouter(ctx),
