@@ -1,6 +1,7 @@
-import type { Request, Response } from "express";
+import type { Response } from "express";
 import type { AppContext } from "../context.js";
 import { secureCookies } from "../config.js";
+import type { CookieChange } from "../platform/http/route-table.js";
 
 /**
  * Short-lived state kept by the browser between two sign-in pages, sealed under the master key
@@ -24,13 +25,27 @@ function options(ctx: AppContext, cookie: SealedCookie) {
   return { httpOnly: true, sameSite: "lax", secure: secureCookies(ctx.config), path: cookie.path } as const;
 }
 
-export function setSealedCookie(ctx: AppContext, res: Response, cookie: SealedCookie, orgId: string, value: string): void {
+/** The cookie to set, as a route table's answer carries it. */
+export function sealedCookie(ctx: AppContext, cookie: SealedCookie, orgId: string, value: string): CookieChange {
   const envelope: Envelope = { v: value, o: orgId, x: ctx.clock.now().getTime() + cookie.ttlMs };
-  res.cookie(cookie.name, ctx.keys.sealWithMaster(JSON.stringify(envelope), cookie.purpose), { ...options(ctx, cookie), maxAge: cookie.ttlMs });
+  return { name: cookie.name, value: ctx.keys.sealWithMaster(JSON.stringify(envelope), cookie.purpose), options: { ...options(ctx, cookie), maxAge: cookie.ttlMs } };
 }
 
+/** The cookie cleared, as a route table's answer carries it. */
+export function clearedSealedCookie(ctx: AppContext, cookie: SealedCookie): CookieChange {
+  return { name: cookie.name, options: options(ctx, cookie) };
+}
+
+export function setSealedCookie(ctx: AppContext, res: Response, cookie: SealedCookie, orgId: string, value: string): void {
+  const c = sealedCookie(ctx, cookie, orgId, value);
+  res.cookie(c.name, c.value, c.options);
+}
+
+/** What a cookie is read from: an Express request or a route table's call. */
+interface CookieSource { cookies?: Record<string, string>; org: { id: string } }
+
 /** The value, if the cookie is genuine, unexpired and for this request's organization. */
-export function readSealedCookie(ctx: AppContext, req: Request, cookie: SealedCookie): string | undefined {
+export function readSealedCookie(ctx: AppContext, req: CookieSource, cookie: SealedCookie): string | undefined {
   const raw = req.cookies?.[cookie.name] as string | undefined;
   if (!raw || raw.length > 2048) return undefined;
   try {

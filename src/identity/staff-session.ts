@@ -30,6 +30,8 @@ export function requireStaff(): RequestHandler {
   return async (req, res, next) => {
     // Staff pages hold personal data: never kept by the browser or a shared cache.
     setNoStore(res);
+    // Already checked for this request (a router's guard, then a route table's): one look-up is enough.
+    if ((req as Request & { staffActor?: StaffActor }).staffActor) return next();
     const s = req.session;
     if (s && s.kind === "staff" && s.stage === "complete" && s.staffId) {
       const [staff] = await req.ctx.db.select().from(staffUsers).where(eq(staffUsers.id, s.staffId));

@@ -1,19 +1,20 @@
 /**
  * HTTP for the admin home (the readiness checklist) and the organization's settings: an overview
- * with Change links, and one page per section. The authorization test
- * (test/settings/authorization.test.ts) walks settingsRoutes.
+ * with Change links, and one page per section. The roles are the settings policy's; the
+ * specification the authorization test checks is in test/settings/authorization.test.ts.
  */
-import { Router, type Request, type Response } from "express";
+import { Router } from "express";
 import type { AppContext } from "../context.js";
-import { requestTypes, type StaffRole } from "../db/schema/index.js";
+import { requestTypes } from "../db/schema/index.js";
 import { authorities, leadAuthority } from "../requests/authorities.js";
 import { addressOf } from "../mail/send-outbox-mail.js";
 import { retentionSentences } from "../retention/retention-sentences.js";
-import { NotFoundError, ValidationError } from "../platform/errors.js";
+import { NotFoundError } from "../platform/errors.js";
 import { localeNames } from "../platform/i18n.js";
-import { requireStaff, staffActorOf } from "../identity/staff-session.js";
-import { authorizeSettings } from "./policies.js";
-import { ipOf, reauthFirst } from "../staff/route-helpers.js";
+import { staffAudience } from "../identity/audience.js";
+import { mountRoutes, route, type Answer, type Call } from "../platform/http/route-table.js";
+import type { StaffActor } from "../platform/policy.js";
+import { settingsPolicy } from "./policies.js";
 import { settingsChecklist } from "./readiness.js";
 import {
   assuranceChoices, isSettingsSection, offeredLocales, parseSection, privacyTexts, readSettings, sectionFormValues, settingsSections,
@@ -24,85 +25,81 @@ import { storedIpCount, updateSettings } from "./update-settings.js";
 export const ADMIN_HOME = "/staff/admin";
 const SETTINGS = "/staff/admin/settings";
 
-/** Every route of the settings screens with the roles allowed (on their own organization). */
-export interface SettingsRoute {
-  method: "get" | "post";
-  path: string;
-  roles: readonly StaffRole[];
-}
-export const settingsRoutes: readonly SettingsRoute[] = [
-  { method: "get", path: ADMIN_HOME, roles: ["admin"] },
-  { method: "get", path: SETTINGS, roles: ["admin"] },
-  { method: "get", path: `${SETTINGS}/:section`, roles: ["admin"] },
-  { method: "post", path: `${SETTINGS}/:section`, roles: ["admin"] },
-];
+const settingsOf = (_: unknown, call: Call) => ({ kind: "settings" as const, orgId: call.org.id });
 
-function sectionOf(req: Request): SettingsSection {
-  const section = req.params.section;
+function sectionOf(call: Call): SettingsSection {
+  const section = call.params.section;
   if (!isSettingsSection(section)) throw new NotFoundError("settings section");
   return section;
 }
 
+/** What every settings page needs to show the organization's languages and choices. */
+function common({ ctx, org }: Call) {
+  return {
+    staffArea: true,
+    offered: offeredLocales(org).map((code) => ({ code, name: localeNames[code] })),
+    authorities, requestTypes, assuranceChoices, privacyTexts, senderAddress: addressOf(org.mailFrom?.trim() || ctx.config.MAIL_FROM),
+  };
+}
+
+function sectionPage(call: Call, section: SettingsSection): Answer {
+  return {
+    view: `settings/${section}`,
+    locals: { ...common(call), title: call.t(`settings.sections.${section}.title`), section, values: sectionFormValues(readSettings(call.org), offeredLocales(call.org)) },
+  };
+}
+
+/** Removing the stored IP addresses cannot be undone: say how many first, and go on only when confirmed. */
+async function ipRemovalToConfirm(call: Call<StaffActor>, input: ReturnType<typeof parseSection>): Promise<Answer | undefined> {
+  if (input.section !== "verification" || input.values.storeIpAddresses || !call.org.storeIpAddresses || call.form.confirmIpRemoval === "yes") return undefined;
+  const stored = await storedIpCount(call.ctx.db, call.org.id);
+  if (stored === 0) return undefined;
+  return { view: "settings/confirm-ip", locals: { ...common(call), title: call.t("settings.confirmIp.title"), stored, fields: call.form } };
+}
+
+export const settingsRoutes = [
+  route({
+    method: "get", path: ADMIN_HOME, who: staffAudience, action: "manage", on: settingsOf,
+    run: async ({ ctx, org, t, query }) => {
+      const { items, ready } = await settingsChecklist(ctx.db, org);
+      const saved = settingsSections.find((s) => s === query.saved);
+      return { view: "settings/home", locals: { title: t("settings.home.title"), staffArea: true, items, ready, saved } };
+    },
+  }),
+  route({
+    method: "get", path: SETTINGS, who: staffAudience, action: "manage", on: settingsOf,
+    run: async (call) => {
+      const settings = readSettings(call.org);
+      return {
+        view: "settings/overview",
+        locals: {
+          ...common(call), title: call.t("settings.overview.title"), settings, authority: leadAuthority(settings.authorityCountry),
+          retention: await retentionSentences(call.ctx.db, call.org.id, call.t, call.locale),
+        },
+      };
+    },
+  }),
+  route({
+    method: "get", path: `${SETTINGS}/:section`, who: staffAudience, action: "manage", on: settingsOf,
+    run: (call) => sectionPage(call, sectionOf(call)),
+  }),
+  route({
+    method: "post", path: `${SETTINGS}/:section`, who: staffAudience, action: "manage", on: settingsOf, reauth: true,
+    form: (call) => sectionPage(call, sectionOf(call)),
+    run: async (call) => {
+      const section = sectionOf(call);
+      // Each section's fields depend on the organization's languages, so the parse needs the organization.
+      const input = parseSection(section, call.form, offeredLocales(call.org));
+      const confirm = await ipRemovalToConfirm(call, input);
+      if (confirm) return confirm;
+      await updateSettings(call.ctx, call.actor, input, call.ip);
+      return { redirect: `${ADMIN_HOME}?saved=${section}` };
+    },
+  }),
+];
+
 export function settingsRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(ADMIN_HOME, requireStaff());
-  const guard = (req: Request) => {
-    const actor = staffActorOf(req);
-    authorizeSettings(actor, "manage", { kind: "settings", orgId: req.org.id });
-    return actor;
-  };
-  /** What every settings page needs to show the organization's languages and choices. */
-  const common = (req: Request) => ({
-    staffArea: true,
-    offered: offeredLocales(req.org).map((code) => ({ code, name: localeNames[code] })),
-    authorities, requestTypes, assuranceChoices, privacyTexts, senderAddress: addressOf(req.org.mailFrom?.trim() || ctx.config.MAIL_FROM),
-  });
-
-  router.get(ADMIN_HOME, async (req, res) => {
-    guard(req);
-    const { items, ready } = await settingsChecklist(ctx.db, req.org);
-    const saved = settingsSections.find((s) => s === req.query.saved);
-    res.render("settings/home", { title: req.t("settings.home.title"), staffArea: true, items, ready, saved });
-  });
-
-  router.get(SETTINGS, async (req, res) => {
-    guard(req);
-    const settings = readSettings(req.org);
-    res.render("settings/overview", {
-      ...common(req), title: req.t("settings.overview.title"), settings, authority: leadAuthority(settings.authorityCountry),
-      retention: await retentionSentences(ctx.db, req.org.id, req.t, req.locale),
-    });
-  });
-
-  const renderSection = (req: Request, res: Response, section: SettingsSection, extra: Record<string, unknown> = {}) =>
-    res.render(`settings/${section}`, {
-      ...common(req), title: req.t(`settings.sections.${section}.title`), section,
-      values: sectionFormValues(readSettings(req.org), offeredLocales(req.org)), ...extra,
-    });
-
-  router.get(`${SETTINGS}/:section`, (req, res) => {
-    guard(req);
-    renderSection(req, res, sectionOf(req));
-  });
-
-  router.post(`${SETTINGS}/:section`, async (req, res) => {
-    const actor = guard(req);
-    const section = sectionOf(req);
-    if (await reauthFirst(ctx, req, res)) return;
-    try {
-      const input = parseSection(section, req.body ?? {}, offeredLocales(req.org));
-      // Removing the stored IP addresses cannot be undone: say how many first, and go on only when confirmed.
-      if (input.section === "verification" && !input.values.storeIpAddresses && req.org.storeIpAddresses && req.body?.confirmIpRemoval !== "yes") {
-        const stored = await storedIpCount(ctx.db, req.org.id);
-        if (stored > 0) return res.render("settings/confirm-ip", { ...common(req), title: req.t("settings.confirmIp.title"), stored, fields: req.body });
-      }
-      await updateSettings(ctx, actor, input, ipOf(req));
-      res.redirect(303, `${ADMIN_HOME}?saved=${section}`);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      res.status(422);
-      renderSection(req, res, section, { fieldErrors: err.fieldErrors, values: req.body ?? {} });
-    }
-  });
+  mountRoutes(router, ctx, { routes: settingsRoutes, ...settingsPolicy.forRoutes });
   return router;
 }

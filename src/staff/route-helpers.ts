@@ -5,6 +5,7 @@ import { isLocale } from "../platform/i18n.js";
 import { recentlyAuthenticated, staffActorOf } from "../identity/staff-session.js";
 import { dropKeptForm, keepFormForReauth, RESUME_PATH } from "../identity/reauth-replay.js";
 import { secureCookies } from "../config.js";
+import type { CookieChange } from "../platform/http/route-table.js";
 
 /** Re-renders a form with its field errors (422); anything but a validation error goes on to the error page. */
 export function fail(res: Response, view: string, locals: Record<string, unknown>, err: unknown): void {
@@ -30,10 +31,14 @@ export async function reauthFirst(ctx: AppContext, req: Request, res: Response):
 
 /** The language cookie of platform/http/locale.ts, set to a staff member's saved choice (or cleared). */
 const LANG_COOKIE = "rd_lang";
-export function rememberStaffLocale(ctx: AppContext, res: Response, locale: string | null): void {
+export function staffLocaleCookie(ctx: AppContext, locale: string | null): CookieChange {
   const options = { httpOnly: true, sameSite: "lax", path: "/", secure: secureCookies(ctx.config) } as const;
-  if (isLocale(locale)) res.cookie(LANG_COOKIE, locale, { ...options, maxAge: 365 * 86_400_000 });
-  else res.clearCookie(LANG_COOKIE, options);
+  return isLocale(locale) ? { name: LANG_COOKIE, value: locale, options: { ...options, maxAge: 365 * 86_400_000 } } : { name: LANG_COOKIE, options };
+}
+export function rememberStaffLocale(ctx: AppContext, res: Response, locale: string | null): void {
+  const c = staffLocaleCookie(ctx, locale);
+  if (c.value === undefined) res.clearCookie(c.name, c.options);
+  else res.cookie(c.name, c.value, c.options);
 }
 
 /** The address of this request's client, for audit pseudonyms and rate limits. */

@@ -137,7 +137,8 @@ async function invalid<A>(res: Response, r: PageRoute<A, unknown, unknown>, call
   if (!r.form) throw new ValidationError(fieldErrors);
   const page = await r.form(call);
   if (!("view" in page)) return answer(res, page);
-  await answer(res, { ...page, status: 422, locals: { values: echoedValues(call.form), ...page.locals, fieldErrors } });
+  // What was typed wins over what the form shows when it is first opened.
+  await answer(res, { ...page, status: page.status ?? 422, locals: { ...page.locals, values: echoedValues(call.form), fieldErrors } });
 }
 
 /** Mounts every route of a table on the router: guard, limits, then one handler doing the rest. */
