@@ -9,8 +9,14 @@ import type { Organization } from "../platform/http/types.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "../platform/policy.js";
+import { recordNotice, type NoticeKind } from "../requests/requester-notices.js";
 
-export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed";
+export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed" | "reopened";
+
+/** The banner each outcome leaves on the requester's status page. */
+const noticeOf: Record<Outcome, NoticeKind> = {
+  approved: "approved", rejected: "rejected", awaiting_requester: "info_requested", awaiting_identity: "identity_requested", erasure_confirmed: "approved", reopened: "reopened",
+};
 
 /** The refusal grounds (requests/decision-notices.ts holds them with their texts). */
 export const legalGrounds = refusalGrounds;
@@ -50,6 +56,7 @@ export function refusalNotice(r: RequestRow, org: Organization): string {
 export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, outcome: Outcome, text: string): Promise<void> {
   await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: text, createdAt: ctx.clock.now() });
   const [subject] = r.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, r.subjectId)) : [];
+  await recordNotice(tx, ctx.clock.now(), r.id, noticeOf[outcome], { mailed: !!subject?.email });
   if (!subject?.email) return;
   const a = authority(org);
   await queueMail(tx, ctx, {

@@ -298,7 +298,11 @@ export function staffRouter(ctx: AppContext): Router {
     const str = (v: unknown) => (typeof v === "string" ? v : "");
     return rejectRequest(ctx, staffActorOf(req), req.org, r.id, { legalGround: str(b.legalGround), reason: str(b.reason), message: str(b.message), law: str(b.law) });
   }, { reauth: () => true }));
-  router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string)));
+  router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => {
+    const kind = typeof req.body?.kind === "string" ? req.body.kind : "";
+    if (!kind) throw new ValidationError({ kind: "staff.errors.extensionKind" });
+    return extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string, kind);
+  }));
   router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), { reauth: () => true }));
 
   router.get("/staff/conversations/:conversationId/transcript", async (req, res) => {
