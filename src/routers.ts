@@ -10,6 +10,7 @@ import { exportsRouter } from "./exports/routes.js";
 import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
 import { retentionRouter } from "./retention/routes.js";
+import { presetRouter } from "./retention/preset-routes.js";
 import { auditRouter } from "./audit/routes.js";
 import { readinessGate } from "./settings/gate.js";
 import { settingsRouter } from "./settings/routes.js";
@@ -29,6 +30,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     exportsRouter(ctx),
     complaintsRouter(ctx),
     retentionRouter(ctx),
+    presetRouter(ctx),
     settingsRouter(ctx),
     auditRouter(ctx),
   ];
