@@ -5,12 +5,14 @@ import { identityRouter } from "./identity/routes.js";
 import { chatsApiRouter } from "./chats/api-routes.js";
 import { requestsRouter } from "./requests/routes.js";
 import { staffRouter } from "./staff/routes.js";
+import { decisionRouter } from "./staff/decision-routes.js";
 import { exportsRouter } from "./exports/routes.js";
 import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
 import { reviewRouter } from "./fulfilment/review-routes.js";
 import { researchRouter } from "./fulfilment/research-routes.js";
 import { retentionRouter } from "./retention/routes.js";
+import { presetRouter } from "./retention/preset-routes.js";
 import { auditRouter } from "./audit/routes.js";
 import { readinessGate } from "./settings/gate.js";
 import { settingsRouter } from "./settings/routes.js";
@@ -26,6 +28,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     chatsApiRouter(ctx),
     requestsRouter(ctx),
     staffRouter(ctx),
+    decisionRouter(ctx),
     fulfilmentRouter(ctx),
     reviewRouter(ctx),
     researchRouter(ctx),
@@ -34,6 +37,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     retentionRouter(ctx),
     // Before settingsRouter: its /staff/admin/settings/:section would answer "not found" for eid.
     eidSettingsRouter(ctx),
+    presetRouter(ctx),
     settingsRouter(ctx),
     auditRouter(ctx),
   ];

@@ -7,7 +7,7 @@ import { clientIp, limiter } from "../platform/http/rate-limit.js";
 import { apiActor, requireApiToken } from "./api-tokens.js";
 import { route, type ApiRoute } from "./api-route.js";
 import { upsertSubject } from "./upsert-subject.js";
-import { upsertConversation } from "./upsert-conversation.js";
+import { conversationByExternalId, upsertConversation } from "./upsert-conversation.js";
 import { appendConversationMessages } from "./append-conversation-messages.js";
 import { appendConversationNotes } from "./append-conversation-notes.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -72,6 +72,18 @@ export const chatsApiRoutes: ApiRoute[] = [
       const r = await upsertConversation(ctx, apiActor(principal), { orgId: principal.orgId, externalId: params.externalId, body, ip });
       return { status: r.outcome === "created" ? 201 : 200, body: r.resource };
     },
+  }),
+  route({
+    method: "get",
+    path: "/conversations/:externalId",
+    operationId: "getConversation",
+    summary: "A conversation's metadata, with whether the person objected to research",
+    description: "Read before using a conversation for research: researchObjection true means leave it out (GDPR Art. 21(6)).",
+    scope: "ingest",
+    params: externalIdParamsSchema,
+    responses: { 200: { description: "The conversation.", schema: conversationResourceSchema } },
+    problems: [404],
+    handle: async ({ ctx, params, principal }) => ({ status: 200, body: await conversationByExternalId(ctx, principal.orgId, params.externalId) }),
   }),
   route({
     method: "post",

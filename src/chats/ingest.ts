@@ -167,7 +167,10 @@ export async function saveConversation(
 }
 
 export async function conversationResource(db: Executor, c: Conversation) {
-  const [subject] = c.subjectId ? await db.select({ externalId: subjects.externalId }).from(subjects).where(eq(subjects.id, c.subjectId)) : [];
+  const [found] = c.subjectId
+    ? await db.select({ externalId: subjects.externalId, objection: subjects.researchObjectionAt, withdrawn: subjects.consentWithdrawnAt }).from(subjects).where(eq(subjects.id, c.subjectId))
+    : [];
+  const subject = found ? { externalId: found.externalId, objectedAt: found.objection ?? found.withdrawn } : undefined;
   return {
     externalId: c.externalId ?? "",
     subjectExternalId: subject?.externalId ?? null,
@@ -177,6 +180,8 @@ export async function conversationResource(db: Executor, c: Conversation) {
     startedAt: c.startedAt.toISOString(),
     endedAt: c.endedAt?.toISOString() ?? null,
     hasIp: c.ipEnc !== null,
+    // Art. 21(6): the person objected to research use of this conversation (or of all theirs).
+    researchObjection: c.researchObjectionAt !== null || !!subject?.objectedAt,
   };
 }
 

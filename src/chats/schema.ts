@@ -98,6 +98,7 @@ export const conversationResourceSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   hasIp: z.boolean(),
+  researchObjection: z.boolean().meta({ description: "The person objected to research use of this conversation (GDPR Art. 21(6)) or withdrew consent: leave it out of research." }),
 });
 
 export const appendResultSchema = z.object({

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
-import { conversationResource, saveConversation, type Outcome } from "./ingest.js";
+import { conversationResource, findConversation, IngestNotFound, saveConversation, type Outcome } from "./ingest.js";
 import type { ConversationBody } from "./schema.js";
 
 /** PUT /api/v1/conversations/:externalId — erased conversations are refused (409). */
@@ -17,4 +17,11 @@ export async function upsertConversation(
     });
     return { outcome, resource: await conversationResource(tx, conversation) };
   });
+}
+
+/** GET /api/v1/conversations/:externalId — the resource as PUT answers it (404 when unknown). */
+export async function conversationByExternalId(ctx: AppContext, orgId: string, externalId: string): Promise<Awaited<ReturnType<typeof conversationResource>>> {
+  const conv = await findConversation(ctx.db, orgId, externalId);
+  if (!conv) throw new IngestNotFound("conversation_not_found", "no conversation with that id");
+  return conversationResource(ctx.db, conv);
 }

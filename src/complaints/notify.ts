@@ -7,6 +7,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { complaints, staffUsers, subjects } from "../db/schema/index.js";
+import { recordNotice } from "../requests/requester-notices.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "../requests/change-status.js";
@@ -79,6 +80,7 @@ export async function notifyEscalated(tx: Tx, ctx: AppContext, org: Organization
 /** The DPO answered: the requester is asked to sign in and read it (the answer is not in the mail). */
 export async function notifyAnswered(tx: Tx, ctx: AppContext, org: Organization, request: RequestRow, complaint: ComplaintRow): Promise<void> {
   const email = await requesterEmail(tx, request);
+  await recordNotice(tx, ctx.clock.now(), request.id, "complaint_answered", { mailed: !!email });
   if (!email) return;
   await queueMail(tx, ctx, {
     orgId: org.id, to: email, template: "complaint_answered", locale: request.locale, requestId: request.id,

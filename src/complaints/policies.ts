@@ -20,8 +20,11 @@ const rules: RulesByKind<ComplaintResource> = {
     view: roles.decides,
     /** One answer per complaint; a follow-up goes through the request's messages. */
     answer: (a, c) => roles.decides(a) && !c.answered,
+    /** Reopen the request's decision and decide again (once per complaint, checked under lock). */
+    reopen: roles.decides,
   },
 };
 
 /** Another organization's complaint is "not found" (no leak that it exists); a refused action is "forbidden". */
-export const { can: canOnComplaint, authorize: authorizeComplaint } = policy<ComplaintResource>(rules);
+export const complaintPolicy = policy<ComplaintResource>(rules);
+export const { can: canOnComplaint, authorize: authorizeComplaint } = complaintPolicy;

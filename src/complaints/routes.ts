@@ -21,6 +21,7 @@ import { complaintDetail, complaintQueue, dossierExports, requestComplaints, sta
 import { fileComplaint } from "./file-complaint.js";
 import { authorizeComplaint } from "./policies.js";
 import { recordEscalation } from "./record-escalation.js";
+import { reopenRouter } from "./reopen-routes.js";
 import { requestDossier } from "./request-dossier.js";
 import { COMPLAINT_MAX, staffQueueSchema } from "./schema.js";
 
@@ -175,6 +176,7 @@ export function complaintsRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(complaintsRequesterRouter(ctx));
   router.use(complaintsStaffRouter(ctx));
+  router.use(reopenRouter(ctx));
   return router;
 }
 

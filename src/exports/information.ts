@@ -22,6 +22,8 @@ export interface ArticleFifteenInfo {
   legalBases: string[];
   categories: string[];
   recipients: { name: string; description: string | null }[];
+  /** Disclosures the organization recorded about these conversations (a child-protection or police report). */
+  disclosures: string[];
   retention: string[];
   source: string[];
   transfers: { outsideEea: boolean; details: string[] };
@@ -47,7 +49,18 @@ function legacyRecipients(value: unknown): string[] {
 const lines = (text: LocalizedText, locale: Locale, fallback: string) =>
   textIn(text, locale, fallback).split("\n").map((l) => l.trim()).filter(Boolean);
 
-export async function articleFifteenInfo(db: Executor, org: OrganizationRow, locale: Locale, t: Translate, portalUrl: string): Promise<ArticleFifteenInfo> {
+/** A legal hold records why a conversation was disclosed and kept: each one told as a sentence. */
+function disclosuresOf(convs: readonly { startedAt: Date; legalHoldReason: string | null }[], t: Translate, locale: Locale, timeZone: string): string[] {
+  const day = new Intl.DateTimeFormat(locale === "en" ? "en-GB" : locale, { timeZone, dateStyle: "long" });
+  return convs
+    .filter((c) => c.legalHoldReason === "child_protection_report" || c.legalHoldReason === "police_report")
+    .map((c) => t(`exports.info.disclosure.${c.legalHoldReason}`, { date: day.format(c.startedAt) }));
+}
+
+export async function articleFifteenInfo(
+  db: Executor, org: OrganizationRow, locale: Locale, t: Translate, portalUrl: string,
+  inScope: readonly { startedAt: Date; legalHoldReason: string | null }[] = [],
+): Promise<ArticleFifteenInfo> {
   const settings = readPrivacySettings(org.privacyInfo);
   const text = (value: LocalizedText) => lines(value, locale, org.defaultLocale);
 
@@ -73,6 +86,7 @@ export async function articleFifteenInfo(db: Executor, org: OrganizationRow, loc
     legalBases: text(settings.legalBases),
     categories: text(settings.categories),
     recipients: allRecipients,
+    disclosures: disclosuresOf(inScope, t, locale, org.timeZone),
     retention: await retentionSentences(db, org.id, t, locale),
     source: text(settings.source),
     transfers: transfers?.outsideEea ? { outsideEea: true, details: text(transfers.details) } : { outsideEea: false, details: [t("exports.info.transfersNone")] },

@@ -137,7 +137,7 @@ export const exportJsonSchema = {
       type: "object",
       description: "The information of GDPR Art. 15(1)(a)–(h) and what was withheld (Art. 15(4)).",
       additionalProperties: false,
-      required: ["format", "controller", "purposes", "legalBases", "categories", "recipients", "retention", "source", "transfers", "automatedDecisionMaking", "rights", "supervisoryAuthority", "withheld"],
+      required: ["format", "controller", "purposes", "legalBases", "categories", "recipients", "disclosures", "retention", "source", "transfers", "automatedDecisionMaking", "rights", "supervisoryAuthority", "withheld"],
       properties: {
         format: { const: "rightsdesk-information/1" },
         controller: { type: "object", properties: { name: { type: "string" }, dpoEmail: nullableString } },
@@ -145,6 +145,7 @@ export const exportJsonSchema = {
         legalBases: { type: "array", items: { type: "string" } },
         categories: { type: "array", items: { type: "string" } },
         recipients: { type: "array", items: { type: "object", properties: { name: { type: "string" }, description: nullableString } } },
+        disclosures: { type: "array", items: { type: "string" }, description: "Disclosures recorded about these conversations, e.g. a child-protection report." },
         retention: { type: "array", items: { type: "string" } },
         source: { type: "array", items: { type: "string" } },
         transfers: {

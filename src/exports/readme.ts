@@ -7,6 +7,7 @@ import { escapeHtml } from "../platform/text.js";
 import { formatDateTime } from "./render/transcript-html.js";
 import type { Translate } from "../platform/i18n.js";
 import type { ArticleFifteenInfo } from "./information.js";
+import type { RequestHistoryItem } from "./request-history.js";
 import type { ErasedConversation, WithheldItem } from "./package-data.js";
 import { partialRefusalNoticeHtml, type PartialRefusalNotice } from "./partial-refusal-notice.js";
 
@@ -28,6 +29,8 @@ export interface ReadmeInput {
   files: ReadmeFile[];
   conversationCount: number;
   info: ArticleFifteenInfo;
+  /** The person's requests with their messages and decisions (optional: older callers). */
+  history?: RequestHistoryItem[];
   withheld: WithheldItem[];
   erased: ErasedConversation[];
   /** Art. 12(4), when the DPO's review withheld anything. */
@@ -102,6 +105,7 @@ export function renderReadmeHtml(input: ReadmeInput): string {
       ? list(info.recipients.map((r) => (r.description ? `${r.name} – ${r.description}` : r.name)))
       : `<p>${e("exports.info.noRecipients", { org: input.orgName })}</p>`,
   );
+  if (info.disclosures.length > 0) parts.push(`<h3>${e("exports.info.disclosures")}</h3>`, list(info.disclosures));
   parts.push(`<h3>${e("exports.info.retention")}</h3>`, list(info.retention));
   parts.push(`<h3>${e("exports.info.source")}</h3>`, list(info.source));
   parts.push(`<h3>${e("exports.info.transfers")}</h3>`, list(info.transfers.details));
@@ -128,6 +132,8 @@ export function renderReadmeHtml(input: ReadmeInput): string {
     parts.push(`<p>${e("complaints.authority.unknownCountry")}</p>`);
   }
   parts.push(`<p>${e("complaints.authority.court")}</p>`);
+
+  if (input.history?.length) parts.push(historyHtml(input.history, input, e));
 
   // Withheld
   parts.push(`<h2>${e("exports.withheld.heading")}</h2>`);
@@ -159,4 +165,26 @@ export function renderReadmeHtml(input: ReadmeInput): string {
     "",
   );
   return parts.join("\n");
+}
+
+/** "Your requests to us": each request, its decision with the reasons, and its messages. */
+function historyHtml(history: RequestHistoryItem[], input: ReadmeInput, e: (key: string, vars?: Record<string, string | number>) => string): string {
+  const { t } = input;
+  const when = (d: Date) => formatDateTime(d, input.locale, input.timeZone);
+  const out = [`<h2>${e("exports.history.heading")}</h2>`, `<p>${e("exports.history.intro")}</p>`];
+  for (const r of history) {
+    out.push(`<h3>${escapeHtml(r.reference)} – ${e(`requests.types.${r.type}.label`)}</h3>`, "<dl>");
+    out.push(`<dt>${e("exports.history.received")}</dt><dd>${escapeHtml(when(r.receivedAt))}</dd>`);
+    out.push(`<dt>${e("exports.history.status")}</dt><dd>${e(`requests.status.${r.status}`)}</dd>`);
+    if (r.decision) {
+      const ground = r.legalGround ? ` – ${t(`staff.grounds.${r.legalGround}`)}` : "";
+      out.push(`<dt>${e("exports.history.decision")}</dt><dd>${escapeHtml(t(`requests.status.${r.decision}`) + ground)}${r.decidedAt ? ` (${escapeHtml(when(r.decidedAt))})` : ""}</dd>`);
+    }
+    if (r.decisionReason) out.push(`<dt>${e("exports.history.reason")}</dt><dd>${escapeHtml(r.decisionReason)}</dd>`);
+    out.push("</dl>");
+    if (r.messages.length > 0) {
+      out.push(`<ol>${r.messages.map((m) => `<li><strong>${e(m.from === "staff" ? "exports.history.fromUs" : "exports.history.fromYou", { org: input.orgName })}</strong> · ${escapeHtml(when(m.createdAt))}<br><span style="white-space: pre-wrap">${escapeHtml(m.body)}</span></li>`).join("")}</ol>`);
+    }
+  }
+  return out.join("\n");
 }

@@ -25,6 +25,7 @@ import { safeFileName } from "../platform/text.js";
 import { TranscriptHtmlWriter, formatDateTime } from "./render/transcript-html.js";
 import { exportJsonSchema } from "./json-schema.js";
 import { articleFifteenInfo } from "./information.js";
+import { requestHistory } from "./request-history.js";
 import {
   MANIFEST_FILE, MANIFEST_FORMAT, manifestFileBytes, publicKeyFingerprint, signManifest,
   type ManifestBody, type ManifestFile,
@@ -161,7 +162,8 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
       const [counted] = await ctx.db.select({ n: count() }).from(messages).where(eq(messages.conversationId, conv.id));
       const messageCount = Number(counted?.n ?? 0);
       const statements = await readStatements(ctx.db, ctx.keys, conv);
-      const jsonWriter = new ConversationJsonWriter(conv, messageCount, tz, await readIp(ctx.db, ctx.keys, conv));
+      const ipAddress = await readIp(ctx.db, ctx.keys, conv);
+      const jsonWriter = new ConversationJsonWriter(conv, messageCount, tz, ipAddress);
       if (withHtml) {
         // One pass over the messages: the HTML goes into the archive, the JSON into a spool file
         // beside the export (same directory, mode 0600) that is then appended and deleted.
@@ -170,7 +172,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
         try {
           await zip.add(`${base}.html`, async (write) => {
             const writer = new TranscriptHtmlWriter(
-              { id: conv.id, topic: conv.topic, startedAt: conv.startedAt, endedAt: conv.endedAt, messageCount },
+              { id: conv.id, topic: conv.topic, startedAt: conv.startedAt, endedAt: conv.endedAt, messageCount, ipAddress },
               { orgName: org.name, reference: request.reference, timeZone: tz, locale: intl, t },
             );
             await write(writer.begin());
@@ -225,7 +227,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
     withheld.push(...labeller.withheld(), ...redactions.withheld());
     if (scope.notLinked > 0) withheld.push({ kind: "conversations_not_linked", count: scope.notLinked, basis: "GDPR Art. 15(4)" });
 
-    const info = await articleFifteenInfo(ctx.db, org, locale, t, ctx.config.BASE_URL);
+    const info = await articleFifteenInfo(ctx.db, org, locale, t, ctx.config.BASE_URL, scope.readable);
     // Art. 12(4): anything the review withheld is a partial refusal, explained with the package.
     const notice = partialRefusalNotice({ orgName: org.name, country: org.country, authorityCountry: org.authorityCountry, counts: redactions.applied(), t });
     if (notice) {
@@ -262,6 +264,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
       files: [{ path: "README.html", description: t("exports.readme.file.readme") }, ...readmeFiles],
       conversationCount: convFiles.length,
       info,
+      history: await requestHistory(ctx, org.id, request),
       withheld,
       erased: scope.erased,
       notice,

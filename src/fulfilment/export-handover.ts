@@ -11,6 +11,7 @@ import type { Tx } from "../db/client.js";
 import { requests, subjects, type RequestType } from "../db/schema/index.js";
 import { exportReadyHooks, type ExportReadyHook } from "../exports/hooks.js";
 import { queueExport, type QueueableExportKind } from "../exports/queue-export.js";
+import { recordNotice } from "../requests/requester-notices.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { systemActor, type Actor } from "../platform/audit.js";
 import { changeStatus, type RequestRow } from "../requests/change-status.js";
@@ -57,7 +58,8 @@ export const completeOnExportReady: ExportReadyHook = async (tx, ctx, exportRow)
   };
   await changeStatus(tx, ctx, systemActor, r, { to: "completed", kind: "completed", set: { completedAt: now, result: asJson(done) } });
   const [subject] = r.subjectId ? await tx.select({ email: subjects.email }).from(subjects).where(eq(subjects.id, r.subjectId)) : [];
-  if (!subject?.email) return; // a receipt-code requester sees it on the request page
+  await recordNotice(tx, now, r.id, "export_ready", { mailed: !!subject?.email });
+  if (!subject?.email) return; // a receipt-code requester sees it on the request page, as a banner
   const org = await organizationOf(tx, r.orgId);
   await queueMail(tx, ctx, {
     orgId: r.orgId, to: subject.email, template: "package_ready", locale: r.locale, requestId: r.id, dedupeKey: `package-ready:${exportRow.id}`,

@@ -10,6 +10,7 @@ import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { localDate } from "../requests/deadlines.js";
 import type { KeptConversation } from "../requests/result.js";
+import { recordNotice } from "../requests/requester-notices.js";
 
 /** dedupeKey prefix of the completion notice of an erasure that deleted the profile. */
 export const ERASED_PROFILE_NOTICE = "erasure-notice";
@@ -69,6 +70,7 @@ export function completionText(r: RequestRow, s: CompletionSummary, timeZone: st
 export async function sendCompletionNotice(tx: Tx, ctx: AppContext, org: Organization, actor: Actor, r: RequestRow, s: CompletionSummary, email: string | null): Promise<void> {
   const now = ctx.clock.now();
   await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: completionText(r, s, org.timeZone), createdAt: now });
+  await recordNotice(tx, now, r.id, "completed", { mailed: !!email });
   if (!email) return;
   const kept = s.kept ?? [];
   const byReason = (reason: string) => kept.filter((k) => k.reason === reason).length;
@@ -94,6 +96,7 @@ export async function sendLiftNotice(tx: Tx, ctx: AppContext, org: Organization,
     requestId: r.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null,
     body: [t("fulfilment.notice.liftPlanned", { reference: r.reference }), t("fulfilment.notice.liftMeaning")].join("\n\n"), createdAt: ctx.clock.now(),
   });
+  await recordNotice(tx, ctx.clock.now(), r.id, "message", { mailed: !!email });
   if (!email) return;
   await queueMail(tx, ctx, {
     orgId: org.id, to: email, template: "restriction_lift_notice", locale: r.locale, requestId: r.id,

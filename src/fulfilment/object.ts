@@ -15,6 +15,7 @@ import { stepDone, type FulfilmentOptions } from "./faults.js";
 import { sendCompletionNotice } from "./notices.js";
 import type { FulfilmentResult } from "../requests/result.js";
 import { lockConversationsInScope } from "./scope.js";
+import { createRecipientTasks } from "./recipient-tasks.js";
 
 export async function carryOutObjection(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "objection">> {
   const now = ctx.clock.now();
@@ -32,7 +33,15 @@ export async function carryOutObjection(tx: Tx, ctx: AppContext, actor: Actor, o
     if (ids.length) await tx.update(conversations).set({ researchObjectionAt: now }).where(and(inArray(conversations.id, ids), isNull(conversations.researchObjectionAt)));
   }
   stepDone(opts, "flags");
-  await sendCompletionNotice(tx, ctx, org, actor, r, { kind: withdraw ? "withdraw_consent" : "objection", conversations: ids.length, subjectFlag: wholeSubject }, subject?.email ?? null);
+  // Art. 21(6) leaves Rightsdesk: the chat platform and research partners learn of it (platform ids only).
+  const covered = wholeSubject
+    ? await tx.select({ externalId: conversations.externalId }).from(conversations).where(and(eq(conversations.subjectId, subject.id), isNull(conversations.erasedAt)))
+    : ids.length ? await tx.select({ externalId: conversations.externalId }).from(conversations).where(inArray(conversations.id, ids)) : [];
+  const notified = await createRecipientTasks(tx, ctx, r, withdraw ? "consent_withdrawn" : "research_objection", {
+    subject: wholeSubject ? subject.externalId ?? null : null,
+    conversations: covered.map((c) => c.externalId).filter((x): x is string => !!x),
+  });
+  await sendCompletionNotice(tx, ctx, org, actor, r, { kind: withdraw ? "withdraw_consent" : "objection", conversations: ids.length, subjectFlag: wholeSubject, recipients: notified.map((n) => n.name) }, subject?.email ?? null);
   stepDone(opts, "notice");
   await appendAudit(tx, ctx, {
     orgId: r.orgId, actor, action: withdraw ? "fulfilment.consent_withdrawn" : "fulfilment.objection_carried_out", target: { type: "request", id: r.id }, subjectId: r.subjectId,

@@ -18,7 +18,7 @@ import { enqueueOutbox, MAX_ATTEMPTS, PermanentDeliveryError, type OutboxRow } f
  * retries and backoff. Each POST is signed: HMAC-SHA256 over "<timestamp>.<body>" with the
  * recipient's secret, which is stored sealed under the master key and shown once at creation.
  */
-export const webhookEvents = ["erasure", "rectification", "restriction"] as const;
+export const webhookEvents = ["erasure", "rectification", "restriction", "research_objection", "consent_withdrawn"] as const;
 export type WebhookEvent = (typeof webhookEvents)[number];
 
 export type Recipient = typeof recipients.$inferSelect;

@@ -9,7 +9,7 @@ export type ExtensionReasonKind = (typeof extensionReasonKinds)[number];
 
 /** Outcomes a decision mail announces; the first two refuse something (Art. 12(4)). */
 export const decisionOutcomes = [
-  "rejected", "partially_rejected", "approved", "completed", "erasure_confirmed", "awaiting_requester", "awaiting_identity",
+  "rejected", "partially_rejected", "approved", "completed", "erasure_confirmed", "awaiting_requester", "awaiting_identity", "reopened",
 ] as const;
 export type DecisionOutcome = (typeof decisionOutcomes)[number];
 export type RefusalOutcome = "rejected" | "partially_rejected";

@@ -18,7 +18,7 @@ export const errorCodes = [
   "stale_status", "request_closed", "already_extended", "not_awaiting_confirmation", "already_confirmed",
   "not_awaiting_fulfilment", "nothing_to_carry_out", "export_not_failed", "complaint_already_answered",
   "content_erased", "totp_already_enrolled", "recovery_codes_not_due", "recovery_codes_not_shown",
-  "review_pending", "review_not_open",
+  "review_pending", "review_not_open", "decision_already_reopened",
   // refusals of the chat platform's API
   "conversation_erased", "subject_erased", "receipt_code_taken", "email_taken", "conversation_not_found",
 ] as const;

@@ -4,7 +4,7 @@ import type { Tx } from "../db/client.js";
 import { organizations, requests } from "../db/schema/index.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
-import { transition, type RequestStatus } from "./lifecycle.js";
+import { reopenTransition, transition, type RequestStatus } from "./lifecycle.js";
 import { recordEvent } from "./events.js";
 import { effectiveDueDate, pausedDaysBetween } from "./deadlines.js";
 
@@ -29,6 +29,8 @@ export interface StatusChange {
   expectedFrom?: RequestStatus;
   /** More facts for the audit entry (never free text: lengths and flags). */
   auditDetails?: Record<string, unknown>;
+  /** A DPO reopening a closed decision from a complaint (lifecycle.ts reopenTransition). */
+  reopening?: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface StatusChange {
 export async function changeStatus(tx: Tx, ctx: AppContext, actor: Actor, current: RequestRow, change: StatusChange): Promise<RequestRow> {
   const from = current.status as RequestStatus;
   if (change.expectedFrom && change.expectedFrom !== from) throw new ConflictError("stale_status");
-  const to = transition(from, change.to);
+  const to = change.reopening ? reopenTransition(from, change.to) : transition(from, change.to);
   const now = ctx.clock.now();
   const clock = await clockColumns(tx, current, to, now);
   const [updated] = await tx

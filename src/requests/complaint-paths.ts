@@ -6,8 +6,11 @@
  */
 import { leadAuthority, type SupervisoryAuthority } from "./authorities.js";
 
-/** Why a requester complains: a refusal, no answer in time, or an answer they dispute. */
-export const complaintGrounds = ["rejected", "overdue", "disputed"] as const;
+/**
+ * Why a requester complains: a refusal, no answer in time (still open past its due date), an
+ * answer that came late, an answer they dispute, or how their data is handled in general.
+ */
+export const complaintGrounds = ["rejected", "overdue", "late_answer", "disputed", "handling"] as const;
 export type ComplaintGround = (typeof complaintGrounds)[number];
 
 export function isComplaintGround(value: unknown): value is ComplaintGround {
@@ -19,15 +22,25 @@ export interface ComplaintPaths {
   grounds: ComplaintGround[];
   refused: boolean;
   overdue: boolean;
+  /** Answered (done or refused) after the due date. */
+  answeredLate: boolean;
   /** The organization's lead supervisory authority; null when it is not in the directory. */
   authority: SupervisoryAuthority | null;
 }
 
 /** `overdue` comes from the one overdue predicate (requests/status-view.ts), so it is passed in, not recomputed. */
-export function complaintPaths(status: string, overdue: boolean, authorityCountry: string | null | undefined): ComplaintPaths {
+export function complaintPaths(status: string, overdue: boolean, authorityCountry: string | null | undefined, answeredLate = false): ComplaintPaths {
   const grounds: ComplaintGround[] = [];
   if (status === "rejected") grounds.push("rejected");
   if (overdue) grounds.push("overdue");
+  if (answeredLate) grounds.push("late_answer");
   if (status === "completed") grounds.push("disputed");
-  return { grounds, refused: status === "rejected", overdue, authority: leadAuthority(authorityCountry) };
+  // The handling of one's data in general is always a ground (Art. 38(4), Art. 77).
+  grounds.push("handling");
+  return { grounds, refused: status === "rejected", overdue, answeredLate, authority: leadAuthority(authorityCountry) };
+}
+
+/** Grounds that make the request page say plainly that something went wrong (not "handling", always there). */
+export function hasPressingGround(paths: Pick<ComplaintPaths, "grounds">): boolean {
+  return paths.grounds.some((g) => g !== "handling");
 }

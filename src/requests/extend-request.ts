@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { organizations, requests, subjects } from "../db/schema/index.js";
+import { organizations, requestMessages, requests, subjects } from "../db/schema/index.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { ConflictError, ValidationError } from "../platform/errors.js";
 import { queueMail } from "../mail/queue-mail.js";
@@ -8,13 +8,17 @@ import { isOpen, type RequestStatus } from "./lifecycle.js";
 import { canExtend, extendedDueDate } from "./deadlines.js";
 import { effectiveDue, lockRequest, type RequestRow } from "./change-status.js";
 import { recordEvent } from "./events.js";
+import { extensionKinds, extensionNoticeText, type ExtensionKind } from "./decision-notices.js";
+import { recordNotice } from "./requester-notices.js";
+import { formatters, isLocale } from "../platform/i18n.js";
 
 /**
  * Art. 12(3): two further months, only with reasons, only within the first month, and the
  * requester is told. Extension is a flag with its own dates, not a status.
  */
-export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string, requestId: string, reason: string): Promise<RequestRow> {
+export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string, requestId: string, reason: string, kind: string = "complexity"): Promise<RequestRow> {
   if (reason.trim().length < 10) throw new ValidationError({ reason: "requests.errors.extensionReason" });
+  if (!(extensionKinds as readonly string[]).includes(kind)) throw new ValidationError({ kind: "staff.errors.extensionKind" });
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, requestId, orgId);
     const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
@@ -25,17 +29,25 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
     const extended = extendedDueDate(current.receivedAt, org!.country, org!.timeZone);
     const [updated] = await tx
       .update(requests)
-      .set({ extendedAt: now, extensionReason: reason.trim(), extendedDueDate: extended, effectiveDueDate: effectiveDue({ receivedAt: current.receivedAt, extendedDueDate: extended }, current.pausedDays, org!), updatedAt: now })
+      .set({ extendedAt: now, extensionReason: reason.trim(), extensionKind: kind, extendedDueDate: extended, effectiveDueDate: effectiveDue({ receivedAt: current.receivedAt, extendedDueDate: extended }, current.pausedDays, org!), updatedAt: now })
       .where(eq(requests.id, current.id))
       .returning();
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "extended", note: reason.trim() });
     await appendAudit(tx, ctx, { orgId, actor, action: "request.extended", target: { type: "request", id: current.id }, subjectId: current.subjectId, details: { reference: current.reference, extendedDueDate: extended } });
+    // Art. 12(3) "with reasons": the whole notice (kind and staff's words) in the thread and as a banner.
+    const locale = isLocale(current.locale) ? current.locale : "en";
+    const text = extensionNoticeText({
+      locale, reference: current.reference, orgName: org!.name, authorityCountry: org!.authorityCountry,
+      kind: kind as ExtensionKind, reasons: reason, dueDate: updated!.effectiveDueDate, formatDate: formatters(locale, org!.timeZone).localDate,
+    });
+    await tx.insert(requestMessages).values({ requestId: current.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: text, createdAt: now });
     const [subject] = current.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, current.subjectId)) : [];
+    await recordNotice(tx, now, current.id, "extended", { data: { due: updated!.effectiveDueDate, kind }, mailed: !!subject?.email });
     if (subject?.email) {
-      // The free-text reason stays on the request page (sign-in required), never in an e-mail.
+      // The e-mail says why by the reason's kind; staff's own words stay behind sign-in (no free text in mail).
       await queueMail(tx, ctx, {
         orgId, to: subject.email, template: "extension", locale: current.locale, requestId: current.id,
-        data: { reference: current.reference, newDueDate: extended, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org!.name },
+        data: { reference: current.reference, newDueDate: updated!.effectiveDueDate, reasonKind: kind as ExtensionKind, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org!.name },
       });
     }
     return updated!;

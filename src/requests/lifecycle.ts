@@ -58,3 +58,14 @@ export function transition(from: RequestStatus, to: RequestStatus): RequestStatu
   if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
   return to;
 }
+
+/**
+ * A closed decision a DPO may reopen from a complaint (the DPO's own review, Art. 38(4) and 77):
+ * back into review, never by the ordinary moves above, so nothing else can reopen a request.
+ */
+export const reopenableStatuses: readonly RequestStatus[] = ["rejected", "completed"];
+
+export function reopenTransition(from: RequestStatus, to: RequestStatus): RequestStatus {
+  if (to !== "in_review" || !reopenableStatuses.includes(from)) throw new InvalidTransitionError(from, to);
+  return to;
+}

@@ -6,6 +6,7 @@ import { appendAudit, type Actor } from "../platform/audit.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { changeStatus, lockRequest, type RequestRow } from "./change-status.js";
 import { recordEvent } from "./events.js";
+import { recordNotice } from "./requester-notices.js";
 
 /**
  * Adds a message to a request's secure thread. A requester's reply to a question moves the request
@@ -32,6 +33,7 @@ export async function postRequestMessage(
     }
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "message_from_staff" });
     const [subject] = current.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, current.subjectId)) : [];
+    await recordNotice(tx, ctx.clock.now(), current.id, "message", { mailed: !!subject?.email });
     if (subject?.email) {
       await queueMail(tx, ctx, {
         orgId: org.id, to: subject.email, template: "message_waiting", locale: current.locale, requestId: current.id,

@@ -15,6 +15,7 @@ import {
 } from "./requester-queries.js";
 import { requestStatusView } from "./status-view.js";
 import { downloadPath, listRequestExports } from "./request-files.js";
+import { bannersFor, requesterHasEmail } from "./requester-notices.js";
 
 type PartialDraft = Partial<Draft>;
 
@@ -156,7 +157,10 @@ export function requestsRouter(ctx: AppContext): Router {
 
   router.get("/requests/:reference/confirmation", async (req, res) => {
     const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference);
-    res.render("requests/confirmation", { title: req.t("requests.confirmation.title"), request: requestStatusView(request, req.org, ctx.clock.now()) });
+    res.render("requests/confirmation", {
+      title: req.t("requests.confirmation.title"), request: requestStatusView(request, req.org, ctx.clock.now()),
+      hasEmail: await requesterHasEmail(ctx.db, request, me(req)),
+    });
   });
 
   router.get("/requests/:reference", async (req, res) => {
@@ -191,16 +195,17 @@ export function requestsRouter(ctx: AppContext): Router {
 
 async function renderRequestPage(ctx: AppContext, req: Request, res: Response, extra: Record<string, unknown>): Promise<void> {
   const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference as string);
-  const [events, thread, chosen, files] = await Promise.all([
+  const [events, thread, chosen, files, banners] = await Promise.all([
     requestTimeline(ctx, request.id, { requesterView: true }),
     requestThread(ctx, request.id),
     conversationSummaries(ctx, req.org.id, request.conversationIds),
     listRequestExports(ctx.db, { orgId: req.org.id, requestId: request.id, now: ctx.clock.now() }),
+    bannersFor(ctx.db, request),
   ]);
   res.render("requests/show", {
     title: req.t("requests.show.title", { reference: request.reference }),
     request: requestStatusView(request, req.org, ctx.clock.now()),
-    events, thread, chosen, duplicate: req.query.duplicate === "1", ...extra,
+    events, thread, chosen, duplicate: req.query.duplicate === "1", banners, ...extra,
     files: files.map((f) => ({ ...f, href: downloadPath(request.reference, f.id) })),
     // A message with an error is shown at the POST address: switching language goes to the page itself.
     languagePath: `/requests/${encodeURIComponent(request.reference)}`,

@@ -1,6 +1,6 @@
 import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "./change-status.js";
-import { currentDueDate, daysLeft, isOverdue } from "./deadlines.js";
+import { currentDueDate, daysLeft, isOverdue, localDate } from "./deadlines.js";
 import { isOpen, type RequestStatus } from "./lifecycle.js";
 import { complaintPaths, type ComplaintPaths } from "./complaint-paths.js";
 import { requesterFulfilmentView, type RequesterFulfilmentView } from "./result.js";
@@ -22,5 +22,10 @@ export function requestStatusView(r: RequestRow, org: Pick<Organization, "timeZo
   const open = isOpen(r.status as RequestStatus);
   const workingDue = currentDueDate(r, org, now);
   const overdue = open && isOverdue(now, workingDue, org.timeZone);
-  return { ...r, open, workingDue, overdue, daysLeft: daysLeft(now, workingDue, org.timeZone), complaintPaths: complaintPaths(r.status, overdue, org.authorityCountry), fulfilment: requesterFulfilmentView(r) };
+  const answeredAt = r.status === "completed" ? r.completedAt : r.status === "rejected" ? r.decidedAt : null;
+  const answeredLate = !!answeredAt && localDate(answeredAt, org.timeZone) > workingDue;
+  return {
+    ...r, open, workingDue, overdue, daysLeft: daysLeft(now, workingDue, org.timeZone),
+    complaintPaths: complaintPaths(r.status, overdue, org.authorityCountry, answeredLate), fulfilment: requesterFulfilmentView(r),
+  };
 }

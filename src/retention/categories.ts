@@ -8,6 +8,11 @@ export const retentionCategories = [
   "subject_accounts",
   "inactive_accounts",
   "unactivated_accounts",
+  "unlinked_accounts",
+  "inactive_email_accounts",
+  "email_correspondence",
+  "contact_form_submissions",
+  "backups",
   "unverified_requests",
   "closed_requests",
   "exports",
@@ -33,13 +38,24 @@ export interface CategoryRule {
  * - inactive accounts are measured from last activity, unactivated ones from creation: the
  *   category itself says which clock runs.
  * - the audit log is pruned only from its oldest end, by age, so the chain stays verifiable.
+ * - unlinked accounts were never linked to a chat (nor used for a request); e-mail-only accounts
+ *   (no password) have their own inactivity period; e-mail correspondence is the thread of a
+ *   closed request, message by message.
+ * - contact-form submissions and backups are kept outside Rightsdesk: their rule is the promise
+ *   the access package states (toldOnly), and the sweep has nothing to remove here.
  */
+export const toldOnlyCategories: readonly RetentionCategory[] = ["contact_form_submissions", "backups"];
 export const categoryRules: Readonly<Record<RetentionCategory, CategoryRule>> = {
   conversations: { bases: ["created", "last_activity"], actions: ["delete", "tombstone"] },
   ip_addresses: { bases: ["created", "last_activity"], actions: ["truncate_ip"] },
   subject_accounts: { bases: ["created", "last_activity"], actions: ["delete"] },
   inactive_accounts: { bases: ["last_activity"], actions: ["delete"] },
   unactivated_accounts: { bases: ["created"], actions: ["delete"] },
+  unlinked_accounts: { bases: ["created"], actions: ["delete"] },
+  inactive_email_accounts: { bases: ["last_activity"], actions: ["delete"] },
+  email_correspondence: { bases: ["created"], actions: ["delete"] },
+  contact_form_submissions: { bases: ["created"], actions: ["delete"] },
+  backups: { bases: ["created"], actions: ["delete"] },
   unverified_requests: { bases: ["created", "last_activity"], actions: ["delete"] },
   closed_requests: { bases: ["created", "last_activity"], actions: ["delete", "tombstone"] },
   exports: { bases: ["created", "last_activity"], actions: ["delete"] },

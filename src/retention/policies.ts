@@ -11,4 +11,5 @@ const rules: Record<string, (actor: StaffActor, resource: RetentionResource) => 
 };
 
 /** Tenant first: another organization's settings are "not found"; a role without the right is "forbidden". */
-export const { can: canRetention, authorize: authorizeRetention } = policy<RetentionResource>({ retention: rules });
+export const retentionPolicy = policy<RetentionResource>({ retention: rules });
+export const { can: canRetention, authorize: authorizeRetention } = retentionPolicy;

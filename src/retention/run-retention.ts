@@ -20,6 +20,7 @@ import { candidatePage, countCandidates, lockAndRecheck, sweepers, type Candidat
 export const sweepOrder: readonly RetentionCategory[] = [
   // Requests first: a request that goes no longer protects the chats it named.
   "unverified_requests",
+  "email_correspondence",
   "closed_requests",
   "exports",
   "conversations",
@@ -28,7 +29,12 @@ export const sweepOrder: readonly RetentionCategory[] = [
   "subject_accounts",
   "inactive_accounts",
   "unactivated_accounts",
+  "unlinked_accounts",
+  "inactive_email_accounts",
   "outbox",
+  // Kept outside Rightsdesk: nothing to remove, the rule is told in the package.
+  "contact_form_submissions",
+  "backups",
   // Last, so the run's own entries are never among those removed.
   "audit_log",
 ];

@@ -37,7 +37,7 @@ export interface Applied {
 
 export interface Sweeper {
   /** The table whose rows the action removes or changes (locked before the final check). */
-  table: "conversations" | "subjects" | "requests" | "exports" | "outbox";
+  table: "conversations" | "subjects" | "requests" | "request_messages" | "exports" | "outbox";
   /** SELECT id, kept, weight, … of expired rows (no ORDER BY or LIMIT). */
   candidates(scope: SweepScope): SQL;
   /** Applies the action to rows that are not kept, inside the batch's transaction. */
@@ -187,7 +187,37 @@ export const unactivatedAccountsSweeper = subjectSweeper(
   () => sql`s.created_at`,
 );
 
+/** Accounts never linked to a chat and never used for a request (an abandoned sign-up). */
+export const unlinkedAccountsSweeper = subjectSweeper(
+  sql`not exists (select 1 from conversations c where c.subject_id = s.id)
+    and not exists (select 1 from requests r where r.subject_id = s.id)`,
+  () => sql`s.created_at`,
+);
+
+/** Accounts known only by an e-mail address (no password) with no sign of life for the period. */
+export const inactiveEmailAccountsSweeper = subjectSweeper(sql`s.password_hash is null`, () => subjectLastActivity);
+
+/** Kept outside Rightsdesk (contact forms, backups): the rule is told in the package, nothing is swept here. */
+export const toldOnlySweeper: Sweeper = {
+  table: "outbox",
+  candidates: () => sql`select null::uuid as id, false as kept, 1 as weight where false`,
+  apply: async () => ({ done: 0 }),
+};
+
 /* ---------------------------------------------------------------- requests */
+
+/** E-mail correspondence: messages of a closed request, each once it is older than the period. */
+export const emailCorrespondenceSweeper: Sweeper = {
+  table: "request_messages",
+  candidates(scope) {
+    return sql`select m.id as id, ${requestKept} as kept, 1 as weight
+      from request_messages m join requests r on r.id = m.request_id
+      where r.org_id = ${scope.orgId} and r.status = any(${texts(closedStatuses)}) and m.created_at <= ${cutoff(scope)}`;
+  },
+  async apply(tx, _deps, _scope, rows) {
+    return { done: await execCount(tx, sql`delete from request_messages where id = any(${uuids(rows.map((r) => r.id))})`) };
+  },
+};
 
 /** A closed request stays while a complaint about it is unanswered or went to the authority. */
 const requestKept = sql`exists (select 1 from complaints k where k.request_id = r.id and k.status in ('open', 'escalated'))`;
@@ -273,6 +303,11 @@ export const sweepers: Record<Exclude<RetentionCategory, "audit_log">, Sweeper> 
   subject_accounts: subjectAccountsSweeper,
   inactive_accounts: inactiveAccountsSweeper,
   unactivated_accounts: unactivatedAccountsSweeper,
+  unlinked_accounts: unlinkedAccountsSweeper,
+  inactive_email_accounts: inactiveEmailAccountsSweeper,
+  email_correspondence: emailCorrespondenceSweeper,
+  contact_form_submissions: toldOnlySweeper,
+  backups: toldOnlySweeper,
   unverified_requests: unverifiedRequestsSweeper,
   closed_requests: closedRequestsSweeper,
   exports: exportsSweeper,

@@ -3,16 +3,24 @@ import type { Tx } from "../db/client.js";
 import { requestMessages, subjects } from "../db/schema/index.js";
 import { eq } from "drizzle-orm";
 import { authorityFor } from "../requests/authorities.js";
+import { groundTemplate, refusalGrounds, rightsToComplain, type RefusalGround } from "../requests/decision-notices.js";
 import { isLocale, translator } from "../platform/i18n.js";
 import type { Organization } from "../platform/http/types.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "../platform/policy.js";
+import { recordNotice, type NoticeKind } from "../requests/requester-notices.js";
 
-export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed";
+export type Outcome = "approved" | "rejected" | "awaiting_requester" | "awaiting_identity" | "erasure_confirmed" | "reopened";
 
-export const legalGrounds = ["identity_not_established", "manifestly_unfounded_or_excessive", "art17_3_exception"] as const;
-export type LegalGround = (typeof legalGrounds)[number];
+/** The banner each outcome leaves on the requester's status page. */
+const noticeOf: Record<Outcome, NoticeKind> = {
+  approved: "approved", rejected: "rejected", awaiting_requester: "info_requested", awaiting_identity: "identity_requested", erasure_confirmed: "approved", reopened: "reopened",
+};
+
+/** The refusal grounds (requests/decision-notices.ts holds them with their texts). */
+export const legalGrounds = refusalGrounds;
+export type LegalGround = RefusalGround;
 
 /** The translator for the requester's language (decisions are written to them, not to staff). */
 export function requesterT(r: Pick<RequestRow, "locale">) {
@@ -32,7 +40,7 @@ function authority(org: Pick<Organization, "authorityCountry">) {
 export function decisionTemplate(kind: "approve" | "reject" | "askInfo" | "askIdentity", r: RequestRow, org: Organization, ground?: LegalGround): string {
   const t = requesterT(r);
   const vars = { reference: r.reference, orgName: org.name, type: t(`requests.types.${r.type}.label`) };
-  if (kind === "reject" && ground) return t(`staff.templates.reject.${ground}`, vars);
+  if (kind === "reject" && ground) return groundTemplate({ locale: r.locale, reference: r.reference, orgName: org.name, authorityCountry: org.authorityCountry, ground });
   return t(`staff.templates.${kind}`, vars);
 }
 
@@ -41,14 +49,14 @@ export function decisionTemplate(kind: "approve" | "reject" | "askInfo" | "askId
  * authority and to seek a judicial remedy. Appended by the server, so staff cannot leave it out.
  */
 export function refusalNotice(r: RequestRow, org: Organization): string {
-  const a = authority(org);
-  return requesterT(r)("staff.templates.rightsNotice", { authorityName: a.name, authorityUrl: a.url });
+  return rightsToComplain({ locale: r.locale, authorityCountry: org.authorityCountry });
 }
 
 /** Posts the decision to the requester's thread and queues the "decision" mail, in the caller's transaction. */
 export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, outcome: Outcome, text: string): Promise<void> {
   await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: text, createdAt: ctx.clock.now() });
   const [subject] = r.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, r.subjectId)) : [];
+  await recordNotice(tx, ctx.clock.now(), r.id, noticeOf[outcome], { mailed: !!subject?.email });
   if (!subject?.email) return;
   const a = authority(org);
   await queueMail(tx, ctx, {

@@ -29,6 +29,8 @@ const rules = {
     reject: roles.decides,
     extend: roles.decides,
     askIdentity: roles.decides,
+    /** An out-of-band identity check raises the assurance every decision relies on: the DPO's call. */
+    checkIdentity: roles.decides,
     /** Four-eyes: a second DPO, never the one who approved. */
     confirmErasure: (a, r) => r.type === "erasure" && isSecondDpo(a, r.erasureApprovedBy),
   },

@@ -11,9 +11,7 @@ import { parseInput } from "../platform/http/validate.js";
 import { extendRequest } from "../requests/extend-request.js";
 import { postRequestMessage } from "../requests/post-message.js";
 import { requestStatusView } from "../requests/status-view.js";
-import { authorize, can, type Action } from "./policies.js";
-import { canFulfil } from "../fulfilment/policies.js";
-import type { StaffActor } from "../platform/policy.js";
+import { authorize, type Action } from "./policies.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
 import { staffHome } from "./staff-home.js";
 import { mountAdminRoutes, mountInvitationRoutes } from "./admin-routes.js";
@@ -31,13 +29,13 @@ import { startReview } from "./start-review.js";
 import { approveRequest } from "./approve-request.js";
 import { rejectRequest } from "./reject-request.js";
 import { askRequester } from "./ask-requester.js";
-import { accountSignInToOverride, askForIdentity } from "./ask-for-identity.js";
+import { askForIdentity } from "./ask-for-identity.js";
 import { confirmErasure } from "./confirm-erasure.js";
 import { assignRequest } from "./assign-request.js";
 import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 import { transcriptStatements } from "../fulfilment/statements.js";
-import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
+import { detailPageLocals } from "./detail-page.js";
 import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
@@ -245,32 +243,10 @@ export function staffRouter(ctx: AppContext): Router {
     const actor = staffActorOf(req);
     const r = await loadRequest(req);
     authorize(actor, "view", requestResource(r));
-    const detail = await requestDetail(ctx, r);
-    const templates = {
-      approve: decisionTemplate("approve", r, req.org),
-      askInfo: decisionTemplate("askInfo", r, req.org),
-      askIdentity: decisionTemplate("askIdentity", r, req.org),
-      reject: Object.fromEntries(legalGrounds.map((g) => [g, decisionTemplate("reject", r, req.org, g)])),
-      rightsNotice: refusalNotice(r, req.org),
-    };
-    res.render("staff/show", {
-      title: req.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, req.org, ctx.clock.now()), ...detail,
-      may: caseAbilities(actor, r),
-      actor, templates, legalGrounds, reauthFresh: recentlyAuthenticated(ctx, req.session), values: {}, failedAction: null,
-      identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
-    });
+    res.render("staff/show", await detailPageLocals({ ctx, org: req.org, actor, t: req.t, session: req.session }, r, extra));
   }
   router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
 
-  /** What the case page offers this staff member, from the policies (the view checks no role). */
-  function caseAbilities(actor: StaffActor, r: Awaited<ReturnType<typeof loadRequest>>) {
-    const restricted = { kind: "conversation" as const, orgId: r.orgId, restrictedAt: new Date(0) };
-    return {
-      seeRestricted: canFulfil(actor, "viewDetails", restricted),
-      openTranscripts: can(actor, "viewTranscript", restricted),
-      decide: can(actor, "approve", requestResource(r)),
-    };
-  }
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
   type Loaded = Awaited<ReturnType<typeof loadRequest>>;
@@ -319,9 +295,13 @@ export function staffRouter(ctx: AppContext): Router {
   router.post("/staff/requests/:id/reject", onRequest("reject", (req, r) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === "string" ? v : "");
-    return rejectRequest(ctx, staffActorOf(req), req.org, r.id, { legalGround: str(b.legalGround), reason: str(b.reason), message: str(b.message) });
+    return rejectRequest(ctx, staffActorOf(req), req.org, r.id, { legalGround: str(b.legalGround), reason: str(b.reason), message: str(b.message), law: str(b.law) });
   }, { reauth: () => true }));
-  router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string)));
+  router.post("/staff/requests/:id/extend", onRequest("extend", (req, r) => {
+    const kind = typeof req.body?.kind === "string" ? req.body.kind : "";
+    if (!kind) throw new ValidationError({ kind: "staff.errors.extensionKind" });
+    return extendRequest(ctx, staffActorOf(req), r.orgId, r.id, parseInput(textSchema("reason", 2000), req.body).reason as string, kind);
+  }));
   router.post("/staff/requests/:id/confirm-erasure", onRequest("confirmErasure", (req, r) => confirmErasure(ctx, staffActorOf(req), req.org, r.id), {
     reauth: () => true,
     confirm: (req, r) => erasureConfirmPage(ctx, req, r, "confirm"),

@@ -158,7 +158,7 @@ describe("chats: ingest API (/api/v1)", () => {
       const first = await request(app).put("/api/v1/conversations/conv-1").set(auth(a.token)).send(conversationBody()).expect(201);
       expect(first.body).to.deep.equal({
         externalId: "conv-1", subjectExternalId: "acct-1", receiptCodeHash: hashReceiptCode("7K3Q-M9XA-2BCD-EF45"), topic: "Exam stress",
-        language: "en", startedAt: "2026-02-20T18:00:00.000Z", endedAt: "2026-02-20T18:40:00.000Z", hasIp: true,
+        language: "en", startedAt: "2026-02-20T18:00:00.000Z", endedAt: "2026-02-20T18:40:00.000Z", hasIp: true, researchObjection: false,
       });
       const replay = await request(app).put("/api/v1/conversations/conv-1").set(auth(a.token)).send(conversationBody()).expect(200);
       expect(replay.body).to.deep.equal(first.body);

@@ -114,10 +114,10 @@ describe("fulfilment: recipients (Art. 19)", function () {
     }
   });
 
-  it("objection creates no recipient tasks; rectification and restriction do", async () => {
+  it("an objection to research, a rectification and a restriction each reach the recipients (Art. 19, 21(6))", async () => {
     const objection = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "objection", scope: "all_conversations" });
     await fulfilRequest(ctx, actorOf(w.dpo), w.org.id, objection.id);
-    expect(await ctx.db.select().from(recipientTasks).where(eq(recipientTasks.requestId, objection.id))).to.have.length(0);
+    expect((await ctx.db.select().from(recipientTasks).where(eq(recipientTasks.requestId, objection.id))).map((t) => t.action)).to.deep.equal(["research_objection"]);
     for (const type of ["rectification", "restriction"] as const) {
       const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type, scope: "chosen_conversations", conversationIds: [w.second.id], details: { statement: "A statement" } });
       await fulfilRequest(ctx, actorOf(w.dpo), w.org.id, r.id);

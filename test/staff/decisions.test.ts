@@ -256,7 +256,7 @@ describe("staff decisions, detail and queue", () => {
     const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
     const agent = await agentFor(dpo.id);
     expect((await post(agent, `/staff/requests/${r.id}/extend`, { reason: "" })).status).to.equal(422);
-    expect((await post(agent, `/staff/requests/${r.id}/extend`, { reason: "Many conversations to review for third-party data." })).status).to.equal(303);
+    expect((await post(agent, `/staff/requests/${r.id}/extend`, { reason: "Many conversations to review for third-party data.", kind: "complexity" })).status).to.equal(303);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.extendedDueDate).to.not.equal(null);
     expect(row!.effectiveDueDate).to.equal(row!.extendedDueDate);

@@ -61,6 +61,14 @@ export const requests = pgTable(
     decision: text("decision"),
     decisionReason: text("decision_reason"),
     legalGround: text("legal_ground"),
+    /** The national law a refusal under Art. 23 relies on (named to the requester). */
+    legalGroundLaw: text("legal_ground_law"),
+    /** Art. 12(3) reason kind of an extension (complexity | number_of_requests), told in the notice. */
+    extensionKind: text("extension_kind"),
+    /** A staff member's out-of-band identity check (Art. 12(6)): the method from a list, never a document copy. */
+    identityCheckMethod: text("identity_check_method"),
+    identityCheckedAt: ts("identity_checked_at"),
+    identityCheckedBy: uuid("identity_checked_by").references(() => staffUsers.id),
     decidedAt: ts("decided_at"),
     decidedBy: uuid("decided_by").references(() => staffUsers.id),
     /** Four-eyes: who approved an erasure first and who confirmed it. */
@@ -121,6 +129,29 @@ export const requestMessages = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("request_messages_request").on(t.requestId, t.createdAt)],
+);
+
+/**
+ * Every notice the requester is sent about a request (question, identity request, extension,
+ * decision, result, message), whether or not they gave an e-mail address: the status page shows
+ * them as banners, so a receipt-code requester without e-mail learns of each. Holds kinds and
+ * dates only; the words are in the thread (request_messages).
+ */
+export const requestNotices = pgTable(
+  "request_notices",
+  {
+    id: id(),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => requests.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    /** Non-personal facts the banner names: a due date, an extension reason kind. */
+    data: jsonb("data").$type<Record<string, string>>().notNull().default({}),
+    /** Whether an e-mail was queued for it too (false: the banner is the only way it reaches them). */
+    mailed: integer("mailed").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [index("request_notices_request").on(t.requestId, t.createdAt)],
 );
 
 /** Internal staff notes on a request: never shown to the requester. */
@@ -189,6 +220,9 @@ export const complaints = pgTable(
     answeredAt: ts("answered_at"),
     answeredBy: uuid("answered_by").references(() => staffUsers.id),
     escalatedAt: ts("escalated_at"),
+    /** A DPO reopened the request's decision from this complaint. */
+    reopenedAt: ts("reopened_at"),
+    reopenedBy: uuid("reopened_by").references(() => staffUsers.id),
     createdAt: createdAt(),
   },
   (t) => [index("complaints_org_status").on(t.orgId, t.status, t.dueDate)],

@@ -116,7 +116,7 @@ li .role, li time { color: #555; font-size: 0.9rem; }
 `;
 
 /** What the header needs: a conversation without its messages, plus how many there are. */
-export type TranscriptHeader = Omit<TranscriptConversation, "messages" | "statements"> & { messageCount: number };
+export type TranscriptHeader = Omit<TranscriptConversation, "messages" | "statements"> & { messageCount: number; ipAddress?: string | null };
 
 function renderMeta(conv: TranscriptHeader, ctx: TranscriptContext): string {
   const { locale, timeZone } = ctx;
@@ -134,6 +134,8 @@ function renderMeta(conv: TranscriptHeader, ctx: TranscriptContext): string {
     ],
     ["exports.transcript.timeZone", escapeHtml(timeZone)],
     ["exports.transcript.messageCount", escapeHtml(String(conv.messageCount))],
+    // Art. 15: the IP address is personal data the organization keeps; the readable copy shows it too.
+    ...(conv.ipAddress ? [["exports.transcript.ipAddress", escapeHtml(conv.ipAddress)] as [string, string]] : []),
   ];
   const items = rows.map(([key, value]) => `<dt>${tx(ctx, key)}</dt><dd>${value}</dd>`).join("");
   return `<dl class="meta">${items}</dl>`;
