@@ -98,6 +98,9 @@ describe("going live: the first admin's set-up checklist (Chromium)", function (
     }
     await page.goto(`${portal.staffUrl}/staff/retention`);
     await page.locator('input[name="preset"]').first().check();
+    // A preset is applied after its changes are shown.
+    await submitForm(page, "/staff/retention/preset/preview");
+    await journey.step(admin, "retention-preset-diff", { locale: "keep" });
     await submitForm(page, "/staff/retention/preset");
 
     await page.goto(`${portal.staffUrl}/staff/admin`);
