@@ -1,5 +1,6 @@
 import type { DataMigration } from "./platform/data-migrations.js";
 import { recomputeOpenDueDates } from "./requests/recompute-due-dates.js";
+import { sealExistingPersonalFields } from "./complaints/seal-existing-personal-fields.js";
 
 /**
  * Every data migration (code that changes existing rows), applied in this order by
@@ -10,5 +11,7 @@ export function dataMigrationDefinitions(): DataMigration[] {
   return [
     // Reg. 1182/71: paused days and the extension count from the unrolled end (issue 19).
     { name: "requests.recompute-due-dates-unrolled-end", run: recomputeOpenDueDates },
+    // Issue 18: subjects' profiles and complaint texts sealed under each person's key.
+    { name: "subjects.seal-personal-fields", run: sealExistingPersonalFields },
   ];
 }

@@ -11,6 +11,7 @@
  * use after it: what the export really retains, as opposed to RSS that V8 has not given back
  * (it slows the run a little, so it is off by default).
  */
+import { insertSubject } from "../../src/chats/subject-store.js";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       defaultLocale: "en", locales: ["en", "fi"], authorityCountry: "FI",
       privacyInfo: { purposes: ["Chat counselling"], recipients: ["Chat Platform Oy"] },
     });
-    const [subject] = await ctx.db.insert(subjects).values({ orgId: org.id, email: `bench-${org.slug}@example.test`, displayName: "Bench Person", locale: "en" }).returning();
+    const subject = await insertSubject(ctx.db, ctx.keys, { orgId: org.id, email: `bench-${org.slug}@example.test`, displayName: "Bench Person", locale: "en" });
     const rand = prng(42);
     const roles: PlainMessage["senderRole"][] = ["subject", "worker", "subject", "worker", "other", "system"];
     const base = Date.UTC(2025, 0, 1, 8, 0, 0);

@@ -13,7 +13,7 @@ export function ndjsonLine(row: typeof auditLog.$inferSelect): string {
   return `${JSON.stringify({
     seq: row.seq, at: row.at.toISOString(), orgId: row.orgId, actorType: row.actorType, actorId: row.actorId, actorRole: row.actorRole,
     action: row.action, targetType: row.targetType, targetId: row.targetId, subjectId: row.subjectId, ipPseudonym: row.ipPseudonym,
-    details: row.details, prevHash: row.prevHash, hash: row.hash,
+    details: row.details, detailsEnc: row.detailsEnc?.toString("base64") ?? undefined, prevHash: row.prevHash, hash: row.hash,
   })}\n`;
 }
 

@@ -1,3 +1,4 @@
+import { insertSubjects, subjectIdsByExternalIds, takenEmails } from "./subject-store.js";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -350,14 +351,8 @@ class Importer {
     if (items.length === 0) return;
     const exts = [...new Set(items.map((i) => i.rec.externalId))];
     const emails = [...new Set(items.map((i) => i.rec.email?.toLowerCase()).filter((e): e is string => !!e))];
-    const existing = new Set(
-      (await tx.select({ ext: subjects.externalId }).from(subjects).where(and(eq(subjects.orgId, this.orgId), inArray(subjects.externalId, exts)))).map((r) => r.ext),
-    );
-    const heldEmails = new Set(
-      emails.length
-        ? (await tx.select({ email: subjects.email }).from(subjects).where(and(eq(subjects.orgId, this.orgId), inArray(subjects.email, emails)))).map((r) => r.email)
-        : [],
-    );
+    const existing = new Set((await subjectIdsByExternalIds(tx, this.ctx.keys, this.orgId, exts)).keys());
+    const heldEmails = await takenEmails(tx, this.ctx.keys, this.orgId, emails);
     const gone = await this.tombstoned(tx, "subject", exts.filter((e) => !existing.has(e)));
     const emailUses = new Map<string, number>();
     for (const i of items) {
@@ -376,15 +371,12 @@ class Importer {
       (simple ? bulk : single).push(i);
     }
     if (bulk.length) {
-      const rows = await tx
-        .insert(subjects)
-        .values(bulk.map((i) => ({
-          orgId: this.orgId, externalId: i.rec.externalId, email: i.rec.email ? i.rec.email.toLowerCase() : null,
-          displayName: i.rec.displayName ?? null, locale: i.rec.locale ?? null,
-        })))
-        .returning({ id: subjects.id, ext: subjects.externalId });
+      const rows = await insertSubjects(tx, this.ctx.keys, bulk.map((i) => ({
+        orgId: this.orgId, externalId: i.rec.externalId, email: i.rec.email ? i.rec.email.toLowerCase() : null,
+        displayName: i.rec.displayName ?? null, locale: i.rec.locale ?? null,
+      })));
       const lineOf = new Map(bulk.map((i) => [i.rec.externalId, i.line]));
-      for (const r of rows) st.subjects.set(r.ext!, { id: r.id, line: lineOf.get(r.ext!)! });
+      for (const r of rows) st.subjects.set(r.externalId!, { id: r.id, line: lineOf.get(r.externalId!)! });
       st.counts.subjects.created += rows.length;
     }
     for (const i of single) {
@@ -424,11 +416,7 @@ class Importer {
       else result.set(key, undefined);
     }
     if (lookup.length) {
-      const rows = await tx
-        .select({ id: subjects.id, ext: subjects.externalId })
-        .from(subjects)
-        .where(and(eq(subjects.orgId, this.orgId), inArray(subjects.externalId, [...new Set(lookup)])));
-      const found = new Map(rows.map((r) => [r.ext!, r.id]));
+      const found = await subjectIdsByExternalIds(tx, this.ctx.keys, this.orgId, lookup);
       for (const { ext, line } of wanted) {
         const key = `${ext}\n${line}`;
         if (!result.has(key)) result.set(key, found.get(ext));

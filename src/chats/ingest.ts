@@ -6,13 +6,14 @@ import type { KeyRing } from "../platform/crypto.js";
 import { createConversations, readIp, storesIpAddresses, updateConversation, type Conversation } from "./conversation-store.js";
 import type { ConversationBody, SubjectBody } from "./schema.js";
 import { isIngestTombstoned } from "./ingest-tombstones.js";
+import { insertSubject, subjectByEmail, subjectById, subjectByExternalId, subjectIdsByExternalIds, updateSubject, type Subject } from "./subject-store.js";
 
 /**
  * Upserts shared by the ingest API and the NDJSON importer. They run inside the caller's
  * transaction, look before they write (so a refused record leaves the transaction usable) and
  * are idempotent on the platform's ids: the same record twice changes nothing.
  */
-export type Subject = typeof subjects.$inferSelect;
+export type { Subject };
 export type Outcome = "created" | "updated" | "unchanged";
 
 /** Refusals the platform can act on; the API renders them as problem+json, the importer as line reasons. */
@@ -49,29 +50,27 @@ function subjectValues(input: SubjectBody) {
  */
 export async function saveSubject(db: Executor, orgId: string, externalId: string, input: SubjectBody, keys: KeyRing): Promise<{ subject: Subject; outcome: Outcome }> {
   const values = subjectValues(input);
-  const [existing] = await db.select().from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.externalId, externalId)));
+  const existing = await subjectByExternalId(db, keys, orgId, externalId);
   // An account deleted by erasure or retention is not re-created by a replayed or late delivery.
   if (!existing && (await isIngestTombstoned(db, keys, orgId, "subject", externalId))) {
     throw new IngestConflict("subject_erased", "the account was erased; it is not created again");
   }
-  const holder = values.email
-    ? (await db.select().from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.email, values.email))))[0]
-    : undefined;
+  const holder = values.email ? await subjectByEmail(db, keys, orgId, values.email) : undefined;
   if (holder && holder.id !== existing?.id && (existing || holder.externalId !== null)) {
     throw new IngestConflict("email_taken", "another account of this organization has that e-mail address");
   }
   if (existing) {
     const changed = existing.email !== values.email || existing.displayName !== values.displayName || existing.locale !== values.locale;
     if (!changed) return { subject: existing, outcome: "unchanged" };
-    const [row] = await db.update(subjects).set(values).where(eq(subjects.id, existing.id)).returning();
+    const row = await updateSubject(db, keys, existing.id, values);
     return { subject: row!, outcome: "updated" };
   }
   if (holder) {
-    const [row] = await db.update(subjects).set({ ...values, externalId }).where(eq(subjects.id, holder.id)).returning();
+    const row = await updateSubject(db, keys, holder.id, { ...values, externalId });
     return { subject: row!, outcome: "created" };
   }
-  const [row] = await db.insert(subjects).values({ orgId, externalId, ...values }).returning();
-  return { subject: row!, outcome: "created" };
+  const row = await insertSubject(db, keys, { orgId, externalId, ...values });
+  return { subject: row, outcome: "created" };
 }
 
 export function subjectResource(s: Subject) {
@@ -79,10 +78,10 @@ export function subjectResource(s: Subject) {
 }
 
 /** The subject's internal id for a platform id, or a field error naming `field`. */
-export async function resolveSubjectId(db: Executor, orgId: string, externalId: string | null | undefined, field = "subjectExternalId"): Promise<string | null> {
+export async function resolveSubjectId(db: Executor, keys: KeyRing, orgId: string, externalId: string | null | undefined, field = "subjectExternalId"): Promise<string | null> {
   if (!externalId) return null;
-  const [row] = await db.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.externalId, externalId)));
-  if (!row) throw new ValidationError({ [field]: "chats.api.errors.unknownSubject" });
+  const row = { id: (await subjectIdsByExternalIds(db, keys, orgId, [externalId])).get(externalId) };
+  if (!row.id) throw new ValidationError({ [field]: "chats.api.errors.unknownSubject" });
   return row.id;
 }
 
@@ -130,7 +129,7 @@ export async function saveConversation(
   input: ConversationBody,
   resolved?: { subjectId: string | null },
 ): Promise<{ conversation: Conversation; outcome: Outcome }> {
-  const subjectId = resolved ? resolved.subjectId : await resolveSubjectId(db, orgId, input.subjectExternalId);
+  const subjectId = resolved ? resolved.subjectId : await resolveSubjectId(db, keys, orgId, input.subjectExternalId);
   const wanted = {
     subjectId,
     receiptCodeHash: input.receiptCodeHash ?? null,
@@ -166,11 +165,9 @@ export async function saveConversation(
   return { conversation, outcome: "updated" };
 }
 
-export async function conversationResource(db: Executor, c: Conversation) {
-  const [found] = c.subjectId
-    ? await db.select({ externalId: subjects.externalId, objection: subjects.researchObjectionAt, withdrawn: subjects.consentWithdrawnAt }).from(subjects).where(eq(subjects.id, c.subjectId))
-    : [];
-  const subject = found ? { externalId: found.externalId, objectedAt: found.objection ?? found.withdrawn } : undefined;
+export async function conversationResource(db: Executor, keys: KeyRing, c: Conversation) {
+  const found = await subjectById(db, keys, c.subjectId);
+  const subject = found ? { externalId: found.externalId, objectedAt: found.researchObjectionAt ?? found.consentWithdrawnAt } : undefined;
   return {
     externalId: c.externalId ?? "",
     subjectExternalId: subject?.externalId ?? null,

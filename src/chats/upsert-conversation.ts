@@ -15,7 +15,7 @@ export async function upsertConversation(
       orgId: input.orgId, actor, action: "chats.ingest.conversation", target: { type: "conversation", id: conversation.id },
       subjectId: conversation.subjectId, details: { outcome }, ip: input.ip,
     });
-    return { outcome, resource: await conversationResource(tx, conversation) };
+    return { outcome, resource: await conversationResource(tx, ctx.keys, conversation) };
   });
 }
 
@@ -23,5 +23,5 @@ export async function upsertConversation(
 export async function conversationByExternalId(ctx: AppContext, orgId: string, externalId: string): Promise<Awaited<ReturnType<typeof conversationResource>>> {
   const conv = await findConversation(ctx.db, orgId, externalId);
   if (!conv) throw new IngestNotFound("conversation_not_found", "no conversation with that id");
-  return conversationResource(ctx.db, conv);
+  return conversationResource(ctx.db, ctx.keys, conv);
 }

@@ -1,3 +1,5 @@
+import { openComplaint, sealComplaintAnswer } from "./complaint-texts.js";
+import { keyById } from "../platform/subject-keys.js";
 import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { complaints } from "../db/schema/index.js";
@@ -26,14 +28,16 @@ export async function answerComplaint(ctx: AppContext, actor: StaffActor, org: O
     if (!seen) throw new NotFoundError("complaint");
     // The request first, then the complaint: the same lock order as filing and escalating.
     const request = await lockRequest(tx, seen.requestId, org.id);
-    const [complaint] = await find().for("update");
+    const [locked] = await find().for("update");
+    const key = await keyById(tx, ctx.keys, locked?.subjectKeyId);
+    const complaint = locked ? openComplaint(locked, key) : undefined;
     // Checked under the row lock: two DPOs answering at once get one answer and one conflict.
     if (!complaint || complaint.answeredAt) throw new ConflictError("complaint_already_answered");
     authorizeComplaint(actor, "answer", { kind: "complaint", orgId: complaint.orgId, answered: false });
     const now = ctx.clock.now();
     const [answered] = await tx
       .update(complaints)
-      .set({ answer, answeredAt: now, answeredBy: actor.id, status: complaint.status === "open" ? "answered" : complaint.status })
+      .set({ answerEnc: key ? sealComplaintAnswer(key, answer) : null, answeredAt: now, answeredBy: actor.id, status: complaint.status === "open" ? "answered" : complaint.status })
       .where(eq(complaints.id, complaint.id))
       .returning();
     const staff = { type: "staff" as const, id: actor.id, role: actor.role };
@@ -42,7 +46,8 @@ export async function answerComplaint(ctx: AppContext, actor: StaffActor, org: O
       orgId: org.id, actor: staff, action: "complaint.answered", target: { type: "complaint", id: complaint.id }, subjectId: request.subjectId,
       details: { reference: request.reference, complaintReference: complaint.reference, onTime: localDate(now, org.timeZone) <= complaint.dueDate, length: answer.length },
     });
-    await notifyAnswered(tx, ctx, org, request, answered!);
-    return answered!;
+    const opened = openComplaint(answered!, key);
+    await notifyAnswered(tx, ctx, org, request, opened);
+    return opened;
   });
 }

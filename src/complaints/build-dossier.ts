@@ -53,7 +53,7 @@ export async function writeDossierExport(input: PackageInput, out: HashingOut, w
   const { ctx, org, request, scope, issuedAt, verificationCode, exportRow } = input;
   const locale = packageLocale(request.locale, org.defaultLocale);
   const t = translator(locale);
-  const facts = await loadDossierFacts(ctx.db, org, request, scope, issuedAt);
+  const facts = await loadDossierFacts(ctx.db, ctx.keys, org, request, scope, issuedAt);
   const contentSha256 = sha256Hex(canonicalJson(facts));
   const verifyUrl = `${ctx.config.BASE_URL}/verify`;
   const pdfInput = { facts, issuedAt, intlLocale: intlLocale(locale), verificationCode, contentSha256, verifyUrl, t };

@@ -1,4 +1,5 @@
 /** Read models for the complaint pages: the requester's own complaints, and the DPO's queue and detail. */
+import { openComplaints, openOne } from "./complaint-texts.js";
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { complaints, requestEvents, requests } from "../db/schema/index.js";
@@ -29,7 +30,7 @@ export async function requestComplaints(ctx: AppContext, org: Organization, requ
     .where(and(eq(complaints.orgId, org.id), eq(complaints.requestId, requestId)))
     .orderBy(asc(complaints.receivedAt));
   const now = ctx.clock.now();
-  return rows.map((c) => complaintView(c, org, now));
+  return (await openComplaints(ctx.db, ctx.keys, rows)).map((c) => complaintView(c, org, now));
 }
 
 /** The complaint files (PDF and ZIP) prepared for a request, newest first. */
@@ -57,7 +58,8 @@ export async function complaintQueue(ctx: AppContext, org: Organization, filter:
     .orderBy(sql`${complaints.answeredAt} is not null`, asc(complaints.dueDate), desc(complaints.receivedAt))
     .limit(500);
   const now = ctx.clock.now();
-  return rows.map((r) => ({ ...complaintView(r.complaint, org, now), requestReference: r.requestReference }));
+  const opened = await openComplaints(ctx.db, ctx.keys, rows.map((r) => r.complaint));
+  return rows.map((r, i) => ({ ...complaintView(opened[i]!, org, now), requestReference: r.requestReference }));
 }
 
 /** A complaint of this organization (else "not found"), for authorization before anything else. */
@@ -65,7 +67,7 @@ export async function staffComplaint(ctx: AppContext, orgId: string, id: string)
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundError("complaint");
   const [row] = await ctx.db.select().from(complaints).where(and(eq(complaints.id, id), eq(complaints.orgId, orgId)));
   if (!row) throw new NotFoundError("complaint");
-  return row;
+  return (await openOne(ctx.db, ctx.keys, row))!;
 }
 
 /** What the DPO needs to answer: the complaint, its request and the request's whole timeline. */

@@ -4,6 +4,8 @@
  * the events on their own timeline, the messages of their own thread, their complaints and our
  * answers. Never chat content, internal notes or staff names: staff appear by role only.
  */
+import type { KeyRing } from "../platform/crypto.js";
+import { openComplaints } from "./complaint-texts.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { complaints, requestEvents, requestMessages, staffRoles, staffUsers } from "../db/schema/index.js";
@@ -70,7 +72,7 @@ function answeredAt(r: RequestRow): Date | null {
   return null;
 }
 
-export async function loadDossierFacts(db: Executor, org: OrganizationRow, r: RequestRow, scope: Scope, now: Date): Promise<DossierFacts> {
+export async function loadDossierFacts(db: Executor, keys: KeyRing, org: OrganizationRow, r: RequestRow, scope: Scope, now: Date): Promise<DossierFacts> {
   const tz = org.timeZone;
   const iso = (d: Date) => isoWithOffset(d, tz);
   const isoOrNull = (d: Date | null | undefined) => (d ? iso(d) : null);
@@ -87,7 +89,7 @@ export async function loadDossierFacts(db: Executor, org: OrganizationRow, r: Re
       ? []
       : (await db.select({ id: staffUsers.id, role: staffUsers.role }).from(staffUsers).where(and(eq(staffUsers.orgId, org.id), inArray(staffUsers.id, authorIds)))).map((s) => [s.id, s.role]),
   );
-  const complaintRows = await db.select().from(complaints).where(and(eq(complaints.orgId, org.id), eq(complaints.requestId, r.id))).orderBy(asc(complaints.receivedAt));
+  const complaintRows = await openComplaints(db, keys, await db.select().from(complaints).where(and(eq(complaints.orgId, org.id), eq(complaints.requestId, r.id))).orderBy(asc(complaints.receivedAt)));
 
   const closed = answeredAt(r);
   const overdueNow = isOpen(r.status as RequestStatus) && isOverdue(now, r.effectiveDueDate, tz);

@@ -1,3 +1,5 @@
+import { complaintKeyFor, openComplaint, openOne, sealComplaintBody } from "./complaint-texts.js";
+import type { KeyRing } from "../platform/crypto.js";
 import { and, desc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -22,7 +24,7 @@ export function requesterActor(requester: Requester): Actor {
 }
 
 /** The latest complaint about a request, if any (a request has few). */
-export async function latestComplaint(tx: Tx, orgId: string, requestId: string): Promise<ComplaintRow | undefined> {
+export async function latestComplaint(tx: Tx, keys: KeyRing, orgId: string, requestId: string): Promise<ComplaintRow | undefined> {
   const [row] = await tx
     .select()
     .from(complaints)
@@ -30,7 +32,7 @@ export async function latestComplaint(tx: Tx, orgId: string, requestId: string):
     .orderBy(desc(complaints.receivedAt), desc(complaints.createdAt))
     .limit(1)
     .for("update");
-  return row;
+  return openOne(tx, keys, row);
 }
 
 /** The grounds the request's state gives now, checked under the request's row lock. */
@@ -47,14 +49,15 @@ export async function insertComplaint(
   values: { grounds: ComplaintGround; body: string; status: ComplaintRow["status"]; escalatedAt?: Date | null },
 ): Promise<ComplaintRow> {
   const now = ctx.clock.now();
+  const key = await complaintKeyFor(tx, ctx.keys, request);
   const [row] = await tx
     .insert(complaints)
     .values({
-      orgId: org.id, requestId: request.id, reference: newReference("CP"), grounds: values.grounds, body: values.body,
+      orgId: org.id, requestId: request.id, reference: newReference("CP"), grounds: values.grounds, subjectKeyId: key.id, bodyEnc: sealComplaintBody(key, values.body),
       status: values.status, receivedAt: now, dueDate: dueDate(now, org.country, org.timeZone), escalatedAt: values.escalatedAt ?? null, createdAt: now,
     })
     .returning();
-  return row!;
+  return openComplaint(row!, key);
 }
 
 /**
@@ -70,7 +73,7 @@ export async function fileComplaint(ctx: AppContext, org: Organization, requeste
     const allowed = groundsNow(current, org, ctx.clock.now());
     if (allowed.length === 0) throw new ValidationError({ _form: "complaints.errors.notEligible" });
     if (!allowed.includes(grounds)) throw new ValidationError({ grounds: "complaints.errors.groundsNotApplicable" });
-    const previous = await latestComplaint(tx, org.id, current.id);
+    const previous = await latestComplaint(tx, ctx.keys, org.id, current.id);
     if (previous && previous.status === "open") throw new ValidationError({ _form: "complaints.errors.alreadyOpen" });
 
     const complaint = await insertComplaint(tx, ctx, org, current, { grounds, body, status: "open" });

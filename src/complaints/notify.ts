@@ -3,6 +3,9 @@
  * the authority's name and links to pages behind sign-in: never the complaint text, the answer or
  * anyone's name (mail/templates.ts).
  */
+import type { ComplaintRow } from "./complaint-texts.js";
+import { emailOfSubject } from "../chats/subject-store.js";
+import type { KeyRing } from "../platform/crypto.js";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -12,7 +15,7 @@ import { queueMail } from "../mail/queue-mail.js";
 import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "../requests/change-status.js";
 
-export type ComplaintRow = typeof complaints.$inferSelect;
+export type { ComplaintRow };
 
 interface Recipient {
   key: string;
@@ -41,15 +44,13 @@ export function requesterComplaintUrl(ctx: AppContext, reference: string): strin
   return `${ctx.config.BASE_URL}/requests/${encodeURIComponent(reference)}/complaint`;
 }
 
-async function requesterEmail(tx: Tx, request: RequestRow): Promise<string | null> {
-  if (!request.subjectId) return null;
-  const [subject] = await tx.select({ email: subjects.email }).from(subjects).where(and(eq(subjects.id, request.subjectId), eq(subjects.orgId, request.orgId)));
-  return subject?.email ?? null;
+function requesterEmail(tx: Tx, keys: KeyRing, request: RequestRow): Promise<string | null> {
+  return emailOfSubject(tx, keys, request.subjectId, request.orgId);
 }
 
 /** A new complaint: the requester gets its number and due date, each DPO a link to it. */
 export async function notifyComplaintFiled(tx: Tx, ctx: AppContext, org: Organization, request: RequestRow, complaint: ComplaintRow): Promise<void> {
-  const email = await requesterEmail(tx, request);
+  const email = await requesterEmail(tx, ctx.keys, request);
   if (email) {
     await queueMail(tx, ctx, {
       orgId: org.id, to: email, template: "complaint_received", locale: request.locale, requestId: request.id,
@@ -79,7 +80,7 @@ export async function notifyEscalated(tx: Tx, ctx: AppContext, org: Organization
 
 /** The DPO answered: the requester is asked to sign in and read it (the answer is not in the mail). */
 export async function notifyAnswered(tx: Tx, ctx: AppContext, org: Organization, request: RequestRow, complaint: ComplaintRow): Promise<void> {
-  const email = await requesterEmail(tx, request);
+  const email = await requesterEmail(tx, ctx.keys, request);
   await recordNotice(tx, ctx.clock.now(), request.id, "complaint_answered", { mailed: !!email });
   if (!email) return;
   await queueMail(tx, ctx, {

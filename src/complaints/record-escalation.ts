@@ -27,12 +27,13 @@ export async function recordEscalation(ctx: AppContext, org: Organization, reque
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, mine.id, org.id);
     const now = ctx.clock.now();
-    const latest = await latestComplaint(tx, org.id, current.id);
+    const latest = await latestComplaint(tx, ctx.keys, org.id, current.id);
     if (latest?.status === "escalated") return { complaint: latest, recorded: false };
 
     let complaint: ComplaintRow;
     if (latest) {
-      [complaint] = (await tx.update(complaints).set({ status: "escalated", escalatedAt: now }).where(eq(complaints.id, latest.id)).returning()) as [ComplaintRow];
+      await tx.update(complaints).set({ status: "escalated", escalatedAt: now }).where(eq(complaints.id, latest.id));
+      complaint = { ...latest, status: "escalated", escalatedAt: now };
     } else {
       const grounds = groundsNow(current, org, now);
       if (grounds.length === 0) throw new ValidationError({ _form: "complaints.errors.notEligible" });

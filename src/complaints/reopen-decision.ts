@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { complaints, requestMessages, subjects } from "../db/schema/index.js";
+import { emailOfSubject } from "../chats/subject-store.js";
+import { complaints, requestMessages } from "../db/schema/index.js";
 import { ConflictError, NotFoundError, ValidationError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { isLocale, translator } from "../platform/i18n.js";
@@ -49,11 +50,11 @@ export async function reopenDecision(ctx: AppContext, actor: StaffActor, org: Or
 async function tellRequester(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, why: string, now: Date): Promise<void> {
   const t = translator(isLocale(r.locale) ? r.locale : "en");
   await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: t("complaints.reopen.notice", { reference: r.reference, reason: why, orgName: org.name }), createdAt: now });
-  const [subject] = r.subjectId ? await tx.select({ email: subjects.email }).from(subjects).where(eq(subjects.id, r.subjectId)) : [];
-  await recordNotice(tx, now, r.id, "reopened", { mailed: !!subject?.email });
-  if (!subject?.email) return;
+  const email = await emailOfSubject(tx, ctx.keys, r.subjectId);
+  await recordNotice(tx, now, r.id, "reopened", { mailed: !!email });
+  if (!email) return;
   await queueMail(tx, ctx, {
-    orgId: org.id, to: subject.email, template: "decision", locale: r.locale, requestId: r.id,
+    orgId: org.id, to: email, template: "decision", locale: r.locale, requestId: r.id,
     dedupeKey: `decision:${r.id}:reopened:${now.getTime()}`,
     data: { reference: r.reference, outcome: "reopened", requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name },
   });

@@ -115,7 +115,7 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
   let files: AttemptFiles | undefined;
   let temp: Awaited<ReturnType<typeof openTemp>> | undefined;
   try {
-    const loaded = await loadExportContext(ctx.db, row);
+    const loaded = await loadExportContext(ctx.db, ctx.keys, row);
     if (!loaded) throw new ExportBuildError("request_missing", true);
     // An access package states the Art. 15 information from the settings: never one with gaps.
     if ((row.kind === "access_zip" || row.kind === "export_json") && !(await isOrganizationReady(ctx.db, loaded.org))) {

@@ -4,6 +4,7 @@
  * by role, never by name; other participants get a pseudonym that is the same everywhere in one
  * package; the requester's own messages are labelled "You"; what was left out is recorded.
  */
+import { subjectById, type Subject } from "../chats/subject-store.js";
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import {
@@ -18,7 +19,7 @@ import { isoWithOffset } from "./time.js";
 
 export type RequestRow = typeof requests.$inferSelect;
 export type OrganizationRow = typeof organizations.$inferSelect;
-export type SubjectRow = typeof subjects.$inferSelect;
+export type SubjectRow = Subject;
 
 /** One entry of exports.withheld and of the README's "what we left out" list. */
 export interface WithheldItem {
@@ -167,14 +168,12 @@ export function packagedMessage(m: ReadMessage, labeller: SenderLabeller, timeZo
   return { sentAt: isoWithOffset(m.sentAt, timeZone), senderRole: m.senderRole, sender: labeller.label(m), body: m.body };
 }
 
-export async function loadExportContext(db: Executor, exportRow: ExportRow): Promise<{ request: RequestRow; org: OrganizationRow; subject: SubjectRow | null } | undefined> {
+export async function loadExportContext(db: Executor, keys: KeyRing, exportRow: ExportRow): Promise<{ request: RequestRow; org: OrganizationRow; subject: SubjectRow | null } | undefined> {
   if (!exportRow.requestId) return undefined;
   const [request] = await db.select().from(requests).where(eq(requests.id, exportRow.requestId));
   if (!request || request.orgId !== exportRow.orgId) return undefined;
   const [org] = await db.select().from(organizations).where(eq(organizations.id, request.orgId));
   if (!org) return undefined;
-  const subject = request.subjectId
-    ? ((await db.select().from(subjects).where(and(eq(subjects.id, request.subjectId), eq(subjects.orgId, org.id))))[0] ?? null)
-    : null;
+  const subject = (await subjectById(db, keys, request.subjectId, { orgId: org.id })) ?? null;
   return { request, org, subject };
 }

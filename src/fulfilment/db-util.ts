@@ -1,10 +1,12 @@
 import { eq, sql, type SQL } from "drizzle-orm";
 import { rowsOf, type Executor, type Tx } from "../db/client.js";
-import { organizations, subjects } from "../db/schema/index.js";
+import { organizations } from "../db/schema/index.js";
+import { subjectById, type Subject } from "../chats/subject-store.js";
+import type { KeyRing } from "../platform/crypto.js";
 import { NotFoundError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 
-export type SubjectRow = typeof subjects.$inferSelect;
+export type SubjectRow = Subject;
 
 
 /** Runs a data-modifying CTE and returns how many rows it touched, e.g. `with d as (delete … returning 1)`. */
@@ -26,8 +28,6 @@ export async function organizationOf(db: Executor, orgId: string): Promise<Organ
 }
 
 /** The subject's row, locked for the rest of the transaction. */
-export async function lockSubject(tx: Tx, subjectId: string | null): Promise<SubjectRow | undefined> {
-  if (!subjectId) return undefined;
-  const [row] = await tx.select().from(subjects).where(eq(subjects.id, subjectId)).for("update");
-  return row;
+export function lockSubject(tx: Tx, keys: KeyRing, subjectId: string | null): Promise<SubjectRow | undefined> {
+  return subjectById(tx, keys, subjectId, { lock: true });
 }

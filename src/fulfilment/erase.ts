@@ -5,10 +5,10 @@
  * backup, can no longer be opened); the conversation row stays as a tombstone holding only its
  * date, its topic and the request reference. The profile follows when the scope covers it.
  */
-import { and, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { conversations, dataKeys, exports, outbox, passwordResets, requests, sessions, subjects, verificationCodes } from "../db/schema/index.js";
+import { auditLog, complaints, conversations, dataKeys, exports, outbox, passwordResets, requests, sessions, subjectKeys, subjects, verificationCodes } from "../db/schema/index.js";
 import type { Conversation } from "../chats/conversation-store.js";
 import { recordIngestTombstone } from "../chats/ingest-tombstones.js";
 import { emailHash } from "../identity/email-address.js";
@@ -37,7 +37,7 @@ export async function carryOutErasure(tx: Tx, ctx: AppContext, actor: Actor, org
   const inScope = (await lockConversationsInScope(tx, r)).filter((c) => !c.erasedAt);
   const held = inScope.filter((c) => c.legalHoldAt);
   const toErase = inScope.filter((c) => !c.legalHoldAt);
-  const subject = await lockSubject(tx, r.subjectId);
+  const subject = await lockSubject(tx, ctx.keys, r.subjectId);
   const profile = coversProfile(r) ? subject : undefined;
   // Recipients find the records by the platform's ids, read before the tombstones drop them.
   const platformIds = { subject: profile?.externalId ?? null, conversations: toErase.map((c) => c.externalId).filter((x): x is string => !!x) };
@@ -54,17 +54,18 @@ export async function carryOutErasure(tx: Tx, ctx: AppContext, actor: Actor, org
   stepDone(opts, "notice");
   const expired = await expireExportsOf(tx, ctx, r, profile?.id ?? null, toErase.map((c) => c.id));
   stepDone(opts, "exports");
+  const shredded = { conversation_keys: toErase.filter((c) => c.dataKeyId).length, ...(await shredPersonKeys(tx, r, profile, toErase.map((c) => c.id))) };
   if (profile) counts.profile = await eraseProfile(tx, ctx, r, profile, toErase.map((c) => c.id));
   else await endConversationSessions(tx, toErase.map((c) => c.id));
   stepDone(opts, "profile");
 
   await appendAudit(tx, ctx, {
     orgId: r.orgId, actor, action: "fulfilment.erasure_carried_out", target: { type: "request", id: r.id }, subjectId: r.subjectId,
-    details: { reference: r.reference, counts, tombstones: toErase.map((c) => c.id), kept: kept.map((k) => ({ conversationId: k.conversationId, reason: k.reason })), exportsExpired: expired.count, approvedBy: r.erasureApprovedBy, confirmedBy: r.erasureConfirmedBy },
+    details: { reference: r.reference, counts, shredded, tombstones: toErase.map((c) => c.id), kept: kept.map((k) => ({ conversationId: k.conversationId, reason: k.reason })), exportsExpired: expired.count, approvedBy: r.erasureApprovedBy, confirmedBy: r.erasureConfirmedBy },
   });
   return {
     result: {
-      erasure: { counts, tombstones: toErase.map((c) => c.id), kept, approvedBy: r.erasureApprovedBy, confirmedBy: r.erasureConfirmedBy, exportsExpired: expired.count },
+      erasure: { counts, shredded, tombstones: toErase.map((c) => c.id), kept, approvedBy: r.erasureApprovedBy, confirmedBy: r.erasureConfirmedBy, exportsExpired: expired.count },
       kept,
       recipients,
     },
@@ -90,6 +91,30 @@ async function shredConversations(tx: Tx, ctx: AppContext, r: RequestRow, convs:
   }).where(inArray(conversations.id, ids));
   if (keyIds.length) await tx.delete(dataKeys).where(inArray(dataKeys.id, keyIds));
   return counts;
+}
+
+/**
+ * Destroys the person's data keys: the subject's own (when the profile goes) and the keys of
+ * complaints a receipt-code requester made about the erased conversations. What was sealed under
+ * them — profile fields, complaint texts and answers, personal audit details — can never be read
+ * again, in the live tables, dead tuples, WAL or backups. Returns the counts by kind, for the proof.
+ */
+async function shredPersonKeys(tx: Tx, r: RequestRow, profile: SubjectRow | undefined, conversationIds: string[]): Promise<Record<string, number>> {
+  const keyIds: string[] = [];
+  if (profile) keyIds.push(...(await tx.select({ id: subjectKeys.id }).from(subjectKeys).where(eq(subjectKeys.subjectId, profile.id))).map((k) => k.id));
+  if (conversationIds.length) {
+    const receiptRequests = tx.select({ id: requests.id }).from(requests)
+      .where(and(eq(requests.orgId, r.orgId), sql`${requests.receiptConversationId} = any(${sql.param(conversationIds)}::uuid[])`));
+    const detached = await tx.select({ id: complaints.subjectKeyId }).from(complaints).where(inArray(complaints.requestId, receiptRequests));
+    keyIds.push(...detached.map((k) => k.id).filter((x): x is string => !!x));
+  }
+  const ids = [...new Set(keyIds)];
+  if (ids.length === 0) return { subject_keys: 0 };
+  const profileFields = profile ? [profile.email, profile.displayName, profile.externalId, profile.staffVerifiedNote].filter((v) => v !== null).length : 0;
+  const [complaintTexts] = await tx.select({ n: count() }).from(complaints).where(inArray(complaints.subjectKeyId, ids));
+  const [auditDetails] = profile ? await tx.select({ n: count() }).from(auditLog).where(and(eq(auditLog.subjectId, profile.id), isNotNull(auditLog.detailsEnc))) : [{ n: 0 }];
+  await tx.delete(subjectKeys).where(inArray(subjectKeys.id, ids));
+  return { subject_keys: ids.length, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
 }
 
 /** Receipt-code sessions of erased conversations end with them (the code itself is gone). */

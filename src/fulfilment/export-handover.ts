@@ -5,6 +5,7 @@
  * request and tells the requester to sign in and download it — never a link with a token, never
  * an attachment.
  */
+import { emailOfSubject } from "../chats/subject-store.js";
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -57,12 +58,12 @@ export const completeOnExportReady: ExportReadyHook = async (tx, ctx, exportRow)
     export: { ...result.export, verificationCode: exportRow.verificationCode, readyAt: (exportRow.readyAt ?? now).toISOString() },
   };
   await changeStatus(tx, ctx, systemActor, r, { to: "completed", kind: "completed", set: { completedAt: now, result: asJson(done) } });
-  const [subject] = r.subjectId ? await tx.select({ email: subjects.email }).from(subjects).where(eq(subjects.id, r.subjectId)) : [];
-  await recordNotice(tx, now, r.id, "export_ready", { mailed: !!subject?.email });
-  if (!subject?.email) return; // a receipt-code requester sees it on the request page, as a banner
+  const email = await emailOfSubject(tx, ctx.keys, r.subjectId);
+  await recordNotice(tx, now, r.id, "export_ready", { mailed: !!email });
+  if (!email) return; // a receipt-code requester sees it on the request page, as a banner
   const org = await organizationOf(tx, r.orgId);
   await queueMail(tx, ctx, {
-    orgId: r.orgId, to: subject.email, template: "package_ready", locale: r.locale, requestId: r.id, dedupeKey: `package-ready:${exportRow.id}`,
+    orgId: r.orgId, to: email, template: "package_ready", locale: r.locale, requestId: r.id, dedupeKey: `package-ready:${exportRow.id}`,
     data: {
       reference: r.reference, orgName: org.name, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`,
       expiresOn: localDate(exportRow.expiresAt ?? now, org.timeZone),

@@ -10,6 +10,7 @@ import crypto from "node:crypto";
 import { inArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { subjects } from "../db/schema/index.js";
+import { openSubjects } from "../chats/subject-store.js";
 import { conversationsByIds, readSenderLabels, type Conversation } from "../chats/conversation-store.js";
 import { messagePages } from "../exports/package-data.js";
 import { appendAudit } from "../platform/audit.js";
@@ -63,8 +64,9 @@ async function knownPeople(ctx: AppContext, convs: Conversation[]): Promise<Know
   }
   const subjectIds = [...new Set(convs.map((c) => c.subjectId).filter((id): id is string => !!id))];
   if (subjectIds.length) {
-    for (const s of await ctx.db.select({ name: subjects.displayName }).from(subjects).where(inArray(subjects.id, subjectIds))) {
-      if (s.name) people.set(s.name.toLowerCase(), { name: s.name, role: "participant" });
+    const rows = await ctx.db.select().from(subjects).where(inArray(subjects.id, subjectIds));
+    for (const { displayName } of await openSubjects(ctx.db, ctx.keys, rows)) {
+      if (displayName) people.set(displayName.toLowerCase(), { name: displayName, role: "participant" });
     }
   }
   return [...people.values()];

@@ -19,7 +19,7 @@ import { createRecipientTasks } from "./recipient-tasks.js";
 
 export async function carryOutObjection(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "objection">> {
   const now = ctx.clock.now();
-  const subject = await lockSubject(tx, r.subjectId);
+  const subject = await lockSubject(tx, ctx.keys, r.subjectId);
   const withdraw = r.type === "withdraw_consent";
   // The whole person when they have a profile and asked for everything; else the conversations.
   const wholeSubject = !!subject && (withdraw || r.scope === "all_conversations");

@@ -8,7 +8,7 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor, Tx } from "../db/client.js";
-import { packageRedactions, packageReviews, subjects } from "../db/schema/index.js";
+import { packageRedactions, packageReviews } from "../db/schema/index.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import type { StaffActor } from "../platform/policy.js";
@@ -17,6 +17,7 @@ import { lockRequest, type RequestRow } from "../requests/change-status.js";
 import { staffRequest } from "../requests/request-by-id.js";
 import { resolveScope } from "../exports/package-data.js";
 import type { Conversation } from "../chats/conversation-store.js";
+import { subjectById, type Subject } from "../chats/subject-store.js";
 import { redactionReasons, type RedactionReason } from "../redaction/types.js";
 import { handOverToExports } from "./export-handover.js";
 
@@ -24,7 +25,7 @@ import { handOverToExports } from "./export-handover.js";
 export const REVIEW_PAGE_SIZE = 50;
 
 export type PackageReview = typeof packageReviews.$inferSelect;
-export type SubjectRow = typeof subjects.$inferSelect;
+export type SubjectRow = Subject;
 
 export function isRedactionReason(value: unknown): value is RedactionReason {
   return typeof value === "string" && (redactionReasons as readonly string[]).includes(value);
@@ -62,7 +63,7 @@ export async function loadReview(ctx: AppContext, orgId: string, requestId: stri
   const request = await staffRequest(ctx, orgId, requestId);
   const review = await reviewOfRequest(ctx.db, request.id);
   if (!review) throw new NotFoundError("review");
-  const subject = request.subjectId ? ((await ctx.db.select().from(subjects).where(eq(subjects.id, request.subjectId)))[0] ?? null) : null;
+  const subject = (await subjectById(ctx.db, ctx.keys, request.subjectId)) ?? null;
   const { readable } = await resolveScope(ctx.db, request);
   return { request, subject, review, conversations: readable };
 }

@@ -3,10 +3,9 @@
  * audit log only, never to a notice); for a transcript, history is not rewritten — the
  * requester's statement is attached to each chosen conversation, sealed like its messages.
  */
-import { and, eq, ne } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { subjects } from "../db/schema/index.js";
+import { subjectByEmail, updateSubject, type SubjectPatch } from "../chats/subject-store.js";
 import { addStatement } from "../chats/conversation-store.js";
 import { normalizeEmail } from "../identity/email-address.js";
 import { rectifiableFields } from "../requests/schema.js";
@@ -26,7 +25,7 @@ const isField = (x: unknown): x is Field => typeof x === "string" && (rectifiabl
 
 export async function carryOutRectification(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "rectification" | "recipients">> {
   const details = r.details as { field?: unknown; value?: unknown; statement?: unknown };
-  let subject = await lockSubject(tx, r.subjectId);
+  let subject = await lockSubject(tx, ctx.keys, r.subjectId);
   const fields: Field[] = [];
   const conversationIds: string[] = [];
   const platformConversationIds: string[] = [];
@@ -61,21 +60,23 @@ export async function carryOutRectification(tx: Tx, ctx: AppContext, actor: Acto
 
 /** Applies one corrected field; the old and the new value are kept in the audit entry only. */
 async function correctProfileField(tx: Tx, ctx: AppContext, actor: Actor, r: RequestRow, s: SubjectRow, field: Field, value: string): Promise<SubjectRow> {
-  let set: Partial<typeof subjects.$inferInsert>;
+  let set: SubjectPatch;
   if (field === "email") {
     const email = normalizeEmail(value);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ValidationError({ _form: "fulfilment.errors.badEmail" });
-    const [taken] = await tx.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.orgId, s.orgId), eq(subjects.email, email), ne(subjects.id, s.id)));
-    if (taken) throw new ValidationError({ _form: "fulfilment.errors.emailTaken" });
+    const taken = await subjectByEmail(tx, ctx.keys, s.orgId, email);
+    if (taken && taken.id !== s.id) throw new ValidationError({ _form: "fulfilment.errors.emailTaken" });
     // The new address has not been proved yet: the next e-mail code sign-in proves it.
     set = { email, emailVerifiedAt: email === s.email ? s.emailVerifiedAt : null };
   } else {
     set = { displayName: value.slice(0, 200) };
   }
-  const [updated] = await tx.update(subjects).set(set).where(eq(subjects.id, s.id)).returning();
+  const updated = await updateSubject(tx, ctx.keys, s.id, set);
+  // The values themselves are sealed under the subject's key: unreadable once they are erased.
   await appendAudit(tx, ctx, {
     orgId: s.orgId, actor, action: "subject.rectified", target: { type: "subject", id: s.id }, subjectId: s.id,
-    details: { reference: r.reference, field, old: s[field] ?? null, new: updated![field] ?? null },
+    details: { reference: r.reference, field },
+    personal: { old: s[field] ?? null, new: updated![field] ?? null },
   });
   return updated!;
 }

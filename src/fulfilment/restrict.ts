@@ -24,7 +24,7 @@ export async function carryOutRestriction(tx: Tx, ctx: AppContext, actor: Actor,
   const convs = (await lockConversationsInScope(tx, r)).filter((c) => !c.erasedAt);
   const ids = convs.map((c) => c.id);
   if (ids.length) await tx.update(conversations).set({ restrictedAt: now }).where(and(inArray(conversations.id, ids), isNull(conversations.restrictedAt)));
-  const subject = await lockSubject(tx, r.subjectId);
+  const subject = await lockSubject(tx, ctx.keys, r.subjectId);
   const wholeSubject = !!subject && r.scope === "all_conversations";
   if (wholeSubject && !subject.restrictedAt) await tx.update(subjects).set({ restrictedAt: now }).where(eq(subjects.id, subject.id));
   stepDone(opts, "flags");
@@ -56,7 +56,7 @@ export async function notifyRestrictionLift(ctx: AppContext, actor: StaffActor, 
     const { r, result, restriction } = await lockedRestriction(tx, actor, requestId);
     if (restriction.liftNotifiedAt) throw new ValidationError({ _form: "fulfilment.errors.alreadyNotified" });
     const org = await organizationOf(tx, r.orgId);
-    const subject = await lockSubject(tx, r.subjectId);
+    const subject = await lockSubject(tx, ctx.keys, r.subjectId);
     await sendLiftNotice(tx, ctx, org, actor, r, subject?.email ?? null);
     const at = ctx.clock.now().toISOString();
     await tx.update(requests).set({ result: asJson({ ...result, restriction: { ...restriction, liftNotifiedAt: at } }) }).where(eq(requests.id, r.id));

@@ -35,7 +35,7 @@ export async function requestPasswordReset(ctx: AppContext, input: RequestPasswo
   const started = performance.now();
   const email = normalizeEmail(input.email);
   const orgId = input.org.id;
-  const subject = await subjectByEmail(ctx.db, orgId, email);
+  const subject = await subjectByEmail(ctx.db, ctx.keys, orgId, email);
   const account = subject?.passwordHash ? subject : undefined;
   const now = ctx.clock.now();
 

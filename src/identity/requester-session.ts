@@ -3,6 +3,8 @@ import type { Executor } from "../db/client.js";
 import { subjects, type AssuranceLevel, type organizations } from "../db/schema/index.js";
 import type { NewSession } from "./sessions.js";
 import type { Session } from "../platform/session.js";
+import type { KeyRing } from "../platform/crypto.js";
+import { emailIndexOf } from "../chats/subject-store.js";
 
 /** What the sign-in use cases need to know about the organization. */
 export type SignInOrg = Pick<typeof organizations.$inferSelect, "id" | "name" | "verificationMethods">;
@@ -20,25 +22,24 @@ export type SignInResult =
   | { ok: true; session: Session; token: string }
   | { ok: false; reason: "invalid" | "disabled" };
 
-export type SubjectForSignIn = Pick<
-  typeof subjects.$inferSelect,
-  "id" | "email" | "passwordHash" | "emailVerifiedAt" | "staffVerifiedAt"
->;
+export type SubjectForSignIn = Pick<typeof subjects.$inferSelect, "id" | "passwordHash" | "emailVerifiedAt" | "staffVerifiedAt"> & { email: string };
 
-/** The subject with this (already normalized) address in this organization, if any. */
-export async function subjectByEmail(db: Executor, orgId: string, email: string): Promise<SubjectForSignIn | undefined> {
+/**
+ * The subject with this (already normalized) address in this organization, if any: found by the
+ * address's blind index, so sign-in needs neither the plaintext column nor the subject's key.
+ */
+export async function subjectByEmail(db: Executor, keys: KeyRing, orgId: string, email: string): Promise<SubjectForSignIn | undefined> {
   const [row] = await db
     .select({
       id: subjects.id,
-      email: subjects.email,
       passwordHash: subjects.passwordHash,
       emailVerifiedAt: subjects.emailVerifiedAt,
       staffVerifiedAt: subjects.staffVerifiedAt,
     })
     .from(subjects)
-    .where(and(eq(subjects.orgId, orgId), eq(subjects.email, email)))
+    .where(and(eq(subjects.orgId, orgId), eq(subjects.emailIndex, emailIndexOf(keys, email))))
     .limit(1);
-  return row;
+  return row ? { ...row, email } : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { subjectById } from "../chats/subject-store.js";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { passwordResets, sessions, subjects } from "../db/schema/index.js";
@@ -58,7 +59,7 @@ export async function resetPassword(ctx: AppContext, input: ResetPasswordInput):
   };
   const usable = await findUsableReset(ctx, orgId, input.token);
   if (!usable) return failed("unusable_link");
-  const [account] = await ctx.db.select({ email: subjects.email }).from(subjects).where(and(eq(subjects.id, usable.subjectId), eq(subjects.orgId, orgId)));
+  const account = await subjectById(ctx.db, ctx.keys, usable.subjectId, { orgId });
   assertStrongPassword(input.password, { email: account?.email, orgName: input.org.name });
   // argon2 takes a while: hash before taking any lock.
   const passwordHash = await hashPassword(input.password);

@@ -18,7 +18,7 @@ export interface PasswordSignInInput extends SignInContext {
 export async function signInWithPassword(ctx: AppContext, input: PasswordSignInInput): Promise<SignInResult> {
   if (!input.org.verificationMethods.account) return { ok: false, reason: "disabled" };
   const email = normalizeEmail(input.email);
-  const subject = await subjectByEmail(ctx.db, input.org.id, email);
+  const subject = await subjectByEmail(ctx.db, ctx.keys, input.org.id, email);
   const ok = await verifyPassword(subject?.passwordHash ?? null, input.password);
   const identifier = identifierPseudonym(emailHash(ctx.keys, email));
 

@@ -1,3 +1,4 @@
+import { updateSubject } from "../chats/subject-store.js";
 import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -40,11 +41,9 @@ export async function markRequesterVerified(
   if (!note) throw new ValidationError({ note: "identity.staffVerify.noteRequired" });
   if (note.length > VERIFY_NOTE_MAX) throw new ValidationError({ note: "platform.errors.tooLong" });
   const now = ctx.clock.now();
-  const [row] = await tx
-    .update(subjects)
-    .set({ staffVerifiedAt: now, staffVerifiedNote: note })
-    .where(and(eq(subjects.id, input.subjectId), eq(subjects.orgId, staffActor.orgId)))
-    .returning({ id: subjects.id });
+  const [owned] = await tx.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.id, input.subjectId), eq(subjects.orgId, staffActor.orgId)));
+  // The note may be personal: sealed under the subject's key like the rest of the profile.
+  const row = owned ? await updateSubject(tx, ctx.keys, owned.id, { staffVerifiedAt: now, staffVerifiedNote: note }) : undefined;
   if (!row) throw new NotFoundError("subject");
   await appendAudit(tx, ctx, {
     orgId: staffActor.orgId,

@@ -99,7 +99,7 @@ export async function verifyEmailCode(ctx: AppContext, input: VerifyEmailCodeInp
     }
 
     await tx.update(verificationCodes).set({ consumedAt: now }).where(eq(verificationCodes.id, row.id));
-    const subject = await subjectByEmail(tx, orgId, email);
+    const subject = await subjectByEmail(tx, ctx.keys, orgId, email);
     if (subject && !subject.emailVerifiedAt) {
       await tx.update(subjects).set({ emailVerifiedAt: now }).where(eq(subjects.id, subject.id));
     }

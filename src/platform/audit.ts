@@ -3,6 +3,7 @@ import { rowsOf, type Db, type Executor, type Tx } from "../db/client.js";
 import { auditAnchors, auditLog } from "../db/schema/index.js";
 import type { Clock } from "../context.js";
 import { sha256Hex, type KeyRing } from "./crypto.js";
+import { keyOfSubject, openJson, sealJson } from "./subject-keys.js";
 
 export interface Actor {
   type: "subject" | "staff" | "system" | "api" | "anonymous";
@@ -18,8 +19,14 @@ export interface AuditInput {
   action: string;
   target?: { type: string; id: string };
   subjectId?: string | null;
-  /** Never message bodies, codes, passwords or tokens. */
+  /** Never message bodies, codes, passwords or tokens, nor any personal value (see `personal`). */
   details?: Record<string, unknown>;
+  /**
+   * Personal values the entry must record (a rectification's old and new value): sealed under the
+   * key of `subjectId` into details_enc, so they die with that key while the chain, which hashes
+   * the ciphertext, still verifies. Without a subject key they are not recorded at all.
+   */
+  personal?: Record<string, unknown>;
   ip?: string;
 }
 
@@ -42,15 +49,31 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function entryHash(row: Omit<AuditRow, "hash">): string {
-  const body = canonicalJson([
+  const fields: unknown[] = [
     row.seq, row.at.toISOString(), row.orgId, row.actorType, row.actorId, row.actorRole, row.action,
     row.targetType, row.targetId, row.subjectId, row.ipPseudonym, row.details,
-  ]);
+  ];
+  // The sealed details count as their ciphertext: shredding the key leaves the hash intact.
+  // Entries without them hash as they always did.
+  if (row.detailsEnc) fields.push(row.detailsEnc.toString("base64"));
+  const body = canonicalJson(fields);
   return sha256Hex(`${row.prevHash}\n${body}`);
 }
 
 export function pseudonymizeIp(keys: KeyRing, ip: string | undefined): string | null {
   return ip ? `ip:${keys.keyedHash("ip", ip).slice(0, 16)}` : null;
+}
+
+async function sealPersonal(tx: Tx, keys: KeyRing, input: AuditInput): Promise<Buffer | null> {
+  if (!input.personal || !input.subjectId) return null;
+  const key = await keyOfSubject(tx, keys, input.subjectId);
+  return key ? sealJson(key, "audit-details", input.personal) : null;
+}
+
+/** The sealed personal values of an entry, or null once the subject's key is gone. */
+export async function openAuditPersonal(db: Executor, keys: KeyRing, row: Pick<AuditRow, "subjectId" | "detailsEnc">): Promise<Record<string, unknown> | null> {
+  if (!row.detailsEnc || !row.subjectId) return null;
+  return openJson<Record<string, unknown>>(await keyOfSubject(db, keys, row.subjectId), "audit-details", row.detailsEnc);
 }
 
 /** Appends an entry inside the caller's transaction: the change and its record commit together. */
@@ -78,6 +101,7 @@ export async function appendAudit(
     subjectId: input.subjectId ?? null,
     ipPseudonym: pseudonymizeIp(deps.keys, input.ip),
     details: JSON.parse(canonicalJson(input.details ?? {})) as Record<string, unknown>,
+    detailsEnc: await sealPersonal(tx, deps.keys, input),
     prevHash: last?.hash ?? GENESIS,
   };
   await tx.insert(auditLog).values({ ...row, hash: entryHash(row) });

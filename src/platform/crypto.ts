@@ -20,6 +20,12 @@ export interface KeyRing {
   openWithMaster(sealed: string, purpose: string): string;
   /** A keyed hash for lookups and pseudonyms (e-mail hashes, IP pseudonyms). */
   keyedHash(purpose: string, value: string): string;
+  /**
+   * The blind index of a personal value (sign-in by e-mail, duplicate detection, staff search):
+   * an HMAC under its own key, so equal values can be found without storing either. Kept in the
+   * key ring (not computed from the master key by callers) so a rotation can re-index.
+   */
+  blindIndex(purpose: string, value: string): string;
 }
 
 export function seal(key: Buffer, plain: string | Buffer, aad: string): Buffer {
@@ -53,6 +59,7 @@ export function createKeyRing(master: Buffer): KeyRing {
   if (master.length !== 32) throw new Error("master key must be 32 bytes");
   const wrapKey = deriveKey(master, "wrap-data-key");
   const hashKey = deriveKey(master, "keyed-hash");
+  const indexKey = deriveKey(master, "blind-index");
   return {
     newDataKey() {
       const key = crypto.randomBytes(32);
@@ -63,6 +70,8 @@ export function createKeyRing(master: Buffer): KeyRing {
     openWithMaster: (sealed, purpose) => openText(wrapKey, Buffer.from(sealed, "base64"), `secret:${purpose}`),
     keyedHash: (purpose, value) =>
       crypto.createHmac("sha256", hashKey).update(`${purpose}\0${value}`).digest("hex"),
+    blindIndex: (purpose, value) =>
+      crypto.createHmac("sha256", indexKey).update(`${purpose}\0${value}`).digest("base64url"),
   };
 }
 

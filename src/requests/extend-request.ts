@@ -1,3 +1,4 @@
+import { emailOfSubject } from "../chats/subject-store.js";
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { organizations, requestMessages, requests, subjects } from "../db/schema/index.js";
@@ -41,12 +42,12 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
       kind: kind as ExtensionKind, reasons: reason, dueDate: updated!.effectiveDueDate, formatDate: formatters(locale, org!.timeZone).localDate,
     });
     await tx.insert(requestMessages).values({ requestId: current.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: text, createdAt: now });
-    const [subject] = current.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, current.subjectId)) : [];
-    await recordNotice(tx, now, current.id, "extended", { data: { due: updated!.effectiveDueDate, kind }, mailed: !!subject?.email });
-    if (subject?.email) {
+    const email = await emailOfSubject(tx, ctx.keys, current.subjectId);
+    await recordNotice(tx, now, current.id, "extended", { data: { due: updated!.effectiveDueDate, kind }, mailed: !!email });
+    if (email) {
       // The e-mail says why by the reason's kind; staff's own words stay behind sign-in (no free text in mail).
       await queueMail(tx, ctx, {
-        orgId, to: subject.email, template: "extension", locale: current.locale, requestId: current.id,
+        orgId, to: email, template: "extension", locale: current.locale, requestId: current.id,
         data: { reference: current.reference, newDueDate: updated!.effectiveDueDate, reasonKind: kind as ExtensionKind, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org!.name },
       });
     }

@@ -1,3 +1,4 @@
+import { emailOfSubject } from "../chats/subject-store.js";
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { requestMessages, subjects } from "../db/schema/index.js";
@@ -32,11 +33,11 @@ export async function postRequestMessage(
       return;
     }
     await recordEvent(tx, ctx.clock, current.id, actor, { kind: "message_from_staff" });
-    const [subject] = current.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, current.subjectId)) : [];
-    await recordNotice(tx, ctx.clock.now(), current.id, "message", { mailed: !!subject?.email });
-    if (subject?.email) {
+    const email = await emailOfSubject(tx, ctx.keys, current.subjectId);
+    await recordNotice(tx, ctx.clock.now(), current.id, "message", { mailed: !!email });
+    if (email) {
       await queueMail(tx, ctx, {
-        orgId: org.id, to: subject.email, template: "message_waiting", locale: current.locale, requestId: current.id,
+        orgId: org.id, to: email, template: "message_waiting", locale: current.locale, requestId: current.id,
         data: { reference: current.reference, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org.name },
       });
     }

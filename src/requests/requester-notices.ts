@@ -1,6 +1,8 @@
 import { asc, eq } from "drizzle-orm";
 import type { Executor, Tx } from "../db/client.js";
-import { requestNotices, subjects } from "../db/schema/index.js";
+import { emailOfSubject } from "../chats/subject-store.js";
+import { requestNotices } from "../db/schema/index.js";
+import type { KeyRing } from "../platform/crypto.js";
 
 /** Every kind of notice a requester is sent about a request. */
 export const noticeKinds = ["info_requested", "identity_requested", "extended", "approved", "rejected", "reopened", "completed", "message", "export_ready", "complaint_answered"] as const;
@@ -32,9 +34,6 @@ export async function bannersFor(db: Executor, r: { id: string }): Promise<Reque
 }
 
 /** Whether notices about this request can reach the requester by e-mail at all. */
-export async function requesterHasEmail(db: Executor, r: { subjectId: string | null }, requester: { email: string | null }): Promise<boolean> {
-  if (requester.email) return true;
-  if (!r.subjectId) return false;
-  const [s] = await db.select({ email: subjects.email }).from(subjects).where(eq(subjects.id, r.subjectId));
-  return !!s?.email;
+export async function requesterHasEmail(db: Executor, keys: KeyRing, r: { subjectId: string | null }, requester: { email: string | null }): Promise<boolean> {
+  return !!requester.email || !!(await emailOfSubject(db, keys, r.subjectId));
 }

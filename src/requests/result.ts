@@ -31,6 +31,8 @@ export const fulfilmentResultSchema = z.object({
     approvedBy: z.string().nullable(),
     confirmedBy: z.string().nullable(),
     exportsExpired: z.number(),
+    /** Crypto-shredding (issue 18): what became unreadable with the keys destroyed, by kind and count. */
+    shredded: z.record(z.string(), z.number()).default({}),
   }).optional(),
   rectification: z.object({ fields: z.array(z.string()), statements: z.number(), conversationIds: z.array(z.string()), skippedErased: z.number() }).optional(),
   restriction: z.object({

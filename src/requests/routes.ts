@@ -159,7 +159,7 @@ export function requestsRouter(ctx: AppContext): Router {
     const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference);
     res.render("requests/confirmation", {
       title: req.t("requests.confirmation.title"), request: requestStatusView(request, req.org, ctx.clock.now()),
-      hasEmail: await requesterHasEmail(ctx.db, request, me(req)),
+      hasEmail: await requesterHasEmail(ctx.db, ctx.keys, request, me(req)),
     });
   });
 

@@ -1,3 +1,5 @@
+import { emailOfSubject, insertSubjectIfFree, subjectByEmail } from "../chats/subject-store.js";
+import type { KeyRing } from "../platform/crypto.js";
 import crypto from "node:crypto";
 import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
 import type { AppContext } from "../context.js";
@@ -26,7 +28,7 @@ export type SubmitResult = { created: true; request: RequestRow } | { created: f
  */
 export async function submitRequest(ctx: AppContext, org: Organization, requester: Requester, draft: Draft, locale: string): Promise<SubmitResult> {
   return ctx.db.transaction(async (tx) => {
-    const subjectId = requester.subjectId ?? (requester.email ? await subjectForEmail(tx, org.id, requester.email, locale) : null);
+    const subjectId = requester.subjectId ?? (requester.email ? await subjectForEmail(tx, ctx.keys, org.id, requester.email, locale) : null);
     const input = await validateDraft(tx, org, requester, subjectId, draft);
     const dedupeKey = fingerprint(input);
     const existing = await findOpenDuplicate(tx, org.id, subjectId, requester.conversationId, dedupeKey);
@@ -51,7 +53,7 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
       orgId: org.id, actor, action: "request.submitted", target: { type: "request", id: request!.id }, subjectId,
       details: { reference: request!.reference, type: input.type, scope: input.scope, conversations: input.conversationIds.length, assurance: requester.assurance, ...(eid.eidProvider ? { eidProvider: eid.eidProvider } : {}), ...(eid.signedInWith ? { signedInWith: eid.signedInWith } : {}) },
     });
-    const email = requester.email ?? (subjectId ? await emailOf(tx, subjectId) : null);
+    const email = requester.email ?? await emailOfSubject(tx, ctx.keys, subjectId);
     if (email) {
       await queueMail(tx, ctx, {
         orgId: org.id, to: email, template: "request_received", locale, requestId: request!.id,
@@ -71,18 +73,12 @@ async function eidOfRequester(tx: Tx, orgId: string, requester: Requester) {
 }
 
 /** People who proved an address but have no chat account become subjects known by that address. */
-async function subjectForEmail(tx: Tx, orgId: string, email: string, locale: string): Promise<string> {
-  const [found] = await tx.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.email, email)));
+async function subjectForEmail(tx: Tx, keys: KeyRing, orgId: string, email: string, locale: string): Promise<string> {
+  const found = await subjectByEmail(tx, keys, orgId, email);
   if (found) return found.id;
-  const [created] = await tx.insert(subjects).values({ orgId, email, locale }).onConflictDoNothing().returning({ id: subjects.id });
+  const created = await insertSubjectIfFree(tx, keys, { orgId, email, locale });
   if (created) return created.id;
-  const [raced] = await tx.select({ id: subjects.id }).from(subjects).where(and(eq(subjects.orgId, orgId), eq(subjects.email, email)));
-  return raced!.id;
-}
-
-async function emailOf(tx: Tx, subjectId: string): Promise<string | null> {
-  const [s] = await tx.select({ email: subjects.email }).from(subjects).where(eq(subjects.id, subjectId));
-  return s?.email ?? null;
+  return (await subjectByEmail(tx, keys, orgId, email))!.id;
 }
 
 /** Erasing or restricting a whole account history needs more than possession of one receipt code. */

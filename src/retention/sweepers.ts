@@ -4,7 +4,9 @@
  * open request or complaint) — and applies the policy's action to one batch of them. The run
  * (run-retention.ts) pages through candidates by id, so kept rows are counted once and skipped.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { openSubjects } from "../chats/subject-store.js";
+import { inArray, sql, type SQL } from "drizzle-orm";
+import { subjects } from "../db/schema/index.js";
 import { rowsOf, type Executor, type Tx } from "../db/client.js";
 import type { KeyRing } from "../platform/crypto.js";
 import { recordIngestTombstones } from "../chats/ingest-tombstones.js";
@@ -154,7 +156,9 @@ const subjectLastActivity = sql`greatest(
 
 async function deleteSubjects(tx: Tx, keys: KeyRing, orgId: string, rows: Candidate[]): Promise<Applied> {
   const ids = rows.map((r) => r.id);
-  await recordIngestTombstones(tx, keys, orgId, "subject", rows.map((r) => r.external_id as string | null));
+  // The platform ids are sealed under each subject's key: opened here, before the keys go with the rows.
+  const profiles = await openSubjects(tx, keys, await tx.select().from(subjects).where(inArray(subjects.id, ids)));
+  await recordIngestTombstones(tx, keys, orgId, "subject", profiles.map((p) => p.externalId));
   const sessions = await execCount(tx, sql`delete from sessions where subject_id = any(${uuids(ids)})`);
   await tx.execute(sql`delete from password_resets where subject_id = any(${uuids(ids)})`);
   // Conversations and closed requests stay (their subject_id becomes null); their own policies decide.
@@ -166,7 +170,7 @@ function subjectSweeper(filter: SQL, basisOf: (scope: SweepScope) => SQL): Sweep
   return {
     table: "subjects",
     candidates(scope) {
-      return sql`select s.id as id, ${subjectKept} as kept, 1 as weight, s.external_id
+      return sql`select s.id as id, ${subjectKept} as kept, 1 as weight
         from subjects s where s.org_id = ${scope.orgId} and ${filter} and ${basisOf(scope)} <= ${cutoff(scope)}`;
     },
     apply: (tx, deps, scope, rows) => deleteSubjects(tx, deps.keys, scope.orgId, rows),

@@ -1,3 +1,4 @@
+import type { Subject } from "../chats/subject-store.js";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { requests, type organizations, type RequestType, type subjects } from "../db/schema/index.js";
@@ -8,7 +9,7 @@ import { recordEvent } from "../requests/events.js";
 import { dueDate } from "../requests/deadlines.js";
 
 type Org = typeof organizations.$inferSelect;
-type Person = typeof subjects.$inferSelect;
+type Person = Subject;
 
 /** Requests in several states, received at different times, so the queue and deadlines have something to show. */
 const plan: { type: RequestType; daysAgo: number; path: RequestStatus[] }[] = [

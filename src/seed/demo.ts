@@ -1,3 +1,4 @@
+import { insertSubjects } from "../chats/subject-store.js";
 import { and, count, eq, like } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { conversations, organizations, recipients, retentionPolicies, staffUsers, subjects, type StaffRole } from "../db/schema/index.js";
@@ -21,6 +22,11 @@ export interface DemoSummary {
   orgId: string;
   lines: string[];
   receiptCodes: string[];
+}
+
+/** A demo person's address: "Lumi Mäkinen" → lumi.makinen@demo.rightsdesk.test. */
+export function demoEmail(name: string): string {
+  return `${name.toLowerCase().normalize("NFD").replace(/[^a-z ]/g, "").replace(/ /g, ".")}@${DEMO_DOMAIN}`;
 }
 
 /** The demo's passwords are published: it never exists where real people's data is. */
@@ -82,21 +88,18 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
     await tx.insert(staffUsers).values(staff.map(([role, email, name]) => ({ orgId: org.id, role, email, name, passwordHash: staffHash })));
 
     const base = Date.UTC(2026, 9, 1, 9, 0, 0);
-    const people = await tx
-      .insert(subjects)
-      .values(
+    const people = await insertSubjects(tx, ctx.keys,
         demoSubjects.map(([name, locale], i) => ({
           orgId: org.id,
           externalId: `demo-user-${i + 1}`,
-          email: `${name.toLowerCase().normalize("NFD").replace(/[^a-z ]/g, "").replace(/ /g, ".")}@${DEMO_DOMAIN}`,
+          email: demoEmail(name),
           displayName: name,
           passwordHash: subjectHash,
           locale,
           emailVerifiedAt: new Date(base),
           lastActivityAt: new Date(base + i * 86_400_000),
         })),
-      )
-      .returning();
+    );
 
     let n = 0;
     for (const person of people) {

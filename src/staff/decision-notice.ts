@@ -1,3 +1,4 @@
+import { emailOfSubject } from "../chats/subject-store.js";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { requestMessages, subjects } from "../db/schema/index.js";
@@ -55,12 +56,12 @@ export function refusalNotice(r: RequestRow, org: Organization): string {
 /** Posts the decision to the requester's thread and queues the "decision" mail, in the caller's transaction. */
 export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, outcome: Outcome, text: string): Promise<void> {
   await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: text, createdAt: ctx.clock.now() });
-  const [subject] = r.subjectId ? await tx.select().from(subjects).where(eq(subjects.id, r.subjectId)) : [];
-  await recordNotice(tx, ctx.clock.now(), r.id, noticeOf[outcome], { mailed: !!subject?.email });
-  if (!subject?.email) return;
+  const email = await emailOfSubject(tx, ctx.keys, r.subjectId);
+  await recordNotice(tx, ctx.clock.now(), r.id, noticeOf[outcome], { mailed: !!email });
+  if (!email) return;
   const a = authority(org);
   await queueMail(tx, ctx, {
-    orgId: org.id, to: subject.email, template: "decision", locale: r.locale, requestId: r.id,
+    orgId: org.id, to: email, template: "decision", locale: r.locale, requestId: r.id,
     dedupeKey: `decision:${r.id}:${outcome}:${ctx.clock.now().getTime()}`,
     data: { reference: r.reference, outcome, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name, authorityName: a.name, authorityUrl: a.url },
   });

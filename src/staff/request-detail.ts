@@ -1,4 +1,5 @@
 import { eidIdentityForStaff } from "../identity/eid-identity.js";
+import { subjectById } from "../chats/subject-store.js";
 import { conversationsInScope } from "../requests/request-scope.js";
 import { and, asc, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { AppContext } from "../context.js";
@@ -12,7 +13,7 @@ import { fulfilmentPanel } from "../fulfilment/panel.js";
 /** Everything the detail page shows. */
 export async function requestDetail(ctx: AppContext, r: RequestRow) {
   const [subjectRows, events, thread, notes, staff, convs] = await Promise.all([
-    r.subjectId ? ctx.db.select().from(subjects).where(eq(subjects.id, r.subjectId)) : Promise.resolve([]),
+    subjectById(ctx.db, ctx.keys, r.subjectId).then((s) => (s ? [s] : [])),
     requestTimeline(ctx, r.id, { requesterView: false }),
     requestThread(ctx, r.id),
     ctx.db.select({ id: requestNotes.id, body: requestNotes.body, createdAt: requestNotes.createdAt, authorName: staffUsers.name })

@@ -1,3 +1,5 @@
+import { emailIndexOf } from "../chats/subject-store.js";
+import type { KeyRing } from "../platform/crypto.js";
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { requestMessages, requests, staffUsers, subjects, type RequestType } from "../db/schema/index.js";
@@ -89,16 +91,16 @@ function needsActionOf(actor: StaffActor): SQL {
 }
 
 /** A reference matches exactly (any case); an e-mail address matches its subject exactly, never by part. */
-function searchCondition(orgId: string, search: string): SQL {
+function searchCondition(keys: KeyRing, orgId: string, search: string): SQL {
   const term = search.trim();
   if (REFERENCE.test(term)) return eq(requests.reference, term.toUpperCase());
   if (term.includes("@")) {
-    return sql`exists (select 1 from ${subjects} where ${subjects.id} = ${requests.subjectId} and ${subjects.orgId} = ${orgId} and ${subjects.email} = ${normalizeEmail(term)})`;
+    return sql`exists (select 1 from ${subjects} where ${subjects.id} = ${requests.subjectId} and ${subjects.orgId} = ${orgId} and ${subjects.emailIndex} = ${emailIndexOf(keys, normalizeEmail(term))})`;
   }
   return sql`false`;
 }
 
-function filterConditions(actor: StaffActor, org: Organization, now: Date, f: QueueFilters): SQL[] {
+function filterConditions(keys: KeyRing, actor: StaffActor, org: Organization, now: Date, f: QueueFilters): SQL[] {
   const where: (SQL | undefined)[] = [eq(requests.orgId, actor.orgId)];
   const status = f.status ?? "open";
   if (status === "open" || f.overdue) where.push(isOpenRequest);
@@ -109,7 +111,7 @@ function filterConditions(actor: StaffActor, org: Organization, now: Date, f: Qu
   if (f.assignee === "none") where.push(isNull(requests.assigneeId));
   else if (f.assignee && /^[0-9a-f-]{36}$/i.test(f.assignee)) where.push(eq(requests.assigneeId, f.assignee));
   if (f.needsMyAction) where.push(needsActionOf(actor));
-  if (f.search?.trim()) where.push(searchCondition(actor.orgId, f.search));
+  if (f.search?.trim()) where.push(searchCondition(keys, actor.orgId, f.search));
   return where.filter((w): w is SQL => !!w);
 }
 
@@ -140,7 +142,7 @@ const cursorKey = (sort: QueueSort, row: QueueRow) => (sort.endsWith("due") ? ro
 export async function reviewQueue(ctx: AppContext, actor: StaffActor, org: Organization, f: QueueFilters): Promise<{ rows: QueueRow[]; next?: string }> {
   const now = ctx.clock.now();
   const sort = f.sort ?? "due";
-  const where = filterConditions(actor, org, now, f);
+  const where = filterConditions(ctx.keys, actor, org, now, f);
   const cursor = decodeCursor(f.after, sort);
   if (cursor) where.push(afterCursor(sort, cursor));
   const rows = await ctx.db
@@ -164,7 +166,7 @@ export async function reviewQueue(ctx: AppContext, actor: StaffActor, org: Organ
 /** How many rows the filters match, and the counts beside the quick filters (open requests only). */
 export async function queueCounts(ctx: AppContext, actor: StaffActor, org: Organization, f: QueueFilters): Promise<QueueCounts> {
   const now = ctx.clock.now();
-  const [matching] = await ctx.db.select({ n: count() }).from(requests).where(and(...filterConditions(actor, org, now, f)));
+  const [matching] = await ctx.db.select({ n: count() }).from(requests).where(and(...filterConditions(ctx.keys, actor, org, now, f)));
   const [quick] = await ctx.db
     .select({
       overdue: sql<number>`count(*) filter (where ${overdueCondition(org, now)})`,

@@ -1,3 +1,4 @@
+import { insertSubject, subjectByExternalId, subjectById } from "../../src/chats/subject-store.js";
 import { expect } from "chai";
 import express from "express";
 import request from "supertest";
@@ -127,9 +128,9 @@ describe("chats: ingest API (/api/v1)", () => {
     });
 
     it("adopts a portal-only subject with the same e-mail, and refuses one held by another account", async () => {
-      const [portal] = await ctx.db.insert(subjects).values({ orgId: a.org.id, email: "kid@example.test" }).returning();
+      const portal = await insertSubject(ctx.db, ctx.keys, { orgId: a.org.id, email: "kid@example.test" });
       await request(app).put("/api/v1/subjects/acct-9").set(auth(a.token)).send({ email: "KID@example.test" }).expect(201);
-      const [adopted] = await ctx.db.select().from(subjects).where(eq(subjects.id, portal!.id));
+      const adopted = await subjectById(ctx.db, ctx.keys, portal.id);
       expect(adopted!.externalId).to.equal("acct-9");
       const res = await request(app).put("/api/v1/subjects/acct-10").set(auth(a.token)).send({ email: "kid@example.test" }).expect(409);
       expect(res.body).to.include({ type: "https://rightsdesk.invalid/problems/email_taken", status: 409 });
@@ -227,7 +228,7 @@ describe("chats: ingest API (/api/v1)", () => {
       expect(read.map((m) => m.body)).to.deep.equal([0, 1, 2, 3].map((i) => `secret message body number ${i}`));
       expect(read[1]).to.include({ senderRole: "worker", senderLabel: "Counsellor Kim" });
 
-      const [subject] = await ctx.db.select().from(subjects).where(eq(subjects.externalId, "acct-1"));
+      const subject = await subjectByExternalId(ctx.db, ctx.keys, a.org.id, "acct-1");
       // Last activity never moves back: the conversation ended after these messages.
       expect(subject!.lastActivityAt?.toISOString()).to.equal("2026-02-20T18:40:00.000Z");
 

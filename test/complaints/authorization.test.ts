@@ -1,3 +1,4 @@
+import { complaintKeyFor, sealComplaintBody } from "../../src/complaints/complaint-texts.js";
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import type { TestContext } from "../support/context.js";
@@ -54,9 +55,10 @@ describe("complaints authorization matrix: every staff route × role × organiza
         async (cell) => {
           // A fresh, unanswered complaint of organization A per cell.
           const r = await insertRequest(ctx, orgA, { subjectId: subjectA.id, status: "rejected" });
+          const key = await complaintKeyFor(ctx.db, ctx.keys, r);
           const [c] = await ctx.db
             .insert(complaints)
-            .values({ orgId: orgA.id, requestId: r.id, reference: newReference("CP"), grounds: "rejected", body: SECRET_TEXT, receivedAt: ctx.clock.now(), dueDate: "2026-04-02" })
+            .values({ orgId: orgA.id, requestId: r.id, reference: newReference("CP"), grounds: "rejected", subjectKeyId: key.id, bodyEnc: sealComplaintBody(key, SECRET_TEXT), receivedAt: ctx.clock.now(), dueDate: "2026-04-02" })
             .returning();
           const body = fixtures[`${route.method} ${route.path}`];
           return { r, c: c!, url: route.path.replace(":id", c!.id), body, want: expectedStatus(route, cell, !!route.onComplaint) };

@@ -1,3 +1,4 @@
+import { openOne } from "../../src/complaints/complaint-texts.js";
 import { expect } from "chai";
 import request from "supertest";
 import { and, eq } from "drizzle-orm";
@@ -45,7 +46,10 @@ describe("complaints: to the DPO, the answer, and the step to the authority", ()
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal(`/requests/${r.reference}/complaint?sent=complaint#complaints`);
 
-    const [c] = await ctx.db.select().from(complaints).where(eq(complaints.requestId, r.id));
+    const [sealed] = await ctx.db.select().from(complaints).where(eq(complaints.requestId, r.id));
+    // Issue 18: the text is sealed under the requester's key, never stored readable.
+    expect(sealed!.bodyEnc!.toString("latin1")).to.not.include(COMPLAINT);
+    const c = await openOne(ctx.db, ctx.keys, sealed);
     expect(c!.reference).to.match(/^CP-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(c!).to.deep.include({ orgId: org.id, grounds: "rejected", body: COMPLAINT, status: "open", answer: null });
     // 31 March + one month = 30 April (no 31st), on the Dutch calendar; 30 April 2026 is a Thursday.
@@ -159,7 +163,7 @@ describe("complaints: to the DPO, the answer, and the step to the authority", ()
     const ok = await postForm(staff, `/staff/complaints/${c!.id}/answer`, { answer: ANSWER }, `/staff/complaints/${c!.id}`);
     expect(ok.status).to.equal(303);
 
-    const [answered] = await ctx.db.select().from(complaints).where(eq(complaints.id, c!.id));
+    const answered = await openOne(ctx.db, ctx.keys, (await ctx.db.select().from(complaints).where(eq(complaints.id, c!.id)))[0]);
     expect(answered!).to.deep.include({ status: "answered", answer: ANSWER, answeredBy: dpo.id });
     expect(await ctx.db.select().from(requestEvents).where(eq(requestEvents.kind, "complaint_answered"))).to.have.length(1);
     const [audit] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "complaint.answered"));
@@ -205,7 +209,7 @@ describe("complaints: to the DPO, the answer, and the step to the authority", ()
     ctx.clock.set("2026-04-10T10:00:00Z");
     const later = await requesterAgent(ctx, app, org, subject);
     expect((await postForm(later, `/requests/${late.reference}/escalation`, { confirm: "yes" }, complaintPage(late.reference))).status).to.equal(303);
-    const [direct] = await ctx.db.select().from(complaints).where(eq(complaints.requestId, late.id));
+    const direct = await openOne(ctx.db, ctx.keys, (await ctx.db.select().from(complaints).where(eq(complaints.requestId, late.id)))[0]);
     expect(direct!).to.deep.include({ status: "escalated", grounds: "overdue", body: "" });
 
     const staff = await staffAgent(ctx, app, org, dpo);

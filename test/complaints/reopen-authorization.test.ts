@@ -4,6 +4,7 @@ import type { TestContext } from "../support/context.js";
 import { makeSubject } from "../support/factories.js";
 import { declaredRoutes, expectedStatus, mountedRoutes, staffOfEachRole, walkRoute, type ExpectedRoute, type Matrix } from "../support/authorization.js";
 import { complaints } from "../../src/db/schema/index.js";
+import { complaintKeyFor, sealComplaintBody } from "../../src/complaints/complaint-texts.js";
 import { newReference } from "../../src/platform/codes.js";
 import { reopenRouter } from "../../src/complaints/reopen-routes.js";
 import { buildApp, countryOrg, freshComplaintsContext, insertRequest, reload } from "./helpers.js";
@@ -35,7 +36,8 @@ describe("reopening a decision from a complaint: every role × organization, plu
         route.method,
         async (cell) => {
           const r = await insertRequest(ctx, matrix.orgA as never, { subjectId, status: "rejected" });
-          const [c] = await ctx.db.insert(complaints).values({ orgId: matrix.orgA.id, requestId: r.id, reference: newReference("CP"), grounds: "rejected", body: "Complaint text", receivedAt: ctx.clock.now(), dueDate: "2026-04-02" }).returning();
+          const key = await complaintKeyFor(ctx.db, ctx.keys, r);
+          const [c] = await ctx.db.insert(complaints).values({ orgId: matrix.orgA.id, requestId: r.id, reference: newReference("CP"), grounds: "rejected", subjectKeyId: key.id, bodyEnc: sealComplaintBody(key, "Complaint text"), receivedAt: ctx.clock.now(), dueDate: "2026-04-02" }).returning();
           return { r, c: c!, url: route.path.replace(":id", c!.id), body: { reason: "The refusal was wrong after all." }, want: expectedStatus(route, cell, true) };
         },
         async (_res, cell, { r, c }) => {

@@ -1,3 +1,4 @@
+import { insertSubject, subjectById } from "../../src/chats/subject-store.js";
 import { expect } from "chai";
 import { eq, inArray } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
@@ -65,7 +66,9 @@ describe("fulfilment: erasure", function () {
     expect(ciphertexts.length).to.equal(2 + 3 + 3 + 1 + 1); // IPs, message bodies, sender labels, note, statement
     // The scan sees the data before the erasure (content only as ciphertext, under a key that exists).
     const seen = await scan(ctx, [...erasedNeedles(w), ...keys, ...ciphertexts]);
-    expect(seen).to.include.members([`subjects: ${w.secrets.email}`, `subjects: ${w.secrets.name}`, `data_keys: ${keys[0]}`, `messages: ${ciphertexts[2]}`]);
+    expect(seen).to.include.members([`data_keys: ${keys[0]}`, `messages: ${ciphertexts[2]}`]);
+    // Issue 18: the profile is sealed under the subject's key even before any erasure.
+    expect(seen).to.not.include.members([`subjects: ${w.secrets.email}`, `subjects: ${w.secrets.name}`]);
 
     const done = await fulfilRequest(ctx, { type: "system" }, w.org.id, r.id);
     expect(done.status).to.equal("completed");
@@ -181,7 +184,7 @@ describe("fulfilment: erasure", function () {
     expect(await scan(ctx, [w.secrets.messages[0]!])).to.deep.equal([]); // still encrypted, never plaintext
     const [first] = await ctx.db.select().from(conversations).where(eq(conversations.id, w.first.id));
     expect((await readMessages(ctx.db, ctx.keys, first!)).length).to.equal(2);
-    expect((await ctx.db.select().from(subjects).where(eq(subjects.id, w.subject.id)))[0]!.email).to.equal(w.secrets.email);
+    expect((await subjectById(ctx.db, ctx.keys, w.subject.id))!.email).to.equal(w.secrets.email);
     const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.template, "fulfilment_completed"));
     expect(mail!.payload).to.include({ profileErased: "no", conversationsErased: 1 });
     expect(String(mail!.payload.requestUrl)).to.include(`/requests/${r.reference}`);

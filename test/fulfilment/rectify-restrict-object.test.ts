@@ -1,3 +1,5 @@
+import { openAuditPersonal } from "../../src/platform/audit.js";
+import { insertSubject, subjectById } from "../../src/chats/subject-store.js";
 import fs from "node:fs";
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
@@ -28,10 +30,13 @@ describe("fulfilment: rectification, restriction, objection", function () {
     const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "rectification", scope: "profile", details: { field: "displayName", value: "Corrected Name" } });
     const done = await fulfilRequest(ctx, actorOf(w.dpo), w.org.id, r.id);
     expect(done.status).to.equal("completed");
-    const [s] = await ctx.db.select().from(subjects).where(eq(subjects.id, w.subject.id));
+    const s = await subjectById(ctx.db, ctx.keys, w.subject.id);
     expect(s!.displayName).to.equal("Corrected Name");
     const [audit] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "subject.rectified"));
-    expect(audit!.details).to.include({ field: "displayName", old: w.secrets.name, new: "Corrected Name", reference: r.reference });
+    // Issue 18: the values are sealed under the subject's key, never in the plain details.
+    expect(audit!.details).to.deep.equal({ field: "displayName", reference: r.reference });
+    expect(JSON.stringify(audit!.details)).to.not.include(w.secrets.name);
+    expect(await openAuditPersonal(ctx.db, ctx.keys, audit!)).to.deep.equal({ old: w.secrets.name, new: "Corrected Name" });
     const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
     const [thread] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
     for (const text of [JSON.stringify(mail!.payload), thread!.body]) {

@@ -5,7 +5,8 @@ import { makeOrg, makeStaff, makeSubject } from "../support/factories.js";
 import { signedInAgent, csrfFrom } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { addNote, appendMessages, createConversation } from "../../src/chats/conversation-store.js";
-import { auditLog, conversations, retentionPolicies, subjects } from "../../src/db/schema/index.js";
+import { auditLog, conversations, retentionPolicies } from "../../src/db/schema/index.js";
+import { insertSubject, subjectById } from "../../src/chats/subject-store.js";
 import { loadCorpus, type CorpusConversation } from "../fixtures/redaction/corpus-types.js";
 import { RESEARCH_FORMAT } from "../../src/fulfilment/export-research.js";
 
@@ -53,7 +54,7 @@ describe("fulfilment: research excerpts", function () {
     for (const [i, c] of corpus.entries()) {
       const email = c.requester.emails[0] && !emails.has(c.requester.emails[0]) ? c.requester.emails[0] : `corpus-${i}@example.test`;
       emails.add(email);
-      const [subject] = await ctx.db.insert(subjects).values({ orgId: org.id, displayName: c.requester.names[0]!, email, locale: c.language }).returning();
+      const subject = await insertSubject(ctx.db, ctx.keys, { orgId: org.id, displayName: c.requester.names[0]!, email, locale: c.language });
       if (i === 0) exportedSubjectId = subject!.id;
       const startedAt = new Date(now - (30 + (i % 200)) * DAY);
       const conv = await createConversation(ctx.db, ctx.keys, { orgId: org.id, subjectId: subject!.id, topic: "Chat", language: c.language, startedAt, ip: "198.51.100.23" });
@@ -117,7 +118,7 @@ describe("fulfilment: research excerpts", function () {
     expect(summary!.details).to.deep.include({ recipient: "University of Tampere, online bullying study", conversations: corpus.length });
     const perChat = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "research.excerpt_disclosed"));
     expect(perChat).to.have.length(corpus.length);
-    const [s] = await ctx.db.select().from(subjects).where(eq(subjects.id, exportedSubjectId));
+    const s = await subjectById(ctx.db, ctx.keys, exportedSubjectId);
     const requester = await signedInAgent(ctx, app, { orgId: org.id, subjectId: s!.id, email: s!.email, host: `${org.slug}.test` });
     const page = await requester.get("/my-data/who-has-seen");
     expect(page.status).to.equal(200);

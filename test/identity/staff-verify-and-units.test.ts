@@ -1,3 +1,4 @@
+import { insertSubject, subjectById } from "../../src/chats/subject-store.js";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -32,7 +33,7 @@ describe("identity: staff verification", () => {
     const actor = await staffActor(org.id);
     const result = await ctx.db.transaction((tx) => markRequesterVerified(ctx, tx, actor, { subjectId: subject.id, note: "  Called back on the number in the chat account  " }));
     expect(result.subjectId).to.equal(subject.id);
-    const [row] = await ctx.db.select().from(subjects).where(eq(subjects.id, subject.id));
+    const row = await subjectById(ctx.db, ctx.keys, subject.id);
     expect(row!.staffVerifiedAt!.toISOString()).to.equal(ctx.clock.now().toISOString());
     expect(row!.staffVerifiedNote).to.equal("Called back on the number in the chat account");
     const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "identity.requester.staff_verified"));
@@ -59,7 +60,7 @@ describe("identity: staff verification", () => {
     expect(await attempt(subject.id, "   ")).to.be.instanceOf(ValidationError);
     expect(await attempt(subject.id, "checked")).to.be.instanceOf(NotFoundError);
     expect(await attempt("not-a-uuid", "checked")).to.be.instanceOf(NotFoundError);
-    const [row] = await ctx.db.select().from(subjects).where(eq(subjects.id, subject.id));
+    const row = await subjectById(ctx.db, ctx.keys, subject.id);
     expect(row!.staffVerifiedAt).to.equal(null);
     expect(await ctx.db.select().from(auditLog)).to.have.length(0);
   });

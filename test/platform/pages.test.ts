@@ -4,6 +4,7 @@
  * link leading into the form that was sent; and no answer to a signed-in user (pages,
  * redirects, error pages, downloads) that a browser or a shared cache may keep.
  */
+import { insertSubject, subjectById } from "../../src/chats/subject-store.js";
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
 import type { Express } from "express";
@@ -56,8 +57,8 @@ describe("every page, for every kind of user", function () {
     const exported = await requestOf("export", "completed");
     await buildNow(ctx, exported.id, "export_json");
     const refused = await requestOf("erasure", "rejected");
-    const [withAccount] = await ctx.db.select().from(subjects).where(eq(subjects.id, exported.subjectId!));
-    const [byEmail] = await ctx.db.select().from(subjects).where(eq(subjects.id, refused.subjectId!));
+    const withAccount = await subjectById(ctx.db, ctx.keys, exported.subjectId!);
+    const byEmail = await subjectById(ctx.db, ctx.keys, refused.subjectId!);
     const [anonymous] = await ctx.db.select().from(conversations).where(eq(conversations.externalId, "demo-anon-1"));
     const staff = async (role: "reviewer" | "dpo" | "admin") => (await ctx.db.select().from(staffUsers).where(and(eq(staffUsers.orgId, orgId), eq(staffUsers.role, role))))[0]!;
     const staffAgent = async (role: "reviewer" | "dpo" | "admin") => signedInAgent(ctx, app, { orgId, kind: "staff", staffId: (await staff(role)).id });

@@ -1,3 +1,4 @@
+import { complaintKeyFor, sealComplaintBody } from "../../src/complaints/complaint-texts.js";
 import { expect } from "chai";
 import { eq, inArray } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
@@ -97,7 +98,8 @@ describe("retention keeps what is held, restricted or part of an open request, a
     await setPolicy(ctx, org.id, "closed_requests", { periodDays: 365, basis: "created", action: "delete" });
     await setPolicy(ctx, org.id, "exports", { periodDays: 90, basis: "created", action: "delete" });
     const complained = await makeRequest(ctx, org, { status: "rejected", receivedAt: BASIS });
-    await ctx.db.insert(complaints).values({ orgId: org.id, requestId: complained.id, reference: "CP-TEST-0001", grounds: "refused", body: "Why?", receivedAt: BASIS, dueDate: "2025-02-15" });
+    const key = await complaintKeyFor(ctx.db, ctx.keys, complained);
+    await ctx.db.insert(complaints).values({ orgId: org.id, requestId: complained.id, reference: "CP-TEST-0001", grounds: "refused", subjectKeyId: key.id, bodyEnc: sealComplaintBody(key, "Why?"), receivedAt: BASIS, dueDate: "2025-02-15" });
     const done = await makeRequest(ctx, org, { status: "completed", receivedAt: BASIS });
     const open = await makeRequest(ctx, org, { status: "in_progress", receivedAt: BASIS });
     await ctx.db.insert(exports).values([

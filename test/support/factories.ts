@@ -1,3 +1,4 @@
+import { insertSubject, type NewSubject } from "../../src/chats/subject-store.js";
 import type { TestContext } from "./context.js";
 import { createOrganization, type NewOrganization } from "../../src/platform/organizations.js";
 import { retentionPolicies, staffUsers, subjects, type StaffRole } from "../../src/db/schema/index.js";
@@ -45,12 +46,8 @@ let cachedHash: Promise<string> | undefined;
 export const TEST_PASSWORD = "correct horse battery staple";
 const passwordHash = () => (cachedHash ??= hashPassword(TEST_PASSWORD));
 
-export async function makeSubject(ctx: TestContext, orgId: string, overrides: Partial<typeof subjects.$inferInsert> = {}) {
-  const [s] = await ctx.db
-    .insert(subjects)
-    .values({ orgId, email: `person-${unique()}@example.test`, displayName: "Test Person", passwordHash: await passwordHash(), locale: "en", ...overrides })
-    .returning();
-  return s!;
+export async function makeSubject(ctx: TestContext, orgId: string, overrides: Partial<NewSubject> = {}) {
+  return insertSubject(ctx.db, ctx.keys, { orgId, email: `person-${unique()}@example.test`, displayName: "Test Person", passwordHash: await passwordHash(), locale: "en", ...overrides });
 }
 
 export async function makeStaff(ctx: TestContext, orgId: string, role: StaffRole, overrides: Partial<typeof staffUsers.$inferInsert> = {}) {

@@ -2,22 +2,29 @@ import { bigserial, index, integer, pgTable, primaryKey, text, unique, uuid } fr
 import { bytea, createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
 
+/**
+ * Everything that identifies the person is sealed under the subject's own data key
+ * (subject_keys; platform/subject-keys.ts): deleting that key shreds the profile wherever a copy
+ * lives. Look-ups go through blind indexes (HMAC under a key of its own), never plaintext.
+ */
 export const subjects = pgTable(
   "subjects",
   {
     id: id(),
     orgId: uuid("org_id").notNull().references(() => organizations.id),
-    /** The chat platform's own id, for idempotent ingest. */
-    externalId: text("external_id"),
-    /** Lower-cased; null for people known only by a conversation receipt code. */
-    email: text("email"),
-    displayName: text("display_name"),
+    /** The chat platform's own id (sealed), and its blind index for idempotent ingest. */
+    externalIdEnc: bytea("external_id_enc"),
+    externalIdIndex: text("external_id_index"),
+    /** The lower-cased address (sealed) and its blind index; null for receipt-code people. */
+    emailEnc: bytea("email_enc"),
+    emailIndex: text("email_index"),
+    displayNameEnc: bytea("display_name_enc"),
     passwordHash: text("password_hash"),
     locale: text("locale"),
     emailVerifiedAt: ts("email_verified_at"),
     /** Set when staff verified the person by other means (no document copy is ever stored). */
     staffVerifiedAt: ts("staff_verified_at"),
-    staffVerifiedNote: text("staff_verified_note"),
+    staffVerifiedNoteEnc: bytea("staff_verified_note_enc"),
     restrictedAt: ts("restricted_at"),
     researchObjectionAt: ts("research_objection_at"),
     consentWithdrawnAt: ts("consent_withdrawn_at"),
@@ -25,10 +32,23 @@ export const subjects = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    unique("subjects_org_external").on(t.orgId, t.externalId),
-    unique("subjects_org_email").on(t.orgId, t.email),
+    unique("subjects_org_external_index").on(t.orgId, t.externalIdIndex),
+    unique("subjects_org_email_index").on(t.orgId, t.emailIndex),
   ],
 );
+
+/**
+ * One data key per person, wrapped by the master key. A subject's key goes with the subject
+ * (cascade); a person known only by a receipt code gets a key of their own (subject_id null) that
+ * their requests point to. Deleting a row crypto-shreds every field sealed under it.
+ */
+export const subjectKeys = pgTable("subject_keys", {
+  id: id(),
+  orgId: uuid("org_id").notNull().references(() => organizations.id),
+  subjectId: uuid("subject_id").unique().references(() => subjects.id, { onDelete: "cascade" }),
+  wrappedKey: bytea("wrapped_key").notNull(),
+  createdAt: createdAt(),
+});
 
 /** Per-conversation data keys, wrapped by the master key. Deleting a row crypto-shreds its data. */
 export const dataKeys = pgTable("data_keys", {

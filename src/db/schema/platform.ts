@@ -1,5 +1,5 @@
 import { bigint, index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, ts } from "./columns.js";
+import { bytea, createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
 
 /** Append-only, hash-chained: hash = sha256(prev_hash + canonical entry). See platform/audit.ts. */
@@ -20,6 +20,8 @@ export const auditLog = pgTable(
     /** Keyed hash of the client IP: links repeated events without storing the address. */
     ipPseudonym: text("ip_pseudonym"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    /** Personal values of the entry, sealed under the subject's key (platform/audit.ts). */
+    detailsEnc: bytea("details_enc"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },

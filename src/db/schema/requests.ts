@@ -1,7 +1,8 @@
 import { bigserial, date, index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns.js";
 import { organizations, recipients, staffUsers } from "./organizations.js";
-import { subjects } from "./chats.js";
+import { subjectKeys, subjects } from "./chats.js";
+import { bytea } from "./columns.js";
 
 export const requestTypes = [
   "access",
@@ -212,11 +213,13 @@ export const complaints = pgTable(
       .references(() => requests.id, { onDelete: "cascade" }),
     reference: text("reference").notNull().unique(),
     grounds: text("grounds").notNull(),
-    body: text("body").notNull(),
+    /** The complainant's text and the answer, sealed under the requester's key (subject_keys). */
+    subjectKeyId: uuid("subject_key_id").references(() => subjectKeys.id, { onDelete: "set null" }),
+    bodyEnc: bytea("body_enc"),
     status: text("status").$type<"open" | "answered" | "escalated">().notNull().default("open"),
     receivedAt: ts("received_at").notNull(),
     dueDate: date("due_date", { mode: "string" }).notNull(),
-    answer: text("answer"),
+    answerEnc: bytea("answer_enc"),
     answeredAt: ts("answered_at"),
     answeredBy: uuid("answered_by").references(() => staffUsers.id),
     escalatedAt: ts("escalated_at"),

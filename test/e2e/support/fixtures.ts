@@ -3,6 +3,7 @@
  * two DPOs with TOTP enrolled (the test knows their secrets, as their phones would), and
  * requesters with chats on file under their e-mail addresses.
  */
+import { insertSubject, subjectById } from "../../../src/chats/subject-store.js";
 import { generate, generateSecret } from "otplib";
 import type { AppContext } from "../../../src/context.js";
 import { retentionPolicies, staffUsers, subjects } from "../../../src/db/schema/index.js";
@@ -75,7 +76,7 @@ export async function createWorld(ctx: AppContext): Promise<World> {
     async newRequester(label, opts = {}) {
       n += 1;
       const email = `${label}-${n}@example.test`;
-      const [subject] = await ctx.db.insert(subjects).values({ orgId: org.id, email, displayName: `Requester ${n}`, locale: "fi" }).returning();
+      const subject = await insertSubject(ctx.db, ctx.keys, { orgId: org.id, email, displayName: `Requester ${n}`, locale: "fi" });
       const topics = [`School worries ${n}`, `Home ${n}`];
       const lines = [`Someone at school keeps taking my phone (${label} ${n})`, `I feel safer at home now (${label} ${n})`];
       const base = Date.now() - 20 * 86_400_000;
