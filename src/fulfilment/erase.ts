@@ -8,7 +8,7 @@
 import { and, count, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { auditLog, complaints, conversations, dataKeys, exports, outbox, passwordResets, requests, sessions, subjectKeys, subjects, verificationCodes } from "../db/schema/index.js";
+import { auditLog, complaints, conversations, dataKeys, eidIdentities, exports, outbox, passwordResets, requests, sessions, subjectKeys, subjects, verificationCodes } from "../db/schema/index.js";
 import type { Conversation } from "../chats/conversation-store.js";
 import { recordIngestTombstone } from "../chats/ingest-tombstones.js";
 import { emailHash } from "../identity/email-address.js";
@@ -108,13 +108,25 @@ async function shredPersonKeys(tx: Tx, r: RequestRow, profile: SubjectRow | unde
     const detached = await tx.select({ id: complaints.subjectKeyId }).from(complaints).where(inArray(complaints.requestId, receiptRequests));
     keyIds.push(...detached.map((k) => k.id).filter((x): x is string => !!x));
   }
+  const eid = profile ? await shredEidIdentities(tx, profile.id) : 0;
   const ids = [...new Set(keyIds)];
-  if (ids.length === 0) return { subject_keys: 0 };
+  if (ids.length === 0) return { subject_keys: 0, eid_identities: eid };
   const profileFields = profile ? [profile.email, profile.displayName, profile.externalId, profile.staffVerifiedNote].filter((v) => v !== null).length : 0;
   const [complaintTexts] = await tx.select({ n: count() }).from(complaints).where(inArray(complaints.subjectKeyId, ids));
   const [auditDetails] = profile ? await tx.select({ n: count() }).from(auditLog).where(and(eq(auditLog.subjectId, profile.id), isNotNull(auditLog.detailsEnc))) : [{ n: 0 }];
   await tx.delete(subjectKeys).where(inArray(subjectKeys.id, ids));
-  return { subject_keys: ids.length, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
+  return { subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
+}
+
+/**
+ * The person's strong-eID identities go with the profile: the blind index of their national
+ * identifier, and the name from the provider with the data key it is sealed under.
+ */
+async function shredEidIdentities(tx: Tx, subjectId: string): Promise<number> {
+  const gone = await tx.delete(eidIdentities).where(eq(eidIdentities.subjectId, subjectId)).returning({ dataKeyId: eidIdentities.dataKeyId });
+  const keyIds = gone.map((g) => g.dataKeyId).filter((id): id is string => !!id);
+  if (keyIds.length) await tx.delete(dataKeys).where(inArray(dataKeys.id, keyIds));
+  return gone.length;
 }
 
 /** Receipt-code sessions of erased conversations end with them (the code itself is gone). */

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import fs from "node:fs";
 import path from "node:path";
-import { requests } from "../../src/db/schema/index.js";
+import { dataKeys, eidIdentities, requests } from "../../src/db/schema/index.js";
+import { eidIdentifierIndex, sealNameFromProvider } from "../../src/identity/eid-identity.js";
 import { deliverOutbox } from "../../src/jobs.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { insertComplaint } from "../../src/complaints/file-complaint.js";
@@ -55,6 +56,12 @@ describe("fulfilment: erasure shreds everything of the person", function () {
     expect(ready.status).to.equal("ready");
     expect(file.length).to.be.greaterThan(0);
 
+    // A strong eID linked to them: the name from the provider is sealed under a data key of its own.
+    const eidName = `Eid Name ${w.tag}`;
+    const [identity] = await ctx.db.insert(eidIdentities).values({ orgId: w.org.id, subjectId: w.subject.id, provider: "test-idp", identifierIndex: eidIdentifierIndex(ctx.keys, w.org.id, `010101-${w.tag}`) }).returning();
+    const sealed = await sealNameFromProvider(ctx.db, ctx.keys, { id: identity!.id, dataKeyId: null }, eidName);
+    await ctx.db.update(eidIdentities).set(sealed).where(eq(eidIdentities.id, identity!.id));
+
     const needles = [w.secrets.name, w.secrets.email, w.secrets.subjectExt, corrected, complaintText, ...w.secrets.messages, w.secrets.statement, w.secrets.note];
     // Before: the profile, the rectification's audit values and the complaint are ciphertext only.
     // (Not yet sealed: the request details (the corrected value) and the outbox (the address); see issue 18 notes.)
@@ -74,7 +81,9 @@ describe("fulfilment: erasure shreds everything of the person", function () {
 
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, erasure.id));
     const shredded = readResult(row!)!.erasure!.shredded;
-    expect(shredded).to.include({ subject_keys: 1, complaint_texts: 1, conversation_keys: 3 });
+    expect(shredded).to.include({ subject_keys: 1, complaint_texts: 1, conversation_keys: 3, eid_identities: 1 });
+    expect(await ctx.db.select().from(eidIdentities).where(eq(eidIdentities.id, identity!.id))).to.deep.equal([]);
+    expect(await ctx.db.select().from(dataKeys).where(eq(dataKeys.id, sealed.dataKeyId))).to.deep.equal([]);
     expect(shredded.audit_details).to.be.greaterThan(0);
   });
 });
