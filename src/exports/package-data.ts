@@ -98,9 +98,10 @@ export class SenderLabeller {
   private readonly workerNames = new Set<string>();
   private readonly roles: Record<Exclude<SenderRole, "other">, string>;
 
-  constructor(private readonly t: Translate) {
+  /** `thirdPerson`: for a reader who is not the requester (the police transcript): "Requester", not "You". */
+  constructor(private readonly t: Translate, opts: { thirdPerson?: boolean } = {}) {
     this.roles = {
-      subject: t("exports.transcript.role.subject"),
+      subject: t(opts.thirdPerson ? "exports.transcript.role.requester" : "exports.transcript.role.subject"),
       worker: t("exports.transcript.role.worker"),
       system: t("exports.transcript.role.system"),
     };

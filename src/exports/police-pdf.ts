@@ -33,7 +33,7 @@ export async function writePolicePdf(input: PackageInput, out: Writable): Promis
   const locale = packageLocale(request.locale, org.defaultLocale);
   const t = translator(locale);
   const tz = org.timeZone;
-  const labeller = new SenderLabeller(t);
+  const labeller = new SenderLabeller(t, { thirdPerson: true });
   const redactions = await PackageRedactions.load(ctx.db, ctx.keys, request.id, scope.readable, t);
 
   const conversations: TranscriptConversation[] = [];

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { IntlMessageFormat } from "intl-messageformat";
 
 /**
  * Every user-facing string goes through t(). Catalogs live beside the capability that uses them
@@ -59,10 +60,30 @@ export function interpolate(template: string, vars: Vars = {}): string {
   );
 }
 
+/** A message that counts or chooses: `{count, plural, one {# message} other {# messages}}`. */
+export const ICU_ARGUMENT = /\{\s*\w+\s*,\s*(?:plural|selectordinal|select)\s*,/;
+const compiled = new Map<string, IntlMessageFormat>();
+
+/**
+ * Plain messages interpolate `{name}`; ICU messages (plurals, selects) go through
+ * intl-messageformat with the locale's plural rules, compiled once. Tags are not parsed: a `<`
+ * in a message is text, and views escape what they print.
+ */
+export function formatMessage(template: string, locale: Locale, vars: Vars = {}): string {
+  if (!ICU_ARGUMENT.test(template)) return interpolate(template, vars);
+  const id = `${locale}\0${template}`;
+  let message = compiled.get(id);
+  if (!message) compiled.set(id, (message = new IntlMessageFormat(template, intlLocale(locale), undefined, { ignoreTag: true })));
+  return String(message.format(vars));
+}
+
 /** A translator for one locale; a key missing there falls back to English, then to the key itself. */
 export function translator(locale: Locale): Translate {
   const all = loadCatalogs();
-  return (key, vars) => interpolate(all[locale].get(key) ?? all.en.get(key) ?? key, vars);
+  return (key, vars) => {
+    const own = all[locale].get(key);
+    return own !== undefined ? formatMessage(own, locale, vars) : formatMessage(all.en.get(key) ?? key, "en", vars);
+  };
 }
 
 /** Picks the best supported locale from an Accept-Language header. */

@@ -96,8 +96,8 @@ describe("exports: packages", function () {
       expect(row.withheld).to.deep.include({ kind: "worker_names", count: 2, basis: "GDPR Art. 15(4)" });
       expect(row.withheld).to.deep.include({ kind: "participant_identities", count: 2, basis: "GDPR Art. 15(4)" });
       const readme = files.get("README.html")!.toString("utf8");
-      expect(readme).to.include("The names of 2 chat worker(s)");
-      expect(readme).to.include("The names or nicknames of 2 other person(s)");
+      expect(readme).to.include("The names of 2 chat workers");
+      expect(readme).to.include("The names or nicknames of 2 other people");
     });
 
     it("states the Art. 15 information, the authority's name and address, and no automated decisions", async () => {
@@ -277,8 +277,11 @@ describe("exports: packages", function () {
       expect(flat).to.include(manifest.contentSha256);
       expect(flat).to.include(`${ctx.config.BASE_URL}/verify`);
       expect(flat).to.include(police.reference);
-      expect(flat).to.include(s.first.id);
-      expect(flat).to.not.include(s.second.id);
+      // Each conversation is headed by its date and topic, never by its id; the police reader is not "You".
+      expect(flat).to.not.include(s.first.id);
+      expect(flat).to.include("Kiusaaminenkoulussa");
+      expect(flat).to.not.include("Follow-up");
+      expect(text).to.match(/Requester\s*\n?\s*Hei!/);
       expect(text).to.not.include("Kaisa");
       expect(text).to.not.include("bully99");
       expect(text).to.include(XSS); // plain text in a PDF: nothing to execute

@@ -299,9 +299,10 @@ describe("writePoliceTranscriptPdf", function () {
       expect(flat, `page ${i + 1}`).to.include(squash("https://rightsdesk.example/verify"));
     });
     const all = squash(pages.join("\n"));
-    // Cover block: both conversation ids and the total message count.
-    expect(all).to.include("conv-a");
-    expect(all).to.include("conv-b");
+    // Cover block: each conversation by its date and topic (never its id), and the total message count.
+    expect(all).to.not.include("conv-a");
+    expect(all).to.not.include("conv-b");
+    expect(all.split(squash("Conversation of Monday, 11 March 2024: School bullying")).length - 1, "cover and page of each").to.equal(4);
     expect(all).to.include(squash("Total number of messages: 140"));
     // Closing statement comes last.
     expect(squash(pages[pages.length - 1] ?? "")).to.include(squash("Statement of completeness and authenticity"));

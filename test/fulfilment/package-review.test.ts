@@ -112,8 +112,8 @@ describe("fulfilment: the package review before release", function () {
     const json = [...files.entries()].find(([n]) => n.endsWith(".json") && n.startsWith("conversations/"))![1].toString("utf8");
     expect(json).to.include("[withheld: rights and freedoms of others]");
     const readme = files.get("README.html")!.toString("utf8");
-    expect(readme).to.include("2 passage(s) in the chats");
-    expect(readme).to.include("1 passage(s) in the chats");
+    expect(readme).to.include("2 passages in the chats");
+    expect(readme).to.include("1 passage in the chats");
     expect(readme).to.include("Tietosuojavaltuutetun toimisto");
     expect(readme).to.include("district court");
     expect(files.has("NOTICE.html")).to.equal(true);

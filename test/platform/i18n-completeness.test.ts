@@ -3,7 +3,10 @@
  * capability's catalogs (src/<capability>/locales), every view (views/**\/*.ejs), the HTML e-mail
  * templates (src/**\/*.html.ejs) and every source file (src/**\/*.ts), and fails on:
  *  - a key missing in one locale of a capability (or a locale file missing);
- *  - a key whose {placeholders} differ between locales (i18n.ts interpolates `{name}`);
+ *  - a key whose {placeholders} differ between locales (i18n.ts interpolates `{name}`; plurals
+ *    and selects are ICU messages, whose arguments count as placeholders);
+ *  - an ICU message that does not parse, or a plural without every form its language needs;
+ *  - a count written as "conversation(s)" instead of a plural;
  *  - literal user-facing text in a view outside t(): text between tags, and the placeholder,
  *    title, aria-label and alt attributes and the value of submit buttons;
  *  - a t("...") key used in a view or in src that English does not have.
@@ -13,7 +16,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { supportedLocales } from "../../src/platform/i18n.js";
+import { formatMessage, supportedLocales, type Locale } from "../../src/platform/i18n.js";
+import { placeholders, pluralProblems } from "../support/messages.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const srcDir = path.join(root, "src");
@@ -79,10 +83,6 @@ function readCatalogs(): CapabilityCatalogs[] {
       }
       return { capability: d.name, byLocale, problems };
     });
-}
-
-export function placeholders(text: string): string[] {
-  return [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!))].sort();
 }
 
 /** All English keys, prefixed with their capability as t() sees them. */
@@ -287,6 +287,14 @@ describe("i18n completeness", () => {
         expect(problems, problems.join("\n")).to.deep.equal([]);
       });
 
+      it("writes counts as plurals with every form each language needs", () => {
+        const problems: string[] = [];
+        for (const [locale, flat] of c.byLocale) {
+          for (const [key, text] of flat) for (const p of pluralProblems(text, locale as Locale)) problems.push(`${locale}: ${c.capability}.${key} ${p}`);
+        }
+        expect(problems, problems.join("\n")).to.deep.equal([]);
+      });
+
       it("has no empty translations", () => {
         const problems: string[] = [];
         for (const [locale, flat] of c.byLocale) for (const [key, text] of flat) if (!text.trim()) problems.push(`${locale}: ${c.capability}.${key}`);
@@ -344,5 +352,23 @@ describe("i18n completeness checks themselves", () => {
 
   it("compares placeholders by name", () => {
     expect(placeholders("Hi {name}, {count} {name}")).to.deep.equal(["count", "name"]);
+    expect(placeholders("{who} has {n, plural, one {# note by {author}} other {# notes}}")).to.deep.equal(["author", "n", "who"]);
+  });
+
+  it("finds a plural without a form its language needs, a broken one and a bracketed count", () => {
+    expect(pluralProblems("{n, plural, one {# viesti} other {# viestiä}}", "fi")).to.deep.equal([]);
+    expect(pluralProblems("{n, plural, other {# viestiä}}", "fi")).to.deep.equal(["{n} lacks the forms one"]);
+    expect(pluralProblems("{n, plural, one {# message} other {# messages}", "en")[0]).to.match(/does not parse/);
+    expect(pluralProblems("{n} conversation(s)", "en")).to.have.length(1);
+    expect(pluralProblems("{n} gesprek(ken)", "nl")).to.have.length(1);
+    expect(pluralProblems("GDPR Article 15(4) (DPO)", "en")).to.deep.equal([]);
+  });
+
+  it("formats plurals by each language's rules, numbers included", () => {
+    const msg = "{n, plural, one {# viesti} other {# viestiä}}";
+    expect(formatMessage(msg, "fi", { n: 1 })).to.equal("1 viesti");
+    expect(formatMessage(msg, "fi", { n: 2 })).to.equal("2 viestiä");
+    expect(formatMessage("{n, plural, one {# message} other {# messages}} from {who}", "en", { n: 0, who: "<b>" })).to.equal("0 messages from <b>");
+    expect(formatMessage("Hello {name}, {missing}", "en", { name: "Ada" })).to.equal("Hello Ada, {missing}");
   });
 });

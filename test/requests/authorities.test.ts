@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
+import { placeholders } from "../support/messages.js";
 import { authorities, authorityFor, leadAuthority } from "../../src/requests/authorities.js";
 
 const EU_EEA = [
@@ -136,8 +137,4 @@ function flatten(obj: unknown, prefix = ""): Record<string, string> {
     else Object.assign(out, flatten(v, key));
   }
   return out;
-}
-
-function placeholders(text: string): string[] {
-  return [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? "").sort();
 }

@@ -83,6 +83,13 @@ export function ensureSpace(doc: PdfDoc, needed: number): void {
   if (doc.y + needed > bottom) doc.addPage();
 }
 
+/** Starts a new page unless a heading and these paragraphs fit together on this one. */
+export function keepTogether(doc: PdfDoc, paragraphs: string[]): void {
+  doc.font(REGULAR).fontSize(10);
+  const height = paragraphs.reduce((h, p) => h + doc.heightOfString(layoutText(p), { width: contentWidth(doc) }) + doc.currentLineHeight() * 0.4, 0);
+  ensureSpace(doc, height + 60);
+}
+
 export function title(doc: PdfDoc, text: string): void {
   doc.font(BOLD).fontSize(16).text(layoutText(text), doc.page.margins.left, doc.y, { width: contentWidth(doc) });
   doc.moveDown(0.6);

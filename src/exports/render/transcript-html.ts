@@ -123,7 +123,6 @@ function renderMeta(conv: TranscriptHeader, ctx: TranscriptContext): string {
   const rows: [string, string][] = [
     ["exports.transcript.organization", escapeHtml(ctx.orgName)],
     ["exports.transcript.reference", escapeHtml(ctx.reference)],
-    ["exports.transcript.conversation", escapeHtml(conv.id)],
     ["exports.transcript.topic", conv.topic ? escapeHtml(conv.topic) : tx(ctx, "exports.transcript.noTopic")],
     ["exports.transcript.started", timeTag(conv.startedAt, formatDateTime(conv.startedAt, locale, timeZone))],
     [
@@ -194,6 +193,11 @@ export class TranscriptHtmlWriter {
   begin(): string {
     const { ctx } = this;
     const title = tx(ctx, "exports.transcript.title");
+    // Headed by when it took place and its topic, never by an id.
+    const date = formatDate(this.conv.startedAt, ctx.locale, ctx.timeZone);
+    const heading = this.conv.topic
+      ? tx(ctx, "exports.pdf.conversationTitle", { date, topic: this.conv.topic })
+      : tx(ctx, "exports.pdf.conversationUntitled", { date });
     return [
       "<!DOCTYPE html>",
       `<html lang="${escapeHtml(ctx.locale)}">`,
@@ -207,7 +211,8 @@ export class TranscriptHtmlWriter {
       "</head>",
       "<body>",
       "<header>",
-      `<h1>${title}</h1>`,
+      `<h1>${heading}</h1>`,
+      `<p class="note">${title}</p>`,
       renderMeta(this.conv, ctx),
       "</header>",
       "<main>",

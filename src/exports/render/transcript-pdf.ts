@@ -10,6 +10,7 @@ import {
   entry,
   field,
   heading,
+  keepTogether,
   paragraph,
   renderPdf,
   title,
@@ -17,6 +18,7 @@ import {
   type Translate,
 } from "./pdf-kit.js";
 import {
+  formatDate,
   formatDateTime,
   labelNeedsRole,
   roleLabel,
@@ -65,11 +67,19 @@ export function formatCalendarDate(value: string, locale: string): string {
 }
 
 function senderCaption(m: TranscriptMessage, t: Translate): string {
+  // The requester's label is already a role word ("Requester"), never "You (You)".
+  if (m.senderRole === "subject") return m.senderLabel;
   const role = roleLabel(m.senderRole, t);
   return labelNeedsRole(m.senderLabel, role) ? `${m.senderLabel} (${role})` : m.senderLabel;
 }
 
 // ---------------------------------------------------------------- police transcript
+
+/** A conversation is headed by when it took place and its topic: an officer never reads an id. */
+function conversationTitle(c: TranscriptConversation, input: PoliceTranscriptInput): string {
+  const date = formatDate(c.startedAt, input.locale, input.timeZone);
+  return c.topic ? input.t("exports.pdf.conversationTitle", { date, topic: c.topic }) : input.t("exports.pdf.conversationUntitled", { date });
+}
 
 function policeCover(doc: PdfDoc, input: PoliceTranscriptInput): void {
   const { t } = input;
@@ -86,7 +96,7 @@ function policeCover(doc: PdfDoc, input: PoliceTranscriptInput): void {
   for (const c of input.conversations) {
     entry(
       doc,
-      t("exports.pdf.conversationHeading", { id: c.id }),
+      conversationTitle(c, input),
       [
         `${t("exports.transcript.topic")}: ${c.topic ?? t("exports.transcript.noTopic")}`,
         `${t("exports.transcript.started")}: ${when(c.startedAt, input)}`,
@@ -100,7 +110,7 @@ function policeCover(doc: PdfDoc, input: PoliceTranscriptInput): void {
 function policeConversation(doc: PdfDoc, c: TranscriptConversation, input: PoliceTranscriptInput): void {
   const { t } = input;
   doc.addPage();
-  title(doc, t("exports.pdf.conversationHeading", { id: c.id }));
+  title(doc, conversationTitle(c, input));
   field(doc, t("exports.transcript.topic"), c.topic ?? t("exports.transcript.noTopic"));
   field(doc, t("exports.transcript.messageCount"), String(c.messages.length));
   heading(doc, t("exports.transcript.messages"));
@@ -109,10 +119,10 @@ function policeConversation(doc: PdfDoc, c: TranscriptConversation, input: Polic
     entry(doc, `${when(m.sentAt, input)} · ${senderCaption(m, t)}`, m.body);
   }
   if (c.statements.length > 0) {
-    heading(doc, t("exports.transcript.statements"));
-    paragraph(doc, t("exports.transcript.statementsIntro"));
+    heading(doc, t("exports.pdf.police.statements"));
+    paragraph(doc, t("exports.pdf.police.statementsIntro"));
     for (const s of c.statements) {
-      entry(doc, `${when(s.createdAt, input)} · ${t("exports.transcript.statementAdded")}`, s.body);
+      entry(doc, `${when(s.createdAt, input)} · ${t("exports.pdf.police.statementAdded")}`, s.body);
     }
   }
 }
@@ -120,19 +130,15 @@ function policeConversation(doc: PdfDoc, c: TranscriptConversation, input: Polic
 function policeClosing(doc: PdfDoc, input: PoliceTranscriptInput): void {
   const { t } = input;
   const total = input.conversations.reduce((n, c) => n + c.messages.length, 0);
+  const statement = [
+    t("exports.pdf.completeness", { org: input.orgName, reference: input.reference, conversations: input.conversations.length, messages: total, issued: when(input.issuedAt, input) }),
+    t("exports.pdf.howToVerify", { url: input.verifyUrl, code: input.verificationCode }),
+    t("exports.transcript.privacyNote"),
+  ];
+  // The statement is read as one: it never starts at the foot of a page and ends on the next.
+  keepTogether(doc, statement);
   heading(doc, t("exports.pdf.completenessHeading"));
-  paragraph(
-    doc,
-    t("exports.pdf.completeness", {
-      org: input.orgName,
-      reference: input.reference,
-      conversations: input.conversations.length,
-      messages: total,
-      issued: when(input.issuedAt, input),
-    }),
-  );
-  paragraph(doc, t("exports.pdf.howToVerify", { url: input.verifyUrl, code: input.verificationCode }));
-  paragraph(doc, t("exports.transcript.privacyNote"));
+  for (const text of statement) paragraph(doc, text);
   if (input.withheld && input.withheld.length > 0) {
     heading(doc, t("exports.withheld.heading"));
     for (const line of input.withheld) paragraph(doc, `• ${line}`);
