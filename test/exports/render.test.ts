@@ -235,6 +235,11 @@ describe("renderTranscriptHtml", () => {
       expect(html, lang).to.include(escapeHtml(ctx.t("exports.transcript.role.worker")));
       expect(html, lang).to.include(`lang="${LOCALE[lang]}"`);
       expect(html, lang).to.include(LATIN);
+      // Headed by date and topic, never the id; a gentle word before the chat itself.
+      expect(html, lang).to.include("School bullying").and.not.include("conv-7f3a");
+      const gentle = html.indexOf(escapeHtml(ctx.t("exports.transcript.gentle", { org: ctx.orgName })));
+      expect(gentle, lang).to.be.greaterThan(0);
+      expect(gentle, lang).to.be.lessThan(html.indexOf(`<h2>${ctx.t("exports.transcript.messages")}</h2>`));
     }
   });
 

@@ -108,6 +108,7 @@ li.statement { border-color: #b26a00; background: #fff8ee; }
 li .role, li time { color: #555; font-size: 0.9rem; }
 .body { margin: 0.25rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .note { color: #555; font-size: 0.9rem; margin-top: 2rem; }
+.gentle { border-left: 4px solid #1d70b8; background: #f3f8fc; padding: 0.5rem 1rem; margin: 1rem 0; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   li.msg, li.statement { background: none !important; }
@@ -213,6 +214,8 @@ export class TranscriptHtmlWriter {
       "<header>",
       `<h1>${heading}</h1>`,
       `<p class="note">${title}</p>`,
+      // Before the chat itself: old chats can be hard to read again.
+      `<aside class="gentle" role="note"><p>${tx(ctx, "exports.transcript.gentle", { org: ctx.orgName })}</p></aside>`,
       renderMeta(this.conv, ctx),
       "</header>",
       "<main>",
