@@ -99,6 +99,7 @@ describe("identity: e-mail code sign-in (real SMTP)", () => {
     expect(res.status).to.equal(422);
     expect(res.text).to.include("That code is not right");
     expect(res.text).to.include('class="error-summary"');
+    expect(res.text, "the title says there is an error first").to.match(/<title>Error: /);
     expect(browser.sessionToken).to.equal(undefined);
     expect((await enterCode(browser, code)).status).to.equal(303);
   });
@@ -121,6 +122,9 @@ describe("identity: e-mail code sign-in (real SMTP)", () => {
     const res = await enterCode(browser, code);
     expect(res.status).to.equal(422);
     expect(res.text).to.include("This code is too old");
+    // The error leads to "Send a new code", not back to the field that cannot help.
+    expect(res.text).to.match(/<a href="#new-code">This code is too old/);
+    expect(res.text).to.match(/<a id="new-code" href="\/sign-in\/email">Send a new code<\/a>/);
     expect(browser.sessionToken).to.equal(undefined);
   });
 
