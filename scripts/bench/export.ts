@@ -24,7 +24,7 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
 import { openPglite, openPostgres } from "../../src/db/client.js";
-import { exports, requests, subjects } from "../../src/db/schema/index.js";
+import { exports, requests, retentionPolicies, subjects } from "../../src/db/schema/index.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
 import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
@@ -56,6 +56,12 @@ const WORDS = (
 ).split(" ");
 
 
+/** Every Art. 15 text the readiness checklist asks for, in each offered language. */
+function readyInfo(locales: string[]) {
+  const each = (what: string) => Object.fromEntries(locales.map((l) => [l, `${what} (${l})`]));
+  return { purposes: each("Chat counselling"), legalBases: each("Public interest"), categories: each("Chat messages"), source: each("The chats"), transfers: { outsideEea: false } };
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main(): Promise<void> {
@@ -79,9 +85,11 @@ async function main(): Promise<void> {
     const setupStarted = Date.now();
     const org = await createOrganization(ctx.db, ctx.keys, {
       slug: `bench-${crypto.randomBytes(4).toString("hex")}`, name: "Bench Helpline", country: "FI", timeZone: "Europe/Helsinki",
-      defaultLocale: "en", locales: ["en", "fi"], authorityCountry: "FI",
-      privacyInfo: { purposes: ["Chat counselling"], recipients: ["Chat Platform Oy"] },
+      defaultLocale: "en", locales: ["en", "fi"], authorityCountry: "FI", dpoEmail: "dpo@bench.test", mailSenderName: "Bench Helpline",
+      privacyInfo: { ...readyInfo(["en", "fi"]), recipients: ["Chat Platform Oy"] },
     });
+    // An access package is built only for an organization whose settings are complete (readiness.ts).
+    await ctx.db.insert(retentionPolicies).values({ orgId: org.id, category: "conversations", periodDays: 36_500, basis: "created", action: "delete" });
     const subject = await insertSubject(ctx.db, ctx.keys, { orgId: org.id, email: `bench-${org.slug}@example.test`, displayName: "Bench Person", locale: "en" });
     const rand = prng(42);
     const roles: PlainMessage["senderRole"][] = ["subject", "worker", "subject", "worker", "other", "system"];
