@@ -33,7 +33,7 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { addNote, appendMessages, createConversation, type PlainMessage } from "../../src/chats/conversation-store.js";
 import { exportJobDefinitions } from "../../src/exports/jobs.js";
 import { queueExport } from "../../src/exports/queue-export.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/export-files.js";
 import { ZIP_LEVEL } from "../../src/exports/zip-package.js";
 import { listZipEntries, readZipEntry } from "../../src/exports/zip-reader.js";
 import { prng } from "./support.js";
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
 
     const [row] = await ctx.db.select().from(exports).where(eq(exports.id, queued.id));
     if (row?.status !== "ready" || !row.path) throw new Error(`export did not finish: ${row?.status} ${row?.error ?? ""}`);
-    const zipFile = fs.readFileSync(absoluteExportPath(ctx.config, row.path));
+    const zipFile = await readDecryptedExport(ctx, row);
 
     // ---- baseline: plain zlib deflate of the same uncompressed bytes, same level
     const entries = listZipEntries(zipFile);
