@@ -10,6 +10,7 @@
  * every chunk but the last holds exactly CHUNK_BYTES of plaintext, the last 0…CHUNK_BYTES.
  */
 import crypto from "node:crypto";
+import { open } from "node:fs/promises";
 import { Transform, type TransformCallback } from "node:stream";
 
 const MAGIC = Buffer.from("RDX1");
@@ -152,5 +153,17 @@ export class DecryptStream extends Transform {
     } catch (err) {
       done(err as Error);
     }
+  }
+}
+
+/** Whether a file starts like one written by EncryptStream (its magic), without reading further. */
+export async function isSealedFile(file: string): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    const { bytesRead } = await handle.read(head, 0, MAGIC.length, 0);
+    return bytesRead === MAGIC.length && head.equals(MAGIC);
+  } finally {
+    await handle.close();
   }
 }

@@ -8,16 +8,17 @@ import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { expect } from "chai";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type request from "supertest";
 import type { TestContext } from "../support/context.js";
 import { makeConversation } from "../support/factories.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
-import { exports } from "../../src/db/schema/index.js";
+import { auditLog, exports } from "../../src/db/schema/index.js";
 import { absoluteExportPath, exportsRoot } from "../../src/platform/export-files.js";
 import { CHUNK_BYTES, DecryptStream, EncryptStream, HEADER_BYTES, StreamAuthError, sealedSize } from "../../src/platform/stream-crypto.js";
 import { expireExports } from "../../src/exports/expire-exports.js";
+import { EXPORT_FILES_ENCRYPTED, encryptExistingExportFiles } from "../../src/exports/encrypt-existing-files.js";
 import { buildNow, exportRow, scenario, sha256, freshExportsContext } from "./helpers.js";
 
 const SEALED_CHUNK = CHUNK_BYTES + 16;
@@ -164,6 +165,29 @@ describe("exports: encryption at rest", function () {
       expect(after!.status).to.equal("expired");
       expect(after!.fileKeyWrapped).to.equal(null);
       expect(fs.existsSync(absoluteExportPath(ctx.config, row.path!))).to.equal(false);
+    });
+
+    it("the data migration encrypts files written before encryption in place; a missing one expires", async () => {
+      const { s: sc, row, plain, stored } = await bigPackage();
+      const gone = await buildNow(ctx, sc.request.id, "export_json");
+      // As before this change: plaintext files, rows without a key.
+      fs.writeFileSync(stored, plain);
+      fs.rmSync(absoluteExportPath(ctx.config, gone.row.path!));
+      await ctx.db.update(exports).set({ fileKeyWrapped: null }).where(inArray(exports.id, [row.id, gone.row.id]));
+
+      await ctx.db.transaction((tx) => encryptExistingExportFiles(ctx, tx));
+      const onDisk = fs.readFileSync(stored);
+      expect(onDisk.length).to.equal(sealedSize(plain.length));
+      expect(onDisk.includes(Buffer.from("manifest.json"))).to.equal(false);
+      expect((await exportRow(ctx, gone.row.id)).status).to.equal("expired");
+      const agent = await signedInAgent(ctx, buildApp(ctx), { orgId: sc.org.id, subjectId: sc.subject.id });
+      const res = await agent.get(`/requests/${sc.request.reference}/download/${row.id}`).buffer(true).parse(binary).expect(200);
+      expect(sha256(res.body as Buffer)).to.equal(row.sha256);
+      const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, EXPORT_FILES_ENCRYPTED));
+      expect(entry!.details).to.deep.equal({ encrypted: 1, expired: 1 });
+      // Run again: nothing left to do.
+      await ctx.db.transaction((tx) => encryptExistingExportFiles(ctx, tx));
+      expect(fs.readFileSync(stored).equals(onDisk)).to.equal(true);
     });
   });
 });
