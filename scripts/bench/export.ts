@@ -24,7 +24,7 @@ import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { AppContext } from "../../src/context.js";
 import { openPglite, openPostgres } from "../../src/db/client.js";
-import { exports, requests, subjects } from "../../src/db/schema/index.js";
+import { exports, requests, retentionPolicies, subjects } from "../../src/db/schema/index.js";
 import { createKeyRing } from "../../src/platform/crypto.js";
 import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
@@ -33,7 +33,7 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { addNote, appendMessages, createConversation, type PlainMessage } from "../../src/chats/conversation-store.js";
 import { exportJobDefinitions } from "../../src/exports/jobs.js";
 import { queueExport } from "../../src/exports/queue-export.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/export-files.js";
 import { ZIP_LEVEL } from "../../src/exports/zip-package.js";
 import { listZipEntries, readZipEntry } from "../../src/exports/zip-reader.js";
 import { prng } from "./support.js";
@@ -55,6 +55,12 @@ const WORDS = (
   "kiitos että kirjoitit tämä kuulostaa raskaalta tack för att du skriver dank je wel aitäh õde ž š ij å ö ä"
 ).split(" ");
 
+
+/** Every Art. 15 text the readiness checklist asks for, in each offered language. */
+function readyInfo(locales: string[]) {
+  const each = (what: string) => Object.fromEntries(locales.map((l) => [l, `${what} (${l})`]));
+  return { purposes: each("Chat counselling"), legalBases: each("Public interest"), categories: each("Chat messages"), source: each("The chats"), transfers: { outsideEea: false } };
+}
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -79,9 +85,11 @@ async function main(): Promise<void> {
     const setupStarted = Date.now();
     const org = await createOrganization(ctx.db, ctx.keys, {
       slug: `bench-${crypto.randomBytes(4).toString("hex")}`, name: "Bench Helpline", country: "FI", timeZone: "Europe/Helsinki",
-      defaultLocale: "en", locales: ["en", "fi"], authorityCountry: "FI",
-      privacyInfo: { purposes: ["Chat counselling"], recipients: ["Chat Platform Oy"] },
+      defaultLocale: "en", locales: ["en", "fi"], authorityCountry: "FI", dpoEmail: "dpo@bench.test", mailSenderName: "Bench Helpline",
+      privacyInfo: { ...readyInfo(["en", "fi"]), recipients: ["Chat Platform Oy"] },
     });
+    // An access package is built only for an organization whose settings are complete (readiness.ts).
+    await ctx.db.insert(retentionPolicies).values({ orgId: org.id, category: "conversations", periodDays: 36_500, basis: "created", action: "delete" });
     const subject = await insertSubject(ctx.db, ctx.keys, { orgId: org.id, email: `bench-${org.slug}@example.test`, displayName: "Bench Person", locale: "en" });
     const rand = prng(42);
     const roles: PlainMessage["senderRole"][] = ["subject", "worker", "subject", "worker", "other", "system"];
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
 
     const [row] = await ctx.db.select().from(exports).where(eq(exports.id, queued.id));
     if (row?.status !== "ready" || !row.path) throw new Error(`export did not finish: ${row?.status} ${row?.error ?? ""}`);
-    const zipFile = fs.readFileSync(absoluteExportPath(ctx.config, row.path));
+    const zipFile = await readDecryptedExport(ctx, row);
 
     // ---- baseline: plain zlib deflate of the same uncompressed bytes, same level
     const entries = listZipEntries(zipFile);

@@ -18,7 +18,7 @@ import type { ExportRow } from "./export-row.js";
 import { loadExportContext, resolveScope, type WithheldItem } from "./package-data.js";
 import { writeZipPackage, type PackageInput } from "./zip-package.js";
 import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
-import { HashingStream, attemptFiles, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "../platform/export-files.js";
+import { HashingStream, attemptFiles, encryptingStream, newFileKey, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "../platform/export-files.js";
 import type { ManifestBody } from "./manifest.js";
 import { ContentErasedError } from "../chats/conversation-store.js";
 import { isOrganizationReady } from "../settings/readiness.js";
@@ -130,7 +130,9 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
     files = attemptFiles(ctx.config, row.orgId, row.id, row.attempts, ext);
     temp = await openTemp(files.tmp);
     const hasher = new HashingStream();
-    const written = pipeline(hasher, temp.stream); // resolves once the file is fsynced and closed
+    // Hashed as plaintext (what the requester will hold and /verify checks), encrypted on its way to disk.
+    const fileKey = newFileKey(ctx.keys);
+    const written = pipeline(hasher, encryptingStream(fileKey.key, row.id), temp.stream); // resolves once the file is fsynced and closed
     written.catch(() => undefined);
 
     let manifest: ManifestBody;
@@ -170,6 +172,7 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
           status: "ready",
           fileName,
           path: files!.stored,
+          fileKeyWrapped: fileKey.wrapped,
           sizeBytes,
           sha256,
           manifest: manifest as unknown as Record<string, unknown>,

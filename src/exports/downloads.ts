@@ -3,6 +3,9 @@
  * audit entry are written in one transaction with a guarded update, so two simultaneous clicks
  * can never exceed the limit. The file is opened before counting, so a missing file is not
  * counted as a download; nor is a HEAD request, which only asks what a download would be.
+ * Files are encrypted at rest: before counting, a GET authenticates the whole file (a damaged
+ * one is refused as missing, never half-served as a success); the download then decrypts as it
+ * streams. HEAD checks the file's length only.
  */
 import fsp from "node:fs/promises";
 import { and, eq, gt, lt, sql } from "drizzle-orm";
@@ -13,13 +16,13 @@ import type { Requester } from "../identity/guards.js";
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError } from "../platform/errors.js";
 import type { ExportRow } from "./export-row.js";
-import { absoluteExportPath } from "../platform/export-files.js";
+import { absoluteExportPath, authenticateFile } from "../platform/export-files.js";
 import { exportContentType } from "./build-export.js";
 
 export type DownloadRefusal = "not_ready" | "expired" | "limit_reached" | "file_missing";
 
 export type DownloadOutcome =
-  | { ok: true; file: fsp.FileHandle; row: ExportRow; fileName: string; contentType: string; sizeBytes: number }
+  | { ok: true; file: fsp.FileHandle; key: Buffer; row: ExportRow; fileName: string; contentType: string; sizeBytes: number }
   | { ok: false; reason: DownloadRefusal; row: ExportRow };
 
 const uuid = z.uuid();
@@ -65,20 +68,17 @@ export async function openExportDownload(ctx: AppContext, input: DownloadInput):
   const refused = refusal(row, now);
   if (refused) return { ok: false, reason: refused, row };
 
-  let file: fsp.FileHandle;
-  try {
-    file = await fsp.open(absoluteExportPath(ctx.config, row.path!), "r");
-  } catch {
-    ctx.logger.error({ exportId: row.id }, "export file missing");
-    return { ok: false, reason: "file_missing", row };
-  }
+  const opened_ = await openAuthenticated(ctx, row, !input.headOnly);
+  if (!opened_) return { ok: false, reason: "file_missing", row };
+  const { file, key } = opened_;
   const opened = async (current: ExportRow): Promise<DownloadOutcome> => ({
     ok: true,
     file,
+    key,
     row: current,
     fileName: current.fileName ?? `${request.reference}.${exportContentType(current.kind) === "application/zip" ? "zip" : "pdf"}`,
     contentType: exportContentType(current.kind),
-    sizeBytes: current.sizeBytes ?? (await file.stat()).size,
+    sizeBytes: current.sizeBytes!,
   });
   try {
     if (input.headOnly) return await opened(row);
@@ -109,5 +109,29 @@ export async function openExportDownload(ctx: AppContext, input: DownloadInput):
   } catch (err) {
     await file.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** The opened file and its key, once its length (and on `full`, every chunk) checks out; else undefined. */
+async function openAuthenticated(ctx: AppContext, row: ExportRow, full: boolean): Promise<{ file: fsp.FileHandle; key: Buffer } | undefined> {
+  if (!row.fileKeyWrapped || row.sizeBytes === null) {
+    ctx.logger.error({ exportId: row.id }, "export has no file key");
+    return undefined;
+  }
+  let file: fsp.FileHandle;
+  try {
+    file = await fsp.open(absoluteExportPath(ctx.config, row.path!), "r");
+  } catch {
+    ctx.logger.error({ exportId: row.id }, "export file missing");
+    return undefined;
+  }
+  try {
+    const key = ctx.keys.unwrapDataKey(row.fileKeyWrapped);
+    await authenticateFile(file, key, row.id, row.sizeBytes, full);
+    return { file, key };
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    ctx.logger.error({ exportId: row.id, err: (err as Error).name }, "export file failed authentication");
+    return undefined;
   }
 }

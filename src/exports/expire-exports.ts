@@ -1,6 +1,7 @@
 /**
  * Job "exports.expire" (hourly): an export whose download period ended, or whose downloads are
- * used up, is marked expired and its file deleted. The row stays (with its hashes and signature),
+ * used up, is marked expired, its file key destroyed (which shreds the file, copies included) and
+ * its file deleted. The row stays (with its hashes and signature),
  * so /verify keeps confirming documents that were handed on, e.g. to the police.
  */
 import fsp from "node:fs/promises";
@@ -25,7 +26,7 @@ export async function expireExports(ctx: AppContext, batchSize = 200): Promise<n
       const row = await ctx.db.transaction(async (tx) => {
         const [r] = await tx
           .update(exports)
-          .set({ status: "expired" })
+          .set({ status: "expired", fileKeyWrapped: null })
           .where(and(eq(exports.id, id), eq(exports.status, "ready")))
           .returning();
         if (!r) return undefined;

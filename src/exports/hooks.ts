@@ -23,7 +23,7 @@ export const exportReadyHooks: ExportReadyHook[] = [];
 export interface BuiltFile {
   exportId: string;
   kind: ExportRow["kind"];
-  /** The fsynced temporary file, not yet under its final name. */
+  /** The fsynced temporary file, not yet under its final name: ciphertext (stream-crypto.ts). */
   tmpPath: string;
   sha256: string;
   sizeBytes: number;

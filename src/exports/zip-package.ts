@@ -38,6 +38,7 @@ import { renderReadmeHtml, type ReadmeFile } from "./readme.js";
 import { intlLocale, isoWithOffset, localDate, packageLocale } from "./time.js";
 import type { ExportRow } from "./export-row.js";
 import { orgExportDir } from "../platform/export-files.js";
+import { DecryptStream, EncryptStream } from "../platform/stream-crypto.js";
 
 /** zlib level for ZIP entries: the usual default, a good balance for text. */
 export const ZIP_LEVEL = 6;
@@ -166,7 +167,8 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
       const jsonWriter = new ConversationJsonWriter(conv, messageCount, tz, ipAddress);
       if (withHtml) {
         // One pass over the messages: the HTML goes into the archive, the JSON into a spool file
-        // beside the export (same directory, mode 0600) that is then appended and deleted.
+        // beside the export (same directory, mode 0600, encrypted under a key that lives only in
+        // memory) that is then appended and deleted.
         const spoolPath = path.join(orgExportDir(ctx.config, org.id), `${input.exportRow.id}.${input.exportRow.attempts}.spool`);
         const spool = await openSpool(spoolPath);
         try {
@@ -188,7 +190,7 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
           await spool.close();
           describe(`${base}.html`, "exports.readme.file.conversationHtml", vars);
           await zip.add(`${base}.json`, async (write) => {
-            for await (const chunk of fs.createReadStream(spoolPath, { highWaterMark: 256 * 1024 })) await write(chunk as Buffer);
+            for await (const chunk of spool.read()) await write(chunk as Buffer);
           });
         } finally {
           await spool.discard();
@@ -381,21 +383,31 @@ class ConversationJsonWriter {
 /** A scratch file written with backpressure, removed whatever happens. */
 async function openSpool(file: string) {
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const key = crypto.randomBytes(32);
   const stream = fs.createWriteStream(file, { flags: "w", mode: 0o600 });
+  const encrypt = new EncryptStream(key, "spool");
+  const written = pipeline(encrypt, stream);
+  written.catch(() => undefined);
   let closed = false;
   return {
     async write(chunk: string): Promise<void> {
-      if (chunk.length > 0 && !stream.write(chunk)) await once(stream, "drain");
+      if (chunk.length > 0 && !encrypt.write(chunk)) await once(encrypt, "drain");
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      stream.end();
-      await once(stream, "close");
+      encrypt.end();
+      await written;
+    },
+    read(): AsyncIterable<Buffer> {
+      const decrypt = new DecryptStream(key, "spool");
+      const source = fs.createReadStream(file, { highWaterMark: 256 * 1024 }).on("error", (err) => decrypt.destroy(err));
+      return source.pipe(decrypt);
     },
     async discard(): Promise<void> {
       if (!closed) {
         closed = true;
+        encrypt.destroy();
         stream.destroy();
       }
       await fsp.rm(file, { force: true });

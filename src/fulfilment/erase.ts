@@ -54,7 +54,12 @@ export async function carryOutErasure(tx: Tx, ctx: AppContext, actor: Actor, org
   stepDone(opts, "notice");
   const expired = await expireExportsOf(tx, ctx, r, profile?.id ?? null, toErase.map((c) => c.id));
   stepDone(opts, "exports");
-  const shredded = { conversation_keys: toErase.filter((c) => c.dataKeyId).length, ...(await shredPersonKeys(tx, r, profile, toErase.map((c) => c.id))) };
+  const shredded = {
+    conversation_keys: toErase.filter((c) => c.dataKeyId).length,
+    ...(await shredPersonKeys(tx, r, profile, toErase.map((c) => c.id))),
+    export_keys: expired.count,
+    exports_cancelled: expired.cancelled,
+  };
   if (profile) counts.profile = await eraseProfile(tx, ctx, r, profile, toErase.map((c) => c.id));
   else await endConversationSessions(tx, toErase.map((c) => c.id));
   stepDone(opts, "profile");
@@ -162,23 +167,33 @@ async function scrubAddressFromOutbox(tx: Tx, orgId: string, email: string, requ
 }
 
 /**
- * Ready packages that hold erased data stop being served: marked expired (the row keeps its
- * hashes for /verify) and their files deleted after commit.
+ * Packages that hold erased data: a ready one stops being served — marked expired (the row keeps
+ * its hashes for /verify), its file key destroyed, which shreds the encrypted file wherever a
+ * copy went, and the file deleted after commit. One still pending, building or failed is
+ * cancelled (expired, never built): its build job finds nothing to claim, or loses the guarded
+ * "ready" update and removes its file, and no key of it was ever stored.
  */
-async function expireExportsOf(tx: Tx, ctx: AppContext, r: RequestRow, subjectId: string | null, conversationIds: string[]): Promise<{ count: number; files: string[] }> {
-  if (!subjectId && conversationIds.length === 0) return { count: 0, files: [] };
+async function expireExportsOf(tx: Tx, ctx: AppContext, r: RequestRow, subjectId: string | null, conversationIds: string[]): Promise<{ count: number; cancelled: number; files: string[] }> {
+  if (!subjectId && conversationIds.length === 0) return { count: 0, cancelled: 0, files: [] };
   const ids = sql.param(conversationIds);
   const affected = or(
     subjectId ? eq(requests.subjectId, subjectId) : undefined,
     conversationIds.length ? sql`${requests.receiptConversationId} = any(${ids}::uuid[])` : undefined,
     conversationIds.length ? sql`${requests.conversationIds} && ${ids}::uuid[]` : undefined,
   );
-  const rows = await tx.update(exports).set({ status: "expired" })
-    .where(and(eq(exports.orgId, r.orgId), eq(exports.status, "ready"), isNotNull(exports.requestId),
-      inArray(exports.requestId, tx.select({ id: requests.id }).from(requests).where(and(eq(requests.orgId, r.orgId), affected)))))
+  const ofAffected = and(eq(exports.orgId, r.orgId), isNotNull(exports.requestId),
+    inArray(exports.requestId, tx.select({ id: requests.id }).from(requests).where(and(eq(requests.orgId, r.orgId), affected))));
+  const rows = await tx.update(exports).set({ status: "expired", fileKeyWrapped: null })
+    .where(and(ofAffected, eq(exports.status, "ready")))
     .returning({ id: exports.id, kind: exports.kind, path: exports.path });
   for (const e of rows) {
     await appendAudit(tx, ctx, { orgId: r.orgId, actor: { type: "system" }, action: "export.expired", target: { type: "export", id: e.id }, details: { kind: e.kind, reason: "erased", reference: r.reference } });
   }
-  return { count: rows.length, files: rows.map((e) => e.path).filter((p): p is string => !!p) };
+  const cancelled = await tx.update(exports).set({ status: "expired", error: "cancelled_erased", fileKeyWrapped: null })
+    .where(and(ofAffected, inArray(exports.status, ["pending", "building", "failed"])))
+    .returning({ id: exports.id, kind: exports.kind });
+  for (const e of cancelled) {
+    await appendAudit(tx, ctx, { orgId: r.orgId, actor: { type: "system" }, action: "export.cancelled", target: { type: "export", id: e.id }, details: { kind: e.kind, reason: "erased", reference: r.reference } });
+  }
+  return { count: rows.length, cancelled: cancelled.length, files: rows.map((e) => e.path).filter((p): p is string => !!p) };
 }

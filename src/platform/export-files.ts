@@ -3,13 +3,20 @@
  * writes its own temporary file, fsyncs it and renames it into place, so a half-written file
  * never carries a final name; the database row names the published file only in the same
  * transaction that marks the export ready, so nothing unpublished is ever served.
+ *
+ * Files are encrypted as they are written (stream-crypto.ts) under a random key per attempt,
+ * which the row stores wrapped by the master key: what lies on disk is ciphertext only, and
+ * destroying the key (expiry, erasure) shreds the file wherever copies of it went.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { Transform, type TransformCallback } from "node:stream";
+import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Config } from "../config.js";
+import type { KeyRing } from "./crypto.js";
+import { DecryptStream, EncryptStream, StreamAuthError, sealedSize } from "./stream-crypto.js";
 
 export function exportsRoot(config: Pick<Config, "dataDir">): string {
   return path.join(config.dataDir, "exports");
@@ -119,4 +126,61 @@ export async function removeOtherAttempts(dir: string, exportId: string, keep?: 
       .filter((n) => n.startsWith(`${exportId}.`) && n !== keepName)
       .map((n) => fsp.rm(path.join(dir, n), { force: true })),
   );
+}
+
+/** A fresh key for one attempt's file: in the clear for writing, wrapped for the row. */
+export function newFileKey(keys: KeyRing): { key: Buffer; wrapped: Buffer } {
+  return keys.newDataKey();
+}
+
+/** Encrypts what is written into it; the export's id is bound in, so files cannot be swapped between rows. */
+export function encryptingStream(key: Buffer, exportId: string): Transform {
+  return new EncryptStream(key, exportId);
+}
+
+/** The plaintext of an opened export file, authenticated chunk by chunk (errors with StreamAuthError). */
+export function decryptingReadStream(file: fsp.FileHandle, key: Buffer, exportId: string): Readable {
+  const decrypt = new DecryptStream(key, exportId);
+  const out = new PassThrough();
+  pipeline(file.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 }), decrypt, out).catch((err: unknown) => out.destroy(err as Error));
+  return out;
+}
+
+/**
+ * Checks a whole export file before any of it is served: its size matches the plaintext length
+ * the row recorded (a cheap test for truncation), then every chunk authenticates. A download
+ * can then answer a clean error instead of a 200 cut short. Throws StreamAuthError.
+ */
+export async function authenticateFile(file: fsp.FileHandle, key: Buffer, exportId: string, plainBytes: number, full: boolean): Promise<void> {
+  const { size } = await file.stat();
+  if (size !== sealedSize(plainBytes)) throw new StreamAuthError("encrypted file has the wrong length");
+  if (!full) return;
+  let seen = 0;
+  await pipeline(
+    file.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 }),
+    new DecryptStream(key, exportId),
+    new Writable({ write(chunk: Buffer, _enc, done) { seen += chunk.length; done(); } }),
+  );
+  if (seen !== plainBytes) throw new StreamAuthError("decrypted length differs from the recorded one");
+}
+
+export { StreamAuthError };
+
+/**
+ * The whole plaintext of an export file, in memory: for tools and tests (the benchmark, checks
+ * of what a package holds), never on a request path, which streams.
+ */
+export async function readDecryptedExport(
+  ctx: { config: Pick<Config, "dataDir">; keys: KeyRing },
+  row: { id: string; path: string | null; fileKeyWrapped: Buffer | null },
+): Promise<Buffer> {
+  if (!row.path || !row.fileKeyWrapped) throw new Error("export has no file");
+  const key = ctx.keys.unwrapDataKey(row.fileKeyWrapped);
+  const parts: Buffer[] = [];
+  await pipeline(
+    fs.createReadStream(absoluteExportPath(ctx.config, row.path)),
+    new DecryptStream(key, row.id),
+    new Writable({ write(chunk: Buffer, _enc, done) { parts.push(chunk); done(); } }),
+  );
+  return Buffer.concat(parts);
 }

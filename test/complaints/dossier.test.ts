@@ -9,7 +9,7 @@ import { answerComplaint } from "../../src/complaints/answer-complaint.js";
 import { authorityFor } from "../../src/requests/authorities.js";
 import { fileComplaint } from "../../src/complaints/file-complaint.js";
 import { auditLog, exports } from "../../src/db/schema/index.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/export-files.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { postRequestMessage } from "../../src/requests/post-message.js";
@@ -97,7 +97,7 @@ describe("complaints: the dossier (PDF and ZIP), built by the export job, signed
     expect(pdfRes.headers["content-type"]).to.match(/^application\/pdf/);
     expect(pdfRes.headers["content-disposition"]).to.include(`${r.reference}-dossier.pdf`);
     const pdfBytes = pdfRes.body as Buffer;
-    expect(pdfBytes.equals(fs.readFileSync(absoluteExportPath(ctx.config, pdf.path!)))).to.equal(true);
+    expect(pdfBytes.equals(await readDecryptedExport(ctx, pdf))).to.equal(true);
     const downloads = await ctx.db.select().from(auditLog).where(and(eq(auditLog.action, "export.downloaded"), eq(auditLog.targetId, pdf.id)));
     expect(downloads).to.have.length(1);
     expect(downloads[0]!.details).to.deep.include({ kind: "dossier", reference: r.reference });

@@ -11,7 +11,7 @@ import { exportBeforePublishHooks, exportReadyHooks } from "../../src/exports/ho
 import type { ExportRow } from "../../src/exports/export-row.js";
 import { buildExport } from "../../src/exports/build-export.js";
 import { queueExport, retryExport } from "../../src/exports/queue-export.js";
-import { absoluteExportPath, orgExportDir } from "../../src/platform/export-files.js";
+import { orgExportDir, readDecryptedExport } from "../../src/platform/export-files.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { buildNow, checkManifest, exportRow, queue, runJobs, scenario, sha256, unzip, freshExportsContext } from "./helpers.js";
@@ -93,7 +93,7 @@ describe("exports: building", function () {
     const ready = await exportRow(ctx, queued.id);
     expect(ready).to.deep.include({ status: "ready", error: null, attempts: 2 });
     expect(fs.readdirSync(orgExportDir(ctx.config, s.org.id))).to.deep.equal([path.basename(ready.path!)]);
-    const file = fs.readFileSync(absoluteExportPath(ctx.config, ready.path!));
+    const file = await readDecryptedExport(ctx, ready);
     expect(sha256(file)).to.equal(ready.sha256);
     expect(checkManifest(await unzip(file), s.org.signingPublicKey).signatureOk).to.equal(true);
     await agent.get(`/requests/${s.request.reference}/download/${queued.id}`).expect(200);

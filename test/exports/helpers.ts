@@ -9,7 +9,7 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { newReference } from "../../src/platform/codes.js";
 import { queueExport, type QueueableExportKind } from "../../src/exports/queue-export.js";
-import { absoluteExportPath, exportsRoot } from "../../src/platform/export-files.js";
+import { exportsRoot, readDecryptedExport } from "../../src/platform/export-files.js";
 import { freshContext } from "../support/context.js";
 
 export const XSS = "<script>alert(1)</script>";
@@ -128,7 +128,7 @@ export async function buildNow(ctx: TestContext, requestId: string, kind: Queuea
   const queued = await queue(ctx, requestId, kind);
   await runJobs(ctx);
   const row = await exportRow(ctx, queued.id);
-  return { row, file: row.path ? fs.readFileSync(absoluteExportPath(ctx.config, row.path)) : Buffer.alloc(0) };
+  return { row, file: row.path ? await readDecryptedExport(ctx, row) : Buffer.alloc(0) };
 }
 
 /** Every entry of a ZIP, read with yauzl (a reader independent of ours). */

@@ -7,7 +7,7 @@ import { buildApp } from "../../src/app.js";
 import { appendMessages } from "../../src/chats/conversation-store.js";
 import { auditLog, exports, packageRedactions, packageReviews, requests } from "../../src/db/schema/index.js";
 import { exportReadyHooks } from "../../src/exports/hooks.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/export-files.js";
 import { registerExportHandover } from "../../src/fulfilment/export-handover.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { REVIEW_PAGE_SIZE } from "../../src/fulfilment/package-review.js";
@@ -103,7 +103,7 @@ describe("fulfilment: the package review before release", function () {
 
     await runJobs(ctx);
     const [built] = await ctx.db.select().from(exports).where(and(eq(exports.requestId, r.id), eq(exports.status, "ready")));
-    const files = await unzip(fs.readFileSync(absoluteExportPath(ctx.config, built!.path!)));
+    const files = await unzip(await readDecryptedExport(ctx, built!));
     const all = [...files.values()].map((b) => b.toString("utf8")).join("\n");
     for (const secret of ["040 123 4567", "aino.virtanen@example.fi", "Mannerheimintie 12 B"]) expect(all).to.not.include(secret);
     const html = [...files.entries()].find(([n]) => n.endsWith(".html") && n.startsWith("conversations/"))![1].toString("utf8");
@@ -140,7 +140,7 @@ describe("fulfilment: the package review before release", function () {
     const [built] = await ctx.db.select().from(exports).where(eq(exports.requestId, r.id));
     expect(built!.status).to.equal("ready");
     const { PDFParse } = await import("pdf-parse");
-    const parser = new PDFParse({ data: fs.readFileSync(absoluteExportPath(ctx.config, built!.path!)) });
+    const parser = new PDFParse({ data: await readDecryptedExport(ctx, built!) });
     const text = (await parser.getText()).text.replace(/\s+/g, " ");
     await parser.destroy();
     expect(text).to.include("[withheld: prevention or investigation of crime]");

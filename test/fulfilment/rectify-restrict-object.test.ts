@@ -9,7 +9,7 @@ import { freshExportsContext, runJobs, unzip } from "../exports/helpers.js";
 import { buildApp } from "../../src/app.js";
 import { readStatements } from "../../src/chats/conversation-store.js";
 import { auditLog, conversations, exports, outbox, requestMessages, requests, subjects } from "../../src/db/schema/index.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/export-files.js";
 import { readResult } from "../../src/requests/result.js";
 import { researchEligibleConversations } from "../../src/fulfilment/research.js";
 import { liftRestriction, notifyRestrictionLift } from "../../src/fulfilment/restrict.js";
@@ -74,7 +74,7 @@ describe("fulfilment: rectification, restriction, objection", function () {
     expect((await postForm(dpo, `/staff/requests/${access.id}/review/release`, {})).status).to.equal(303);
     await runJobs(ctx);
     const [built] = await ctx.db.select().from(exports).where(eq(exports.requestId, access.id));
-    const files = await unzip(fs.readFileSync(absoluteExportPath(ctx.config, built!.path!)));
+    const files = await unzip(await readDecryptedExport(ctx, built!));
     const json = [...files.entries()].find(([name]) => name.startsWith("conversations/") && name.endsWith(".json"));
     expect(JSON.parse(json![1].toString("utf8")).statements.map((s: { body: string }) => s.body)).to.deep.equal([statement]);
   });

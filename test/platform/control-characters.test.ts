@@ -1,3 +1,5 @@
+import crypto from "node:crypto";
+import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +10,7 @@ import { eq } from "drizzle-orm";
 import { buildApp } from "../../src/app.js";
 import { requests } from "../../src/db/schema/index.js";
 import { sendDownload } from "../../src/exports/send-download.js";
+import { EncryptStream } from "../../src/platform/stream-crypto.js";
 import { csvRow } from "../../src/staff/csv.js";
 import { neutralizeControls, safeFileName } from "../../src/platform/text.js";
 import { freshContext, type TestContext } from "../support/context.js";
@@ -106,10 +109,15 @@ describe("platform: control characters in chat text are neutralized", () => {
     it("sends a download's Content-Disposition without controls", async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rd-ctl-"));
       const file = path.join(dir, "x.pdf");
-      fs.writeFileSync(file, "%PDF-1.7\n");
+      const key = crypto.randomBytes(32);
+      const sealed: Buffer[] = [];
+      const enc = new EncryptStream(key, "x").on("data", (c: Buffer) => sealed.push(c));
+      enc.end("%PDF-1.7\n");
+      await once(enc, "end");
+      fs.writeFileSync(file, Buffer.concat(sealed));
       const app = express();
       app.get("/d", async (_req, res) => {
-        await sendDownload(res, await fs.promises.open(file, "r"), { fileName: `RD-1 ${HOSTILE}.pdf`, contentType: "application/pdf", sizeBytes: 9 });
+        await sendDownload(res, await fs.promises.open(file, "r"), { key, row: { id: "x" }, fileName: `RD-1 ${HOSTILE}.pdf`, contentType: "application/pdf", sizeBytes: 9 });
       });
       try {
         const res = await request(app).get("/d").expect(200);

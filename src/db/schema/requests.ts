@@ -186,6 +186,12 @@ export const exports = pgTable(
     status: text("status").$type<ExportStatus>().notNull().default("pending"),
     fileName: text("file_name"),
     path: text("path"),
+    /**
+     * The file's key (stream-crypto.ts), wrapped by the master key: the file on disk is ciphertext
+     * only. Set in the transaction that marks the export ready, nulled when it expires or is
+     * erased (destroying the key shreds the file, backups included). Key rotation rewraps it.
+     */
+    fileKeyWrapped: bytea("file_key_wrapped"),
     sizeBytes: integer("size_bytes"),
     sha256: text("sha256"),
     verificationCode: text("verification_code").unique(),

@@ -1,0 +1,1 @@
+ALTER TABLE "exports" ADD COLUMN "file_key_wrapped" "bytea";
