@@ -24,8 +24,10 @@ try {
   await browser.context.addCookies([{ name: "rd_session", value: token, url: portal.baseUrl }]);
   for (const r of all) for (const js of [true, false]) {
     await browser.context.route("**/public/js/**", (route) => (js ? route.continue() : route.abort()));
-    await browser.page.goto(`${portal.baseUrl}/staff/requests/${r.id}`);
+    const res = await browser.page.goto(`${portal.baseUrl}/staff/requests/${r.id}`);
+    if (res?.status() !== 200) process.stdout.write(`${res?.status()} ${(await browser.page.innerText("main")).slice(0, 300)}\n`);
     const height = await browser.page.evaluate(() => document.documentElement.scrollHeight);
+    if (process.env.SHOT) await browser.page.screenshot({ path: `${process.env.SHOT}/${r.status}-${js ? "js" : "nojs"}.png`, fullPage: true });
     process.stdout.write(`case page ${r.reference} (${r.status}, ${r.events} events) at 1280 px, ${js ? "with" : "without"} JavaScript: ${height} px\n`);
     await browser.context.unrouteAll();
   }
