@@ -205,11 +205,29 @@ async function renderRequestPage(ctx: AppContext, req: Request, res: Response, e
   res.render("requests/show", {
     title: req.t("requests.show.title", { reference: request.reference }),
     request: requestStatusView(request, req.org, ctx.clock.now()),
-    events, thread, chosen, duplicate: req.query.duplicate === "1", banners, ...extra,
+    events, thread, chosen, duplicate: req.query.duplicate === "1", banners, result: readyResult(files, request.reference, req.locale), ...extra,
     files: files.map((f) => ({ ...f, href: downloadPath(request.reference, f.id) })),
     // A message with an error is shown at the POST address: switching language goes to the page itself.
     languagePath: `/requests/${encodeURIComponent(request.reference)}`,
   });
+}
+
+/** A size as people read it ("1.4 MB", "1,4 Mt"): the largest unit that keeps a number of at least 1. */
+function humanSize(bytes: number, locale: string): string {
+  const units = ["byte", "kilobyte", "megabyte", "gigabyte"] as const;
+  let i = 0;
+  let n = bytes;
+  while (n >= 1000 && i < units.length - 1) { n /= 1000; i += 1; }
+  return new Intl.NumberFormat(locale === "en" ? "en-GB" : locale, { style: "unit", unit: units[i], unitDisplay: "short", maximumFractionDigits: i === 0 ? 0 : 1 }).format(n);
+}
+
+/** The package to show first when it is ready: its name, format and size, and where to download it. */
+function readyResult(files: Awaited<ReturnType<typeof listRequestExports>>, reference: string, locale: string) {
+  const f = files.find((x) => x.kind !== "dossier" && x.downloadable);
+  if (!f) return null;
+  const ext = (f.fileName ?? "").split(".").pop()?.toLowerCase();
+  const format = ext === "pdf" || ext === "zip" ? ext : "zip";
+  return { kind: f.kind, name: f.fileName ?? `${reference}.${format}`, format, size: f.sizeBytes === null ? null : humanSize(f.sizeBytes, locale), href: downloadPath(reference, f.id) };
 }
 
 /** What the requester reads before withdrawing (views/platform/confirm.ejs). */

@@ -9,6 +9,7 @@ import type { RequestRow } from "../requests/change-status.js";
 import { recordIdentityCheck } from "../requests/identity-check.js";
 import { checkRefusal } from "./reject-request.js";
 import { detailPageLocals } from "./detail-page.js";
+import { caseAddress, caseNavigation, queueState } from "./case-nav.js";
 import { staffPolicy } from "./policies.js";
 
 const field = z.string().optional().transform((s) => s ?? "");
@@ -21,7 +22,7 @@ const onRequest = (r: RequestRow) => ({ kind: "request" as const, orgId: r.orgId
 /** The case page again, the failed form's fields kept and its errors beside them. */
 const casePage = (failedAction: string) => async (call: Call<StaffActor, unknown, RequestRow>) => ({
   view: "staff/show",
-  locals: await detailPageLocals(call, call.loaded, { failedAction, values: call.form }),
+  locals: await detailPageLocals(call, call.loaded, { ...caseNavigation({ queue: call.form.queue }), failedAction, values: call.form }),
 });
 
 /**
@@ -32,20 +33,20 @@ export const decisionRoutes = [
   route({
     method: "post", path: "/staff/requests/:id/reject/preview", who: staffAudience,
     load: loadRequest, action: "reject", on: onRequest, input: refusalSchema, form: casePage("reject"),
-    run: ({ org, t, input, loaded }) => {
+    run: ({ org, t, input, loaded, form }) => {
       const refusal = checkRefusal(loaded, org, input);
       return {
         view: "staff/reject-preview",
-        locals: { title: t("staff.preview.title", { reference: loaded.reference }), staffArea: true, request: loaded, refusal, values: input },
+        locals: { title: t("staff.preview.title", { reference: loaded.reference }), staffArea: true, request: loaded, refusal, values: input, queue: queueState(form.queue) },
       };
     },
   }),
   route({
     method: "post", path: "/staff/requests/:id/identity-check", who: staffAudience,
     load: loadRequest, action: "checkIdentity", on: onRequest, input: identityCheckSchema, form: casePage("checkIdentity"),
-    run: async ({ ctx, actor, input, loaded }) => {
+    run: async ({ ctx, actor, input, loaded, form }) => {
       await recordIdentityCheck(ctx, actor, loaded.orgId, loaded.id, input.method);
-      return { redirect: `/staff/requests/${loaded.id}#identity` };
+      return { redirect: caseAddress(loaded.id, "identityChecked", queueState(form.queue), "#identity") };
     },
   }),
 ];

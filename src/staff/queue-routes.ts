@@ -14,6 +14,7 @@ import { staffPolicy } from "./policies.js";
 import { assignableStaff, queueCounts, queueSorts, reviewQueue, type QueueFilters, type QueueSort } from "./review-queue.js";
 import { assignManySchema, queueSchema, type QueueQuery } from "./schema.js";
 import { staffHome } from "./staff-home.js";
+import { queueState } from "./case-nav.js";
 
 export const QUEUE_PATH = "/staff";
 
@@ -32,6 +33,12 @@ function queueUrl(q: QueueQuery, change: Partial<QueueQuery> = {}): string {
   for (const [k, v] of Object.entries({ ...q, after: undefined, ...change })) if (v) params.set(k, String(v));
   const query = params.toString();
   return query ? `${QUEUE_PATH}?${query}` : QUEUE_PATH;
+}
+
+/** What a row's link carries to the case page, so its "Back to the queue" keeps these filters. */
+function caseQueryOf(q: QueueQuery): string {
+  const state = queueState(queueUrl(q).split("?")[1] ?? "");
+  return state ? `?queue=${encodeURIComponent(state)}` : "";
 }
 
 /** Each sortable column's link: sorting by it, or the other way round when it is the current sort. */
@@ -57,7 +64,7 @@ async function queuePage(call: Call<StaffActor>, input: QueueQuery, extra: Recor
     view: "staff/queue",
     locals: {
       title: t("staff.queue.title"), rows, counts, staff, filters: input, statuses: requestStatuses, types: requestTypes, sorts: queueSorts,
-      sortLinks: sortLinks(input), returnTo: call.url,
+      sortLinks: sortLinks(input), returnTo: call.url, caseQuery: caseQueryOf(input),
       quick: {
         action: queueUrl({}, { action: "1" }), overdue: queueUrl({}, { overdue: "1" }), unassigned: queueUrl({}, { assignee: "none" }),
       },

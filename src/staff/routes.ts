@@ -36,6 +36,7 @@ import { addRequestNote } from "./add-note.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 import { transcriptStatements } from "../fulfilment/statements.js";
 import { detailPageLocals } from "./detail-page.js";
+import { caseAddress, caseNavigation, queueState, type CaseOutcome } from "./case-nav.js";
 import { askIdentitySchema, assignSchema, codeSchema, passwordSchema, signInSchema, textSchema, transcriptQuerySchema } from "./schema.js";
 import { dashboardStats } from "./dashboard-stats.js";
 import { requestRegisterCsv } from "./request-register.js";
@@ -237,7 +238,13 @@ export function staffRouter(ctx: AppContext): Router {
 
   const loadRequest = async (req: Request) => staffRequest(ctx, staffActorOf(req).orgId, String(req.params.id));
   const requestResource = (r: Awaited<ReturnType<typeof loadRequest>>) => ({ kind: "request" as const, orgId: r.orgId, type: r.type, erasureApprovedBy: r.erasureApprovedBy });
-  const back = (res: Response, id: string, anchor = "") => res.redirect(303, `/staff/requests/${id}${anchor}`);
+  const outcomes: Partial<Record<Action<"request">, CaseOutcome>> = {
+    assign: "assigned", note: "noteAdded", message: "messageSent", startReview: "reviewStarted", askInfo: "askedInfo", askIdentity: "askedIdentity",
+    approve: "approved", reject: "rejected", extend: "extended", confirmErasure: "erasureConfirmed",
+  };
+  // Back to the case page saying what was done, with the queue it was opened from (the forms carry it).
+  const back = (req: Request, res: Response, id: string, action: Action<"request">, anchor = "") =>
+    res.redirect(303, caseAddress(id, outcomes[action], queueState(req.body?.queue), anchor));
 
   async function renderDetail(req: Request, res: Response, extra: Record<string, unknown> = {}) {
     const actor = staffActorOf(req);
@@ -245,7 +252,7 @@ export function staffRouter(ctx: AppContext): Router {
     authorize(actor, "view", requestResource(r));
     res.render("staff/show", await detailPageLocals({ ctx, org: req.org, actor, t: req.t, session: req.session }, r, extra));
   }
-  router.get("/staff/requests/:id", (req, res) => renderDetail(req, res));
+  router.get("/staff/requests/:id", (req, res) => renderDetail(req, res, caseNavigation(req.query)));
 
 
   /** A POST on one request: authorize, run, redirect back; validation errors re-render the page. */
@@ -262,11 +269,11 @@ export function staffRouter(ctx: AppContext): Router {
       if (confirm) return res.render("platform/confirm", { ...confirm, fields: req.body ?? {}, cancelHref: `/staff/requests/${r.id}`, languagePath: `/staff/requests/${r.id}` });
       try {
         await run(req, r);
-        back(res, r.id, opts.anchor);
+        back(req, res, r.id, action, opts.anchor);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         res.status(422);
-        await renderDetail(req, res, { fieldErrors: err.fieldErrors, values: req.body, failedAction: action });
+        await renderDetail(req, res, { ...caseNavigation({ queue: req.body?.queue }), fieldErrors: err.fieldErrors, values: req.body, failedAction: action });
       }
     };
 

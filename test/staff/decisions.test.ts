@@ -79,7 +79,7 @@ describe("staff decisions, detail and queue", () => {
     reauth = await post(agent, "/staff/reauth", { password: "correct horse battery staple", next: `/staff/requests/${r.id}` });
     expect(reauth.headers.location).to.equal(`/staff/requests/${r.id}`);
     const again = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records." });
-    expect(again.headers.location).to.equal(`/staff/requests/${r.id}`);
+    expect(again.headers.location).to.equal(`/staff/requests/${r.id}?done=rejected`);
     expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status).to.equal("rejected");
   });
 

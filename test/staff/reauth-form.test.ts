@@ -75,7 +75,7 @@ describe("staff re-authentication keeps the refused form", function () {
     // One click: the form as the page holds it.
     res = await b.post(`/staff/requests/${r.id}/reject`, fields);
     expect(res.status).to.equal(303);
-    expect(res.headers.location).to.equal(`/staff/requests/${r.id}`);
+    expect(res.headers.location).to.equal(`/staff/requests/${r.id}?done=rejected`);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("rejected");
     expect(row!.decisionReason).to.equal(typed.reason);

@@ -11,7 +11,7 @@ import { mailFiles, signInCode, waitForMail } from "./mailbox.js";
 import { totpCode, type Requester, type StaffLogin } from "./fixtures.js";
 import type { Locale } from "../../../src/platform/i18n.js";
 
-async function clickAndWait(page: Page, selector: string): Promise<void> {
+export async function clickAndWait(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForEvent("framenavigated"), page.locator(selector).first().click()]);
   await page.waitForLoadState("load");
 }
@@ -116,6 +116,18 @@ export async function staffOpensRequest(browser: Browser, journey: Journey, refe
   await journey.step(browser, "staff-request");
 }
 
+/**
+ * On the case page, picks the Decide radio whose revealed panel holds the form posting to
+ * `action` (the script hides the other decisions' forms); does nothing for forms outside it.
+ */
+export async function chooseDecision(page: Page, action: string): Promise<void> {
+  const panel = page.locator(`.conditional:has(form[action$="${action}"])`);
+  if ((await panel.count()) === 0) return;
+  const id = await panel.first().getAttribute("id");
+  await page.locator(`input[type="radio"][aria-controls="${id}"]`).check();
+  expect(await panel.first().isVisible(), `the ${action} form shows once its decision is chosen`).to.equal(true);
+}
+
 /** Start the review, then approve with the suggested message. */
 export async function staffApproves(browser: Browser, journey: Journey): Promise<void> {
   const { page } = browser;
@@ -123,6 +135,7 @@ export async function staffApproves(browser: Browser, journey: Journey): Promise
     await submitForm(page, "/start-review");
     await journey.step(browser, "staff-in-review");
   }
+  await chooseDecision(page, "/approve");
   await submitForm(page, "/approve");
   await confirmIfAsked(browser, journey, "/approve", "staff-approve");
   await journey.step(browser, "staff-approved");
@@ -167,6 +180,7 @@ export async function confirmIfAsked(browser: Browser, journey: Journey, action:
 
 export async function staffActs(browser: Browser, journey: Journey, who: StaffLogin, action: string, step: string, fill?: (page: Page) => Promise<void>): Promise<void> {
   const { page } = browser;
+  await chooseDecision(page, action);
   await fill?.(page);
   await submitForm(page, action);
   if (new URL(page.url()).pathname === "/staff/reauth") {
@@ -177,6 +191,7 @@ export async function staffActs(browser: Browser, journey: Journey, who: StaffLo
       await journey.step(browser, `${step}-resume`);
       await submitForm(page, action);
     } else {
+      await chooseDecision(page, action);
       await fill?.(page);
       await submitForm(page, action);
     }
