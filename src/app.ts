@@ -33,6 +33,8 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   // Only the configured proxies may name the client (see config.ts TRUST_PROXY and the README).
   app.set("trust proxy", ctx.config.TRUST_PROXY);
   configureViews(app, ctx);
+  // The layout's "Exit this page" on requester pages.
+  app.locals.exitUrl = ctx.config.EXIT_URL;
 
   app.use(securityHeaders());
   app.use(accessLog(ctx));

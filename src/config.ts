@@ -71,6 +71,8 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
     .optional(),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where "Exit this page" leaves to: a neutral site that says nothing about the helpline. */
+  EXIT_URL: z.url({ protocol: /^https$/ }).default("https://www.bbc.co.uk/weather"),
   TRUST_PROXY: trustProxy,
   /**
    * Lets webhooks reach 127.0.0.1/::1/localhost, for the test suite's and a developer's own

@@ -67,10 +67,14 @@ export function complaintsRequesterRouter(ctx: AppContext): Router {
   const perRequester = limiter(ctx, { name: "complaints-post", windowMs: 60 * 60_000, limit: 20, key: (req) => req.session?.idHash ?? clientIp(req) });
 
   router.get("/how-to-complain", (req, res) => {
+    const all = directory(req.locale);
+    // ?country=XX (the country choice) shows that one authority first; an unknown code shows none.
+    const asked = typeof req.query.country === "string" ? req.query.country.toUpperCase() : "";
     res.render("complaints/how-to-complain", {
       title: req.t("complaints.howTo.title"),
       authority: leadAuthority(req.org.authorityCountry),
-      directory: directory(req.locale),
+      directory: all,
+      chosen: all.find((a) => a.country === asked),
       signedIn: requesterOf(req) !== undefined,
     });
   });

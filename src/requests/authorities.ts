@@ -18,6 +18,12 @@ export interface SupervisoryAuthority {
   /** ISO 3166-1 alpha-2 code, upper case. */
   country: string;
   nameLocal: string;
+  /**
+   * BCP 47 language of the local name (an ISO 639-1 language code, not the country code: `cs`
+   * for Czechia, `el` for Greece, `de-AT` for Austria), for its `lang` attribute. One per part
+   * when the name is given in two languages separated by " / " (Belgium).
+   */
+  nameLang: readonly string[];
   nameEnglish: string;
   website: string;
   complaintUrl: string;
@@ -28,6 +34,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "AT",
     nameLocal: "Österreichische Datenschutzbehörde",
+    nameLang: ["de-AT"],
     nameEnglish: "Austrian Data Protection Authority",
     website: "https://www.dsb.gv.at",
     // No dedicated complaint page confirmed: home page.
@@ -37,6 +44,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "BE",
     nameLocal: "Autorité de protection des données / Gegevensbeschermingsautoriteit",
+    nameLang: ["fr-BE", "nl-BE"],
     nameEnglish: "Belgian Data Protection Authority",
     website: "https://www.autoriteprotectiondonnees.be",
     complaintUrl: "https://www.autoriteprotectiondonnees.be/citoyen/agir/introduire-une-plainte",
@@ -45,6 +53,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "BG",
     nameLocal: "Комисия за защита на личните данни",
+    nameLang: ["bg"],
     nameEnglish: "Commission for Personal Data Protection",
     website: "https://www.cpdp.bg",
     // The site was restructured; the old complaint page URL may not survive: home page.
@@ -54,6 +63,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "CY",
     nameLocal: "Γραφείο Επιτρόπου Προστασίας Δεδομένων Προσωπικού Χαρακτήρα",
+    nameLang: ["el-CY"],
     nameEnglish: "Office of the Commissioner for Personal Data Protection",
     website: "https://www.dataprotection.gov.cy",
     complaintUrl:
@@ -64,6 +74,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "CZ",
     nameLocal: "Úřad pro ochranu osobních údajů",
+    nameLang: ["cs"],
     nameEnglish: "Office for Personal Data Protection",
     website: "https://www.uoou.cz",
     // No dedicated complaint page confirmed: home page.
@@ -76,6 +87,7 @@ const list: SupervisoryAuthority[] = [
     // protection authority of the Land (state) instead; the BfDI covers federal
     // bodies, telecoms and postal services and forwards other complaints.
     nameLocal: "Bundesbeauftragte für den Datenschutz und die Informationsfreiheit (BfDI)",
+    nameLang: ["de"],
     nameEnglish: "Federal Commissioner for Data Protection and Freedom of Information",
     website: "https://www.bfdi.bund.de",
     // No dedicated complaint page confirmed: home page.
@@ -85,6 +97,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "DK",
     nameLocal: "Datatilsynet",
+    nameLang: ["da"],
     nameEnglish: "Danish Data Protection Agency",
     website: "https://www.datatilsynet.dk",
     // No current complaint page confirmed: home page.
@@ -94,6 +107,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "EE",
     nameLocal: "Andmekaitse Inspektsioon (AKI)",
+    nameLang: ["et"],
     nameEnglish: "Estonian Data Protection Inspectorate",
     website: "https://www.aki.ee",
     // Contact page: DOMAIN.md found no dedicated complaint form.
@@ -103,6 +117,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "ES",
     nameLocal: "Agencia Española de Protección de Datos (AEPD)",
+    nameLang: ["es"],
     nameEnglish: "Spanish Data Protection Agency",
     website: "https://www.aepd.es",
     // The e-office list of procedures, where the complaint forms are.
@@ -112,6 +127,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "FI",
     nameLocal: "Tietosuojavaltuutetun toimisto",
+    nameLang: ["fi"],
     nameEnglish: "Office of the Data Protection Ombudsman",
     website: "https://tietosuoja.fi",
     complaintUrl: "https://tietosuoja.fi/notification-to-the-data-protection-ombudsman",
@@ -120,6 +136,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "FR",
     nameLocal: "Commission nationale de l'informatique et des libertés (CNIL)",
+    nameLang: ["fr"],
     nameEnglish: "French Data Protection Authority (CNIL)",
     website: "https://www.cnil.fr",
     // No complaint page URL confirmed: home page (it links to "Plaintes").
@@ -129,6 +146,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "GR",
     nameLocal: "Αρχή Προστασίας Δεδομένων Προσωπικού Χαρακτήρα",
+    nameLang: ["el"],
     nameEnglish: "Hellenic Data Protection Authority",
     website: "https://www.dpa.gr",
     // Only a legacy complaint URL was found: home page.
@@ -138,6 +156,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "HR",
     nameLocal: "Agencija za zaštitu osobnih podataka (AZOP)",
+    nameLang: ["hr"],
     nameEnglish: "Croatian Personal Data Protection Agency",
     website: "https://azop.hr",
     complaintUrl: "https://azop.hr/zahtjev-za-utvrdivanje-povrede-prava/",
@@ -146,6 +165,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "HU",
     nameLocal: "Nemzeti Adatvédelmi és Információszabadság Hatóság (NAIH)",
+    nameLang: ["hu"],
     nameEnglish: "Hungarian National Authority for Data Protection and Freedom of Information",
     website: "https://naih.hu",
     // Online case start page, which covers complaints.
@@ -156,6 +176,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "IE",
     nameLocal: "An Coimisiún um Chosaint Sonraí",
+    nameLang: ["ga"],
     nameEnglish: "Data Protection Commission",
     website: "https://www.dataprotection.ie",
     // No dedicated complaint page confirmed: home page.
@@ -165,6 +186,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "IS",
     nameLocal: "Persónuvernd",
+    nameLang: ["is"],
     nameEnglish: "Icelandic Data Protection Authority",
     website: "https://www.personuvernd.is",
     // No dedicated complaint page confirmed: home page.
@@ -174,6 +196,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "IT",
     nameLocal: "Garante per la protezione dei dati personali",
+    nameLang: ["it"],
     nameEnglish: "Italian Data Protection Authority",
     website: "https://www.garanteprivacy.it",
     // No dedicated complaint page confirmed: home page.
@@ -183,6 +206,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "LI",
     nameLocal: "Datenschutzstelle Fürstentum Liechtenstein",
+    nameLang: ["de-LI"],
     nameEnglish: "Data Protection Authority of Liechtenstein",
     website: "https://dss.llv.li",
     // How to complain, with a link to the authority's electronic complaint form.
@@ -193,6 +217,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "LT",
     nameLocal: "Valstybinė duomenų apsaugos inspekcija",
+    nameLang: ["lt"],
     nameEnglish: "State Data Protection Inspectorate",
     website: "https://vdai.lrv.lt",
     complaintUrl: "https://vdai.lrv.lt/lt/veiklos-sritys-1/skundu-nagrinejimas",
@@ -201,6 +226,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "LU",
     nameLocal: "Commission nationale pour la protection des données (CNPD)",
+    nameLang: ["fr-LU"],
     nameEnglish: "National Data Protection Commission",
     website: "https://cnpd.public.lu",
     complaintUrl: "https://cnpd.public.lu/en/particuliers/faire-valoir.html",
@@ -209,6 +235,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "LV",
     nameLocal: "Datu valsts inspekcija",
+    nameLang: ["lv"],
     nameEnglish: "Data State Inspectorate",
     website: "https://www.dvi.gov.lv",
     complaintUrl: "https://dvi.gov.lv/en/services/complaint-concerning-processing-personal-data",
@@ -217,6 +244,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "MT",
     nameLocal: "Information and Data Protection Commissioner (IDPC)",
+    nameLang: ["en-MT"],
     nameEnglish: "Office of the Information and Data Protection Commissioner",
     website: "https://idpc.org.mt",
     // No dedicated complaint page URL confirmed: home page.
@@ -226,6 +254,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "NL",
     nameLocal: "Autoriteit Persoonsgegevens (AP)",
+    nameLang: ["nl"],
     nameEnglish: "Dutch Data Protection Authority",
     website: "https://autoriteitpersoonsgegevens.nl",
     complaintUrl:
@@ -235,6 +264,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "NO",
     nameLocal: "Datatilsynet",
+    nameLang: ["nb"],
     nameEnglish: "Norwegian Data Protection Authority",
     website: "https://www.datatilsynet.no",
     complaintUrl: "https://www.datatilsynet.no/en/about-us/contact-us/how-to-complain-to-the-norwegian-dpa/",
@@ -243,6 +273,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "PL",
     nameLocal: "Urząd Ochrony Danych Osobowych (UODO)",
+    nameLang: ["pl"],
     nameEnglish: "Personal Data Protection Office",
     website: "https://uodo.gov.pl",
     // No dedicated complaint page confirmed: home page.
@@ -252,6 +283,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "PT",
     nameLocal: "Comissão Nacional de Proteção de Dados (CNPD)",
+    nameLang: ["pt-PT"],
     nameEnglish: "National Data Protection Commission",
     website: "https://www.cnpd.pt",
     // No dedicated complaint page confirmed: home page (it links to the complaint forms).
@@ -261,6 +293,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "RO",
     nameLocal: "Autoritatea Națională de Supraveghere a Prelucrării Datelor cu Caracter Personal (ANSPDCP)",
+    nameLang: ["ro"],
     nameEnglish: "National Supervisory Authority for Personal Data Processing",
     website: "https://www.dataprotection.ro",
     complaintUrl: "https://www.dataprotection.ro/index.jsp?page=Plangeri_RGPD&lang=en",
@@ -269,6 +302,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "SE",
     nameLocal: "Integritetsskyddsmyndigheten (IMY)",
+    nameLang: ["sv"],
     nameEnglish: "Swedish Authority for Privacy Protection",
     website: "https://www.imy.se",
     complaintUrl: "https://www.imy.se/privatperson/utfora-arenden/lamna-ett-klagomal/",
@@ -277,6 +311,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "SI",
     nameLocal: "Informacijski pooblaščenec",
+    nameLang: ["sl"],
     nameEnglish: "Information Commissioner of the Republic of Slovenia",
     website: "https://www.ip-rs.si",
     complaintUrl: "https://www.ip-rs.si/en/data-protection/how-to-file-an-application/",
@@ -285,6 +320,7 @@ const list: SupervisoryAuthority[] = [
   {
     country: "SK",
     nameLocal: "Úrad na ochranu osobných údajov Slovenskej republiky",
+    nameLang: ["sk"],
     nameEnglish: "Office for Personal Data Protection of the Slovak Republic",
     website: "https://dataprotection.gov.sk",
     complaintUrl: "https://dataprotection.gov.sk/sk/urad/konanie-ochrane-osobnych-udajov/",
@@ -293,21 +329,30 @@ const list: SupervisoryAuthority[] = [
   },
 ];
 
+/** An authority as the directory hands it out: with its local name split into parts by language. */
+export type DirectoryAuthority = SupervisoryAuthority & { readonly nameParts: readonly { text: string; lang: string }[] };
+
 /** Frozen deeply so callers cannot edit the shared directory by accident. */
-export const authorities: readonly SupervisoryAuthority[] = Object.freeze(
-  list.map((a) => Object.freeze({ ...a, postalAddress: Object.freeze([...a.postalAddress]) as string[] })),
+export const authorities: readonly DirectoryAuthority[] = Object.freeze(
+  list.map((a) => Object.freeze({ ...a, postalAddress: Object.freeze([...a.postalAddress]) as string[], nameParts: Object.freeze(localNameParts(a)) })),
 );
 
 const byCountry = new Map(authorities.map((a) => [a.country, a]));
 
 /** Looks up by ISO alpha-2 code (case-insensitive); throws RangeError if unknown. */
-export function authorityFor(country: string): SupervisoryAuthority {
+export function authorityFor(country: string): DirectoryAuthority {
   const found = byCountry.get(country.trim().toUpperCase());
   if (!found) throw new RangeError(`No supervisory authority known for country "${country}"`);
   return found;
 }
 
 /** The organization's lead authority, or null when its country is not in the directory (pages then say so). */
-export function leadAuthority(country: string | null | undefined): SupervisoryAuthority | null {
+export function leadAuthority(country: string | null | undefined): DirectoryAuthority | null {
   return byCountry.get((country ?? "").trim().toUpperCase()) ?? null;
+}
+
+/** The local name in parts, each with its language, for `<span lang>` (Belgium's name is French / Dutch). */
+export function localNameParts(a: Pick<SupervisoryAuthority, "nameLocal" | "nameLang">): { text: string; lang: string }[] {
+  const texts = a.nameLang.length > 1 ? a.nameLocal.split(" / ") : [a.nameLocal];
+  return texts.map((text, i) => ({ text, lang: a.nameLang[i] ?? a.nameLang[0]! }));
 }

@@ -55,7 +55,10 @@ describe("who has seen my data (requester page)", () => {
     expect(text).to.include("Chat Platform Oy").and.include("To delete your data").and.include("Confirmed");
     // Never names, never someone else's accesses or recipients.
     for (const secret of ["Secretname", "Hiddenname", "Someone else&#39;s reason", theirs.reference, "To correct your data"]) expect(text).not.to.include(secret);
-    expect((text.match(/<tr>/g) ?? []).length).to.equal(2 + 1 + 2);
+    // One card per access and per recipient told (no table to scroll sideways on a phone).
+    expect(text).to.not.include("<table");
+    expect((text.match(/class="summary-card access"/g) ?? []).length).to.equal(2);
+    expect((text.match(/class="summary-card recipient"/g) ?? []).length).to.equal(1);
   });
 
   it("in plain language, in the requester's own language", async () => {

@@ -39,7 +39,7 @@ describe("complaints: the lead authority on the public page, on refusals and on 
       const res = await request(buildApp(ctx)).get("/how-to-complain").set("Host", `${org.slug}.test`).expect(200);
       expectAuthority(section(res.text, 'id="lead-authority"', 'id="directory"'), country);
       expect(res.text).to.include(`href="mailto:dpo@${country.toLowerCase()}.example.test"`);
-      const directory = section(res.text, 'id="directory"', "</table>");
+      const directory = section(res.text, 'id="directory"', 'class="site-footer"');
       for (const a of authorities) expect(directory, a.country).to.include(`id="authority-${a.country}"`).and.include(`href="${html(a.complaintUrl)}"`);
       // Linked from every page's footer.
       const home = await request(buildApp(ctx)).get("/").set("Host", `${org.slug}.test`).expect(200);
@@ -85,6 +85,28 @@ describe("complaints: the lead authority on the public page, on refusals and on 
     const res = await request(buildApp(ctx)).get("/how-to-complain?lang=et").set("Host", `${org.slug}.test`).expect(200);
     expect(res.text).to.include("Kuidas kaevata");
     expect(res.text).to.include("Andmekaitse Inspektsioon (AKI)");
-    expect(section(res.text, 'id="authority-FI"', "</tr>")).to.include("Soome");
+    expect(section(res.text, 'id="authority-FI"', "</details>")).to.include("Soome");
+  });
+
+  it("lists every country folded (no table to scroll sideways), and a country choice shows one", async () => {
+    const org = await countryOrg(ctx, "FI");
+    const all = await request(buildApp(ctx)).get("/how-to-complain?lang=en").set("Host", `${org.slug}.test`).expect(200);
+    expect(all.text).to.not.include("<table");
+    expect(all.text.match(/<details class="details" id="authority-/g)).to.have.length(authorities.length);
+    expect(all.text).to.not.include('id="chosen"');
+    const one = await request(buildApp(ctx)).get("/how-to-complain?lang=en&country=cz").set("Host", `${org.slug}.test`).expect(200);
+    const chosen = section(one.text, 'id="chosen"', "</section>");
+    expect(chosen).to.include('<span lang="cs">Úřad pro ochranu osobních údajů</span>').and.include(html(authorityFor("CZ").complaintUrl));
+    expect(chosen).to.not.include(html(authorityFor("FI").nameLocal));
+    expect(one.text).to.match(/<option value="CZ" selected>/);
+  });
+
+  it("marks each authority's name with its language, never its country code", async () => {
+    const org = await countryOrg(ctx, "FI");
+    const res = await request(buildApp(ctx)).get("/how-to-complain?lang=en").set("Host", `${org.slug}.test`).expect(200);
+    const langs = new Set([...res.text.matchAll(/ lang="([^"]+)"/g)].map((m) => m[1]!));
+    for (const bad of ["cz", "at", "gr", "dk", "se", "ee", "si", "ie", "cy", "li", "lu", "mt", "be", "no"]) expect([...langs], bad).to.not.include(bad);
+    for (const good of ["cs", "de-AT", "el", "da", "sv", "et", "sl", "ga", "fr-BE", "nl-BE"]) expect([...langs], good).to.include(good);
+    expect(section(res.text, 'id="authority-BE"', "</details>")).to.include('<span lang="fr-BE">Autorité de protection des données</span> / <span lang="nl-BE">Gegevensbeschermingsautoriteit</span>');
   });
 });

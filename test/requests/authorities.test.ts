@@ -110,6 +110,27 @@ describe("supervisory authorities directory", () => {
     });
   });
 
+  it("gives every local name a valid language tag: an ISO 639-1 language, not the country code", () => {
+    // What Chromium's Intl knows as a language, with a region only where it is the entry's own country.
+    const languages = new Intl.DisplayNames(["en"], { type: "language", fallback: "none" });
+    for (const a of authorities) {
+      const parts = a.nameLang.length > 1 ? a.nameLocal.split(" / ") : [a.nameLocal];
+      expect(a.nameLang, a.country).to.have.length(parts.length);
+      for (const tag of a.nameLang) {
+        expect(tag, a.country).to.match(/^[a-z]{2}(-[A-Z]{2})?$/);
+        const [language, region] = tag.split("-");
+        expect(languages.of(language!), `${a.country}: ${tag}`).to.be.a("string").and.not.equal(language);
+        if (region) expect(region, a.country).to.equal(a.country);
+      }
+      expect(a.nameParts.map((p) => p.text).join(" / "), a.country).to.equal(a.nameLocal);
+    }
+    // The mistakes a country code makes: cz is no language, at and gr are not German and Greek.
+    expect(authorityFor("CZ").nameLang).to.deep.equal(["cs"]);
+    expect(authorityFor("AT").nameLang).to.deep.equal(["de-AT"]);
+    expect(authorityFor("GR").nameLang).to.deep.equal(["el"]);
+    expect(authorityFor("BE").nameLang).to.deep.equal(["fr-BE", "nl-BE"]);
+  });
+
   describe("complaints locale files", () => {
     const langs = ["en", "fi", "sv", "nl", "et"];
     const load = (lang: string): Record<string, string> =>
