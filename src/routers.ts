@@ -11,6 +11,7 @@ import { complaintsRouter } from "./complaints/routes.js";
 import { fulfilmentRouter } from "./fulfilment/routes.js";
 import { reviewRouter } from "./fulfilment/review-routes.js";
 import { researchRouter } from "./fulfilment/research-routes.js";
+import { erasureOutcomeRouter } from "./fulfilment/erasure-outcome-routes.js";
 import { retentionRouter } from "./retention/routes.js";
 import { presetRouter } from "./retention/preset-routes.js";
 import { auditRouter } from "./audit/routes.js";
@@ -32,6 +33,7 @@ export function capabilityRouters(ctx: AppContext): Router[] {
     fulfilmentRouter(ctx),
     reviewRouter(ctx),
     researchRouter(ctx),
+    erasureOutcomeRouter(ctx),
     exportsRouter(ctx),
     complaintsRouter(ctx),
     retentionRouter(ctx),

@@ -12,6 +12,7 @@ import { auditLog, complaints, conversations, dataKeys, eidIdentities, exports, 
 import type { Conversation } from "../chats/conversation-store.js";
 import { recordIngestTombstone } from "../chats/ingest-tombstones.js";
 import { emailHash } from "../identity/email-address.js";
+import { erasedReceiptIndex } from "../identity/erasure-outcome-link.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import type { Organization } from "../platform/http/types.js";
 import type { RequestRow } from "../requests/change-status.js";
@@ -89,6 +90,7 @@ async function shredConversations(tx: Tx, ctx: AppContext, r: RequestRow, convs:
   // A replayed or late platform delivery must not bring an erased conversation back.
   for (const c of convs) await recordIngestTombstone(tx, ctx.keys, r.orgId, "conversation", c.externalId);
   const keyIds = convs.map((c) => c.dataKeyId).filter((x): x is string => !!x);
+  await keepReceiptLookups(tx, ctx, convs);
   await tx.update(conversations).set({
     erasedAt: ctx.clock.now(), erasedByReference: r.reference,
     externalId: null, receiptCodeHash: null, subjectId: null, ipEnc: null, ipTruncatedAt: null, endedAt: null, language: null,
@@ -96,6 +98,13 @@ async function shredConversations(tx: Tx, ctx: AppContext, r: RequestRow, convs:
   }).where(inArray(conversations.id, ids));
   if (keyIds.length) await tx.delete(dataKeys).where(inArray(dataKeys.id, keyIds));
   return counts;
+}
+
+/** The receipt code leads to the outcome later (issue 18): only a blind index of its hash stays. */
+async function keepReceiptLookups(tx: Tx, ctx: AppContext, convs: Conversation[]): Promise<void> {
+  for (const c of convs) {
+    if (c.receiptCodeHash) await tx.update(conversations).set({ erasedReceiptIndex: erasedReceiptIndex(ctx.keys, c.receiptCodeHash) }).where(eq(conversations.id, c.id));
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { requestMessages } from "../db/schema/index.js";
 import { authorityFor } from "../requests/authorities.js";
+import { erasureOutcomePath } from "../identity/erasure-outcome-link.js";
 import { queueMail } from "../mail/queue-mail.js";
 import type { MailTemplates } from "../mail/templates.js";
 import type { Actor } from "../platform/audit.js";
@@ -80,8 +81,9 @@ export async function sendCompletionNotice(tx: Tx, ctx: AppContext, org: Organiz
     dedupeKey: `${s.profileErased ? ERASED_PROFILE_NOTICE : "fulfilment-completed"}:${r.id}`,
     data: {
       reference: r.reference, orgName: org.name, kind: s.kind,
-      // After the account is erased there is no page to sign in to: the mail is the whole answer.
-      ...(s.profileErased ? {} : { requestUrl: requestUrl(ctx, r) }),
+      // After the account is erased there is no page to sign in to: the mail and its signed link
+      // to the outcome page (non-personal facts only) are the whole answer.
+      ...(s.profileErased ? { outcomeUrl: `${ctx.config.BASE_URL}${erasureOutcomePath(ctx.keys, org.id, r.reference)}` } : { requestUrl: requestUrl(ctx, r) }),
       ...(s.kind === "erasure" ? { conversationsErased: s.conversationsErased ?? 0, profileErased: s.profileErased ? "yes" : "no" } : {}),
       ...(kept.length ? { keptChildProtection: byReason("child_protection_report"), keptPoliceReport: byReason("police_report"), ...authority(org) } : {}),
       ...((s.recipients ?? []).length ? { recipients: s.recipients!.length } : {}),

@@ -134,6 +134,7 @@ export function identityRouter(ctx: AppContext): Router {
     const parsed = parseForm(receiptForm, req.body);
     if (!parsed.ok) return again(parsed.fieldErrors);
     const result = await signInWithReceipt(ctx, { org: req.org, code: parsed.data.code, ip: req.ip, locale: req.locale, previousSessionIdHash: req.session?.idHash });
+    if (!result.ok && result.reason === "erased") return res.redirect(303, result.outcomePath);
     if (!result.ok) return again({ code: "identity.errors.receiptUnknown" });
     signedIn(res, result.token, next);
   });

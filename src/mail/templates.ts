@@ -66,6 +66,8 @@ export interface MailTemplates {
   fulfilment_completed: {
     reference: string; orgName: string; kind: "erasure" | "rectification" | "restriction" | "objection" | "withdraw_consent";
     requestUrl?: string; conversationsErased?: number; profileErased?: "yes" | "no";
+    /** After the account is erased: the signed link to the outcome page (issue 18). */
+    outcomeUrl?: string;
     keptChildProtection?: number; keptPoliceReport?: number; recipients?: number; authorityName?: string; authorityUrl?: string;
   };
   /** Art. 18(3): told before a restriction is lifted. */

@@ -61,6 +61,13 @@ describe("journey: erasure with four eyes (Chromium)", function () {
     const subject = translator(requestLocale)("mail.fulfilment_completed.subject", { reference });
     const answer = await waitForMail(portal.dataDir, person.email, seen, 30_000, (m) => m.subject === subject);
     expect(answer.text).to.include(reference);
+    // Its link shows the outcome without a sign-in (issue 18): counts and grounds, no personal data.
+    const outcomeLink = /https?:\/\/\S+\/erased\/\S+/.exec(answer.text)?.[0];
+    expect(outcomeLink, "the outcome link in the final mail").to.be.a("string");
+    const outcomeUrl = new URL(outcomeLink!);
+    await requester.page.goto(`${portal.baseUrl}${outcomeUrl.pathname}${outcomeUrl.search}`);
+    await journey.step(requester, "erasure-outcome-from-mail");
+    expect(await requester.page.locator("main").innerText()).to.not.include(person.email);
     await requester.page.goto(`${portal.baseUrl}/requests/${reference}`);
     expect(new URL(requester.page.url()).pathname).to.equal("/sign-in");
     await journey.step(requester, "requester-signed-out");

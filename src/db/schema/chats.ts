@@ -83,6 +83,11 @@ export const conversations = pgTable(
     /** Tombstone: after erasure only date, topic and the request reference remain. */
     erasedAt: ts("erased_at"),
     erasedByReference: text("erased_by_reference"),
+    /**
+     * The tombstone's only link to its receipt code: a blind index of the code's hash, so the
+     * requester who signs in with it again is shown the outcome (issue 18), and nothing else can.
+     */
+    erasedReceiptIndex: text("erased_receipt_index"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -92,6 +97,7 @@ export const conversations = pgTable(
     // Deleting a data key checks conversations for references (ON DELETE SET NULL): without this
     // index each deleted key scans the whole table.
     index("conversations_data_key").on(t.dataKeyId),
+    index("conversations_erased_receipt").on(t.orgId, t.erasedReceiptIndex),
   ],
 );
 

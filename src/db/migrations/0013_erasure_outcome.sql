@@ -1,0 +1,2 @@
+ALTER TABLE "conversations" ADD COLUMN "erased_receipt_index" text;--> statement-breakpoint
+CREATE INDEX "conversations_erased_receipt" ON "conversations" USING btree ("org_id","erased_receipt_index");
