@@ -1,6 +1,7 @@
 import type { DataMigration } from "./platform/data-migrations.js";
 import { recomputeOpenDueDates } from "./requests/recompute-due-dates.js";
 import { sealExistingPersonalFields } from "./complaints/seal-existing-personal-fields.js";
+import { sealExistingRequestTexts } from "./requests/seal-existing-request-texts.js";
 
 /**
  * Every data migration (code that changes existing rows), applied in this order by
@@ -13,5 +14,7 @@ export function dataMigrationDefinitions(): DataMigration[] {
     { name: "requests.recompute-due-dates-unrolled-end", run: recomputeOpenDueDates },
     // Issue 18: subjects' profiles and complaint texts sealed under each person's key.
     { name: "subjects.seal-personal-fields", run: sealExistingPersonalFields },
+    // Issue 18: request details, reasons and threads sealed under each requester's key.
+    { name: "requests.seal-texts", run: sealExistingRequestTexts },
   ];
 }
