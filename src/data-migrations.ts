@@ -2,6 +2,7 @@ import type { DataMigration } from "./platform/data-migrations.js";
 import { recomputeOpenDueDates } from "./requests/recompute-due-dates.js";
 import { sealExistingPersonalFields } from "./complaints/seal-existing-personal-fields.js";
 import { encryptExistingExportFiles } from "./exports/encrypt-existing-files.js";
+import { sealExistingRequestTexts } from "./requests/seal-existing-request-texts.js";
 
 /**
  * Every data migration (code that changes existing rows), applied in this order by
@@ -16,5 +17,7 @@ export function dataMigrationDefinitions(): DataMigration[] {
     { name: "subjects.seal-personal-fields", run: sealExistingPersonalFields },
     // Issue 18: export files written before encryption at rest, encrypted in place.
     { name: "exports.encrypt-existing-files", run: encryptExistingExportFiles },
+    // Issue 18: request details, reasons and threads sealed under each requester's key.
+    { name: "requests.seal-texts", run: sealExistingRequestTexts },
   ];
 }

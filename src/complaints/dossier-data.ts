@@ -6,6 +6,8 @@
  */
 import type { KeyRing } from "../platform/crypto.js";
 import { openComplaints } from "./complaint-texts.js";
+import { keyById } from "../platform/subject-keys.js";
+import { openMessages, openTexts } from "../requests/request-texts.js";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Executor } from "../db/client.js";
 import { complaints, requestEvents, requestMessages, staffRoles, staffUsers } from "../db/schema/index.js";
@@ -82,7 +84,9 @@ export async function loadDossierFacts(db: Executor, keys: KeyRing, org: Organiz
     .from(requestEvents)
     .where(and(eq(requestEvents.requestId, r.id), eq(requestEvents.visibleToRequester, 1)))
     .orderBy(asc(requestEvents.at), asc(requestEvents.id));
-  const messages = await db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id)).orderBy(asc(requestMessages.createdAt), asc(requestMessages.id));
+  const key = await keyById(db, keys, r.subjectKeyId);
+  const texts = openTexts(r, key);
+  const messages = openMessages(key, await db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id)).orderBy(asc(requestMessages.createdAt), asc(requestMessages.id)));
   const authorIds = [...new Set(messages.filter((m) => m.authorType === "staff" && m.authorId).map((m) => m.authorId!))];
   const roles = new Map(
     authorIds.length === 0
@@ -103,11 +107,11 @@ export async function loadDossierFacts(db: Executor, keys: KeyRing, org: Organiz
       reference: r.reference, type: r.type, scope: r.scope, status: r.status, receivedAt: iso(r.receivedAt), identityMethod: r.assurance,
       conversationsInScope: scope.readable.length + scope.erased.length,
     },
-    decision: { outcome: r.decision, legalGround: r.legalGround, reason: r.decisionReason, decidedAt: isoOrNull(r.decidedAt) },
+    decision: { outcome: r.decision, legalGround: r.legalGround, reason: texts.decisionReason, decidedAt: isoOrNull(r.decidedAt) },
     deadlines: {
       legalDueDate: r.dueDate,
       extension: r.extendedAt
-        ? { toldAt: iso(r.extendedAt), toldWithinFirstMonth: localDate(r.extendedAt, tz) <= r.dueDate, extendedDueDate: r.extendedDueDate, reason: r.extensionReason }
+        ? { toldAt: iso(r.extendedAt), toldWithinFirstMonth: localDate(r.extendedAt, tz) <= r.dueDate, extendedDueDate: r.extendedDueDate, reason: texts.extensionReason }
         : null,
       pausedDays: r.pausedDays,
       effectiveDueDate: r.effectiveDueDate,

@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { emailOfSubject } from "../chats/subject-store.js";
-import { complaints, requestMessages } from "../db/schema/index.js";
+import { complaints } from "../db/schema/index.js";
+import { insertRequestMessage } from "../requests/request-texts.js";
 import { ConflictError, NotFoundError, ValidationError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
 import { isLocale, translator } from "../platform/i18n.js";
@@ -37,8 +38,8 @@ export async function reopenDecision(ctx: AppContext, actor: StaffActor, org: Or
     if (!reopenableStatuses.includes(current.status as RequestStatus)) throw new ConflictError("stale_status");
     const now = ctx.clock.now();
     const updated = await changeStatus(tx, txCtx, actor, current, {
-      to: "in_review", kind: "reopened", note: why, reopening: true,
-      set: { decision: null, legalGround: null, legalGroundLaw: null, decisionReason: null, decidedAt: null, decidedBy: null, completedAt: null },
+      to: "in_review", kind: "reopened", reopening: true,
+      set: { decision: null, legalGround: null, legalGroundLaw: null, decisionReasonEnc: null, decidedAt: null, decidedBy: null, completedAt: null },
       auditDetails: { complaintReference: complaint.reference, previousDecision: current.decision ?? current.status, previousLegalGround: current.legalGround, reasonLength: why.length },
     });
     await tx.update(complaints).set({ reopenedAt: now, reopenedBy: actor.id }).where(eq(complaints.id, complaint.id));
@@ -49,7 +50,7 @@ export async function reopenDecision(ctx: AppContext, actor: StaffActor, org: Or
 
 async function tellRequester(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, why: string, now: Date): Promise<void> {
   const t = translator(isLocale(r.locale) ? r.locale : "en");
-  await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: t("complaints.reopen.notice", { reference: r.reference, reason: why, orgName: org.name }), createdAt: now });
+  await insertRequestMessage(tx, ctx.keys, r, { authorType: "staff", authorId: actor.id, body: t("complaints.reopen.notice", { reference: r.reference, reason: why, orgName: org.name }), createdAt: now });
   const email = await emailOfSubject(tx, ctx.keys, r.subjectId);
   await recordNotice(tx, now, r.id, "reopened", { mailed: !!email });
   if (!email) return;

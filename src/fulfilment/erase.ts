@@ -5,10 +5,10 @@
  * backup, can no longer be opened); the conversation row stays as a tombstone holding only its
  * date, its topic and the request reference. The profile follows when the scope covers it.
  */
-import { and, count, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { auditLog, complaints, conversations, dataKeys, eidIdentities, exports, outbox, passwordResets, requests, sessions, subjectKeys, subjects, verificationCodes } from "../db/schema/index.js";
+import { auditLog, complaints, conversations, dataKeys, eidIdentities, exports, outbox, passwordResets, requestMessages, requests, sessions, subjectKeys, subjects, verificationCodes } from "../db/schema/index.js";
 import type { Conversation } from "../chats/conversation-store.js";
 import { recordIngestTombstone } from "../chats/ingest-tombstones.js";
 import { emailHash } from "../identity/email-address.js";
@@ -121,15 +121,20 @@ async function shredPersonKeys(tx: Tx, r: RequestRow, profile: SubjectRow | unde
       .where(and(eq(requests.orgId, r.orgId), sql`${requests.receiptConversationId} = any(${sql.param(conversationIds)}::uuid[])`));
     const detached = await tx.select({ id: complaints.subjectKeyId }).from(complaints).where(inArray(complaints.requestId, receiptRequests));
     keyIds.push(...detached.map((k) => k.id).filter((x): x is string => !!x));
+    // The requests' own keys: their details, reasons and thread (a subject's requests use the subject's key, above).
+    const requestKeys = await tx.select({ id: requests.subjectKeyId }).from(requests).where(and(inArray(requests.id, receiptRequests), isNull(requests.subjectId)));
+    keyIds.push(...requestKeys.map((k) => k.id).filter((x): x is string => !!x));
   }
   const eid = profile ? await shredEidIdentities(tx, profile.id) : 0;
   const ids = [...new Set(keyIds)];
   if (ids.length === 0) return { subject_keys: 0, eid_identities: eid };
   const profileFields = profile ? [profile.email, profile.displayName, profile.externalId, profile.staffVerifiedNote].filter((v) => v !== null).length : 0;
   const [complaintTexts] = await tx.select({ n: count() }).from(complaints).where(inArray(complaints.subjectKeyId, ids));
+  const [requestTexts] = await tx.select({ n: count() }).from(requests).where(inArray(requests.subjectKeyId, ids));
+  const [threadMessages] = await tx.select({ n: count() }).from(requestMessages).where(inArray(requestMessages.requestId, tx.select({ id: requests.id }).from(requests).where(inArray(requests.subjectKeyId, ids))));
   const [auditDetails] = profile ? await tx.select({ n: count() }).from(auditLog).where(and(eq(auditLog.subjectId, profile.id), isNotNull(auditLog.detailsEnc))) : [{ n: 0 }];
   await tx.delete(subjectKeys).where(inArray(subjectKeys.id, ids));
-  return { subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
+  return { subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), request_texts: Number(requestTexts?.n ?? 0), request_messages: Number(threadMessages?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
 }
 
 /**

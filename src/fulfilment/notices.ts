@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { requestMessages } from "../db/schema/index.js";
+import { insertRequestMessage } from "../requests/request-texts.js";
 import { authorityFor } from "../requests/authorities.js";
 import { erasureOutcomePath } from "../identity/erasure-outcome-link.js";
 import { queueMail } from "../mail/queue-mail.js";
@@ -70,7 +70,7 @@ export function completionText(r: RequestRow, s: CompletionSummary, timeZone: st
  */
 export async function sendCompletionNotice(tx: Tx, ctx: AppContext, org: Organization, actor: Actor, r: RequestRow, s: CompletionSummary, email: string | null): Promise<void> {
   const now = ctx.clock.now();
-  await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: completionText(r, s, org.timeZone), createdAt: now });
+  await insertRequestMessage(tx, ctx.keys, r, { authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: completionText(r, s, org.timeZone), createdAt: now });
   await recordNotice(tx, now, r.id, "completed", { mailed: !!email });
   if (!email) return;
   const kept = s.kept ?? [];
@@ -94,8 +94,8 @@ export async function sendCompletionNotice(tx: Tx, ctx: AppContext, org: Organiz
 /** Art. 18(3): the requester is told before a restriction is lifted. */
 export async function sendLiftNotice(tx: Tx, ctx: AppContext, org: Organization, actor: Actor, r: RequestRow, email: string | null): Promise<void> {
   const t = requesterT(r);
-  await tx.insert(requestMessages).values({
-    requestId: r.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null,
+  await insertRequestMessage(tx, ctx.keys, r, {
+    authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null,
     body: [t("fulfilment.notice.liftPlanned", { reference: r.reference }), t("fulfilment.notice.liftMeaning")].join("\n\n"), createdAt: ctx.clock.now(),
   });
   await recordNotice(tx, ctx.clock.now(), r.id, "message", { mailed: !!email });

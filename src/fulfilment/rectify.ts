@@ -19,12 +19,13 @@ import { sendCompletionNotice } from "./notices.js";
 import { createRecipientTasks } from "./recipient-tasks.js";
 import type { FulfilmentResult } from "../requests/result.js";
 import { lockConversationsInScope } from "./scope.js";
+import { openRequest } from "../requests/request-texts.js";
 
 type Field = (typeof rectifiableFields)[number];
 const isField = (x: unknown): x is Field => typeof x === "string" && (rectifiableFields as readonly string[]).includes(x);
 
 export async function carryOutRectification(tx: Tx, ctx: AppContext, actor: Actor, org: Organization, r: RequestRow, opts?: FulfilmentOptions): Promise<Pick<FulfilmentResult, "rectification" | "recipients">> {
-  const details = r.details as { field?: unknown; value?: unknown; statement?: unknown };
+  const details = (await openRequest(tx, ctx.keys, r)).given as { field?: unknown; value?: unknown; statement?: unknown };
   let subject = await lockSubject(tx, ctx.keys, r.subjectId);
   const fields: Field[] = [];
   const conversationIds: string[] = [];

@@ -1,7 +1,8 @@
 import { emailOfSubject } from "../chats/subject-store.js";
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { organizations, requestMessages, requests, subjects } from "../db/schema/index.js";
+import { organizations, requests, subjects } from "../db/schema/index.js";
+import { insertRequestMessage, sealExtensionReason, writableKeyOf } from "./request-texts.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { ConflictError, ValidationError } from "../platform/errors.js";
 import { queueMail } from "../mail/queue-mail.js";
@@ -28,12 +29,14 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
     if (!isOpen(current.status as RequestStatus)) throw new ConflictError("request_closed");
     if (!canExtend(now, current.dueDate, org!.timeZone)) throw new ValidationError({ reason: "requests.errors.extensionTooLate" });
     const extended = extendedDueDate(current.receivedAt, org!.country, org!.timeZone);
+    const key = await writableKeyOf(tx, ctx.keys, current);
     const [updated] = await tx
       .update(requests)
-      .set({ extendedAt: now, extensionReason: reason.trim(), extensionKind: kind, extendedDueDate: extended, effectiveDueDate: effectiveDue({ receivedAt: current.receivedAt, extendedDueDate: extended }, current.pausedDays, org!), updatedAt: now })
+      .set({ extendedAt: now, extensionReasonEnc: sealExtensionReason(key, reason.trim()), extensionKind: kind, extendedDueDate: extended, effectiveDueDate: effectiveDue({ receivedAt: current.receivedAt, extendedDueDate: extended }, current.pausedDays, org!), updatedAt: now })
       .where(eq(requests.id, current.id))
       .returning();
-    await recordEvent(tx, ctx.clock, current.id, actor, { kind: "extended", note: reason.trim() });
+    // No note: the reasons are sealed on the request and in the thread, never plain in the timeline.
+    await recordEvent(tx, ctx.clock, current.id, actor, { kind: "extended" });
     await appendAudit(tx, ctx, { orgId, actor, action: "request.extended", target: { type: "request", id: current.id }, subjectId: current.subjectId, details: { reference: current.reference, extendedDueDate: extended } });
     // Art. 12(3) "with reasons": the whole notice (kind and staff's words) in the thread and as a banner.
     const locale = isLocale(current.locale) ? current.locale : "en";
@@ -41,7 +44,7 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
       locale, reference: current.reference, orgName: org!.name, authorityCountry: org!.authorityCountry,
       kind: kind as ExtensionKind, reasons: reason, dueDate: updated!.effectiveDueDate, formatDate: formatters(locale, org!.timeZone).localDate,
     });
-    await tx.insert(requestMessages).values({ requestId: current.id, authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: text, createdAt: now });
+    await insertRequestMessage(tx, ctx.keys, { ...current, subjectKeyId: key.id }, { authorType: "staff", authorId: actor.type === "staff" ? actor.id ?? null : null, body: text, createdAt: now });
     const email = await emailOfSubject(tx, ctx.keys, current.subjectId);
     await recordNotice(tx, now, current.id, "extended", { data: { due: updated!.effectiveDueDate, kind }, mailed: !!email });
     if (email) {

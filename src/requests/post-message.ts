@@ -1,12 +1,12 @@
 import { emailOfSubject } from "../chats/subject-store.js";
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { requestMessages, subjects } from "../db/schema/index.js";
 import type { Organization } from "../platform/http/types.js";
 import { appendAudit, type Actor } from "../platform/audit.js";
 import { queueMail } from "../mail/queue-mail.js";
 import { changeStatus, lockRequest, type RequestRow } from "./change-status.js";
 import { recordEvent } from "./events.js";
+import { insertRequestMessage } from "./request-texts.js";
 import { recordNotice } from "./requester-notices.js";
 
 /**
@@ -22,7 +22,7 @@ export async function postRequestMessage(
 ): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, request.id, org.id);
-    await tx.insert(requestMessages).values({ requestId: current.id, authorType: actor.type === "staff" ? "staff" : "requester", authorId: actor.id ?? null, body, createdAt: ctx.clock.now() });
+    await insertRequestMessage(tx, ctx.keys, current, { authorType: actor.type === "staff" ? "staff" : "requester", authorId: actor.id ?? null, body, createdAt: ctx.clock.now() });
     await appendAudit(tx, ctx, { orgId: org.id, actor, action: "request.message_posted", target: { type: "request", id: current.id }, subjectId: current.subjectId, details: { reference: current.reference, length: body.length } });
     if (actor.type === "subject") {
       if (current.status === "awaiting_requester" || current.status === "awaiting_identity") {

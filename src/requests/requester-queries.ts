@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { conversations, requestEvents, requestMessages, requests } from "../db/schema/index.js";
+import { conversations, requestEvents, requests } from "../db/schema/index.js";
+import { openRequest, openThread, type OpenedRequest, type ThreadMessage } from "./request-texts.js";
 import type { Requester } from "../identity/guards.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import type { RequestRow } from "./change-status.js";
@@ -21,13 +22,13 @@ export async function listMyRequests(ctx: AppContext, orgId: string, requester: 
 }
 
 /** One of the requester's own requests; anyone else's is "not found", never "forbidden". */
-export async function getMyRequest(ctx: AppContext, orgId: string, requester: Requester, reference: string): Promise<RequestRow> {
+export async function getMyRequest(ctx: AppContext, orgId: string, requester: Requester, reference: string): Promise<OpenedRequest> {
   const owner = ownedBy(requester);
   const [row] = owner
     ? await ctx.db.select().from(requests).where(and(eq(requests.orgId, orgId), eq(requests.reference, reference), owner))
     : [];
   if (!row) throw new NotFoundError("request");
-  return row;
+  return openRequest(ctx.db, ctx.keys, row);
 }
 
 export async function requestTimeline(ctx: AppContext, requestId: string, opts: { requesterView: boolean }) {
@@ -37,8 +38,9 @@ export async function requestTimeline(ctx: AppContext, requestId: string, opts: 
   return ctx.db.select().from(requestEvents).where(where).orderBy(asc(requestEvents.at), asc(requestEvents.id));
 }
 
-export async function requestThread(ctx: AppContext, requestId: string) {
-  return ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, requestId)).orderBy(asc(requestMessages.createdAt));
+/** The thread, opened under the request's key. */
+export async function requestThread(ctx: AppContext, r: Pick<RequestRow, "id" | "subjectKeyId">): Promise<ThreadMessage[]> {
+  return openThread(ctx.db, ctx.keys, r);
 }
 
 /** The condition that a conversation is this requester's: their account's, or their receipt code's one. */

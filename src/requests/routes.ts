@@ -197,7 +197,7 @@ async function renderRequestPage(ctx: AppContext, req: Request, res: Response, e
   const request = await getMyRequest(ctx, req.org.id, me(req), req.params.reference as string);
   const [events, thread, chosen, files, banners] = await Promise.all([
     requestTimeline(ctx, request.id, { requesterView: true }),
-    requestThread(ctx, request.id),
+    requestThread(ctx, request),
     conversationSummaries(ctx, req.org.id, request.conversationIds),
     listRequestExports(ctx.db, { orgId: req.org.id, requestId: request.id, now: ctx.clock.now() }),
     bannersFor(ctx.db, request),

@@ -19,6 +19,7 @@ import { dueDate } from "./deadlines.js";
 import { recordEvent } from "./events.js";
 import { scopesByType, type Draft } from "./schema.js";
 import type { RequestRow } from "./change-status.js";
+import { keyForNewRequest, sealDetails } from "./request-texts.js";
 
 export type SubmitResult = { created: true; request: RequestRow } | { created: false; request: RequestRow };
 
@@ -37,11 +38,12 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
     const now = ctx.clock.now();
     const due = dueDate(now, org.country, org.timeZone);
     const eid = await eidOfRequester(tx, org.id, requester);
+    const key = await keyForNewRequest(tx, ctx.keys, org.id, subjectId);
     const [request] = await tx
       .insert(requests)
       .values({
         orgId: org.id, reference: newReference(), subjectId, receiptConversationId: requester.conversationId,
-        type: input.type, scope: input.scope, conversationIds: input.conversationIds, details: input.details as Record<string, unknown>,
+        type: input.type, scope: input.scope, conversationIds: input.conversationIds, subjectKeyId: key.id, detailsEnc: sealDetails(key, input.details as Record<string, unknown>),
         dedupeKey, status: "submitted", assurance: requester.assurance, locale, receivedAt: now, dueDate: due, effectiveDueDate: due,
         neededBy: input.neededBy ?? null,
         ...eid,

@@ -264,8 +264,10 @@ export const closedRequestsSweeper: Sweeper = {
     const messages = await execCount(tx, sql`delete from request_messages where request_id = any(${ids})`);
     await tx.execute(sql`delete from request_notes where request_id = any(${ids})`);
     await tx.execute(sql`update request_events set note = null where request_id = any(${ids})`);
+    // A receipt-code request's own key goes with its texts (a subject's key stays: the person remains).
+    await tx.execute(sql`delete from subject_keys k using requests r where r.id = any(${ids}) and k.id = r.subject_key_id and k.subject_id is null`);
     const done = await execCount(tx, sql`update requests set subject_id = null, receipt_conversation_id = null, conversation_ids = '{}',
-        details = '{"retention":"tombstoned"}'::jsonb, decision_reason = null, extension_reason = null, updated_at = ${now(scope)}
+        details = '{"retention":"tombstoned"}'::jsonb, subject_key_id = null, details_enc = null, decision_reason_enc = null, extension_reason_enc = null, updated_at = ${now(scope)}
       where id = any(${ids})`);
     return { done, extra: { messages } };
   },

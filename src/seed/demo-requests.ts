@@ -7,6 +7,7 @@ import { appendAudit, type Actor } from "../platform/audit.js";
 import { canTransition, type RequestStatus } from "../requests/lifecycle.js";
 import { recordEvent } from "../requests/events.js";
 import { dueDate } from "../requests/deadlines.js";
+import { keyForNewRequest, sealDecisionReason, sealDetails } from "../requests/request-texts.js";
 
 type Org = typeof organizations.$inferSelect;
 type Person = Subject;
@@ -31,13 +32,14 @@ export async function seedDemoRequests(ctx: AppContext, tx: Tx, org: Org, people
     const due = dueDate(receivedAt, org.country, org.timeZone);
     const status = item.path.at(-1) ?? "submitted";
     const scope = item.type === "police_transcript" ? "chosen_conversations" : item.type === "rectification" ? "profile" : "all_conversations";
+    const key = await keyForNewRequest(tx, ctx.keys, org.id, person.id);
     const [row] = await tx
       .insert(requests)
       .values({
         orgId: org.id, reference: newReference(), subjectId: person.id, type: item.type, scope,
-        details: item.type === "rectification" ? { field: "displayName", value: "Corrected Name" } : {},
+        subjectKeyId: key.id, detailsEnc: sealDetails(key, item.type === "rectification" ? { field: "displayName", value: "Corrected Name" } : {}),
         dedupeKey: `demo-${i}`, status, assurance: "account", locale: person.locale ?? "en", receivedAt, dueDate: due, effectiveDueDate: due,
-        decisionReason: status === "rejected" ? "The conversation is under legal hold because a child-protection report was made (GDPR Art. 17(3)(b))." : null,
+        decisionReasonEnc: sealDecisionReason(key, status === "rejected" ? "The conversation is under legal hold because a child-protection report was made (GDPR Art. 17(3)(b))." : null),
         legalGround: status === "rejected" ? "art17_3_exception" : null,
         completedAt: status === "completed" ? new Date(receivedAt.getTime() + 12 * 86_400_000) : null,
       })

@@ -1,8 +1,7 @@
 import { emailOfSubject } from "../chats/subject-store.js";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { requestMessages, subjects } from "../db/schema/index.js";
-import { eq } from "drizzle-orm";
+import { insertRequestMessage } from "../requests/request-texts.js";
 import { authorityFor } from "../requests/authorities.js";
 import { groundTemplate, refusalGrounds, rightsToComplain, type RefusalGround } from "../requests/decision-notices.js";
 import { isLocale, translator } from "../platform/i18n.js";
@@ -55,7 +54,7 @@ export function refusalNotice(r: RequestRow, org: Organization): string {
 
 /** Posts the decision to the requester's thread and queues the "decision" mail, in the caller's transaction. */
 export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, actor: StaffActor, r: RequestRow, outcome: Outcome, text: string): Promise<void> {
-  await tx.insert(requestMessages).values({ requestId: r.id, authorType: "staff", authorId: actor.id, body: text, createdAt: ctx.clock.now() });
+  await insertRequestMessage(tx, ctx.keys, r, { authorType: "staff", authorId: actor.id, body: text, createdAt: ctx.clock.now() });
   const email = await emailOfSubject(tx, ctx.keys, r.subjectId);
   await recordNotice(tx, ctx.clock.now(), r.id, noticeOf[outcome], { mailed: !!email });
   if (!email) return;

@@ -5,6 +5,7 @@ import { changeStatus, lockRequest, type RequestRow } from "../requests/change-s
 import type { StaffActor } from "../platform/policy.js";
 import { groundsNamingALaw, isRefusalGround, refusalNoticeText, type RefusalGround } from "../requests/decision-notices.js";
 import { sendDecision } from "./decision-notice.js";
+import { sealDecisionReason, writableKeyOf } from "../requests/request-texts.js";
 
 export interface RejectInput {
   legalGround: string;
@@ -47,12 +48,13 @@ export async function rejectRequest(ctx: AppContext, actor: StaffActor, org: Org
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, requestId, org.id);
     const refusal = checkRefusal(current, org, input);
+    const key = await writableKeyOf(tx, ctx.keys, current);
     const updated = await changeStatus(tx, ctx, actor, current, {
-      to: "rejected", kind: "rejected", note: refusal.reason,
-      set: { decision: "rejected", legalGround: refusal.ground, legalGroundLaw: refusal.law, decisionReason: refusal.reason, decidedAt: ctx.clock.now(), decidedBy: actor.id },
+      to: "rejected", kind: "rejected",
+      set: { decision: "rejected", legalGround: refusal.ground, legalGroundLaw: refusal.law, decisionReasonEnc: sealDecisionReason(key, refusal.reason), decidedAt: ctx.clock.now(), decidedBy: actor.id },
       auditDetails: { legalGround: refusal.ground },
     });
-    await sendDecision(tx, ctx, org, actor, current, "rejected", refusal.text);
+    await sendDecision(tx, ctx, org, actor, { ...current, subjectKeyId: key.id }, "rejected", refusal.text);
     return updated;
   });
 }

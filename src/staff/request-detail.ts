@@ -15,7 +15,7 @@ export async function requestDetail(ctx: AppContext, r: RequestRow) {
   const [subjectRows, events, thread, notes, staff, convs] = await Promise.all([
     subjectById(ctx.db, ctx.keys, r.subjectId).then((s) => (s ? [s] : [])),
     requestTimeline(ctx, r.id, { requesterView: false }),
-    requestThread(ctx, r.id),
+    requestThread(ctx, r),
     ctx.db.select({ id: requestNotes.id, body: requestNotes.body, createdAt: requestNotes.createdAt, authorName: staffUsers.name })
       .from(requestNotes).leftJoin(staffUsers, eq(staffUsers.id, requestNotes.authorId))
       .where(eq(requestNotes.requestId, r.id)).orderBy(desc(requestNotes.createdAt)),

@@ -7,6 +7,7 @@ import { authorities, authorityFor } from "../../src/requests/authorities.js";
 import { requestMessages } from "../../src/db/schema/index.js";
 import { rejectRequest } from "../../src/staff/reject-request.js";
 import { buildApp, countryOrg, freshComplaintsContext, html, insertRequest, requesterAgent, staffActor } from "./helpers.js";
+import { threadOf } from "../support/request-texts.js";
 
 /** The part of a page between two markers, to check what a section (not the whole page) shows. */
 function section(page: string, from: string, to: string): string {
@@ -54,7 +55,7 @@ describe("complaints: the lead authority on the public page, on refusals and on 
       await rejectRequest(ctx, staffActor(dpo), org, r.id, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "" });
 
       // staff/decision-notice.ts refusalNotice already names it (local name and complaint page).
-      const [decision] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+      const [decision] = await threadOf(ctx, r.id);
       expect(decision!.body).to.include(authorityFor(country).nameLocal).and.include(authorityFor(country).complaintUrl);
 
       const agent = await requesterAgent(ctx, buildApp(ctx), org, subject);

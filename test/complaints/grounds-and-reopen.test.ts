@@ -7,6 +7,8 @@ import { verifyAuditChain } from "../../src/platform/audit.js";
 import { complaintPaths } from "../../src/requests/complaint-paths.js";
 import { requestStatusView } from "../../src/requests/status-view.js";
 import { buildApp, countryOrg, freshComplaintsContext, insertRequest, postForm, reload, requesterAgent, staffAgent, type Org, type Staff, type Subject } from "./helpers.js";
+import { threadOf } from "../support/request-texts.js";
+import { sealedTexts } from "../support/request-texts.js";
 
 /** page first, as a person goes: the form's page, then where it posts. */
 const send = (agent: Parameters<typeof postForm>[0], page: string, path: string, form: Record<string, string>) => postForm(agent, path, form, page);
@@ -53,7 +55,7 @@ describe("complaints: grounds for late answers and handling in general; a DPO re
   });
 
   it("the DPO reopens a refused request from the complaint: back in review, audited, the requester told; a new decision can follow", async () => {
-    const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "rejected", set: { decision: "rejected", legalGround: "manifestly_unfounded_or_excessive", decisionReason: "Too many requests.", decidedAt: ctx.clock.now(), decidedBy: dpo.id } });
+    const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "rejected", set: { decision: "rejected", legalGround: "manifestly_unfounded_or_excessive", ...(await sealedTexts(ctx, { orgId: org.id, subjectId: subject.id }, { decisionReason: "Too many requests." })), decidedAt: ctx.clock.now(), decidedBy: dpo.id } });
     const requester = await requesterAgent(ctx, app, org, subject);
     expect((await send(requester, `/requests/${r.reference}/complaint`, `/requests/${r.reference}/complaints`, { grounds: "rejected", body: BODY })).status).to.equal(303);
     const [c] = await ctx.db.select().from(complaints);
@@ -72,7 +74,7 @@ describe("complaints: grounds for late answers and handling in general; a DPO re
     const [entry] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.reopened"));
     expect(entry!.details).to.deep.include({ from: "rejected", to: "in_review", complaintReference: c!.reference, previousDecision: "rejected" });
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
-    const messages = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    const messages = await threadOf(ctx, r.id);
     expect(messages.map((m) => m.body).join("\n")).to.include("one request a year is never excessive");
     expect((await ctx.db.select().from(requestNotices).where(eq(requestNotices.requestId, r.id))).map((n) => n.kind)).to.include("reopened");
     expect((await ctx.db.select().from(outbox).where(eq(outbox.template, "decision"))).map((m) => m.payload.outcome)).to.include("reopened");

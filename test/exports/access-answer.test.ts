@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { TestContext } from "../support/context.js";
 import { conversations, requestMessages, requests } from "../../src/db/schema/index.js";
 import { buildNow, scenario, unzip, freshExportsContext } from "./helpers.js";
+import { addMessages, sealedTexts } from "../support/request-texts.js";
 
 describe("exports: the access answer (Art. 15(1)–(2)) in the readable package", function () {
   this.timeout(60_000);
@@ -18,9 +19,9 @@ describe("exports: the access answer (Art. 15(1)–(2)) in the readable package"
     const [earlier] = await ctx.db.insert(requests).values({
       orgId: s.org.id, reference: "RD-OLD1-OLD1", subjectId: s.subject.id, type: "erasure", scope: "all_conversations", dedupeKey: "old", status: "rejected",
       assurance: "account", locale: "en", receivedAt: new Date("2026-01-05T10:00:00Z"), dueDate: "2026-02-05", effectiveDueDate: "2026-02-05",
-      decision: "rejected", legalGround: "art17_3_exception", decisionReason: "A child-protection report was made from this chat.", decidedAt: new Date("2026-01-20T10:00:00Z"),
+      decision: "rejected", legalGround: "art17_3_exception", ...(await sealedTexts(ctx, { orgId: s.org.id, subjectId: s.subject.id }, { decisionReason: "A child-protection report was made from this chat." })), decidedAt: new Date("2026-01-20T10:00:00Z"),
     }).returning();
-    await ctx.db.insert(requestMessages).values({ requestId: earlier!.id, authorType: "requester", body: "Please delete everything about me.", createdAt: new Date("2026-01-06T10:00:00Z") });
+    await addMessages(ctx, [{ requestId: earlier!.id, authorType: "requester", body: "Please delete everything about me.", createdAt: new Date("2026-01-06T10:00:00Z") }]);
     const { file } = await buildNow(ctx, s.request.id, "access_zip");
     const files = await unzip(file);
     const readme = files.get("README.html")!.toString("utf8");

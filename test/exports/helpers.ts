@@ -11,6 +11,7 @@ import { newReference } from "../../src/platform/codes.js";
 import { queueExport, type QueueableExportKind } from "../../src/exports/queue-export.js";
 import { exportsRoot, readDecryptedExport } from "../../src/platform/export-files.js";
 import { freshContext } from "../support/context.js";
+import { sealedTexts } from "../support/request-texts.js";
 
 export const XSS = "<script>alert(1)</script>";
 export const LATIN = "õ ä ö å ij š ž";
@@ -65,7 +66,7 @@ export async function insertRequest(
       type: r.type ?? "access",
       scope: r.scope ?? "all_conversations",
       conversationIds: r.conversationIds ?? [],
-      details: r.details ?? {},
+      ...(await sealedTexts(ctx, { orgId: r.orgId, subjectId: r.subjectId ?? null }, { details: r.details })),
       dedupeKey: crypto.randomUUID(),
       status: "in_progress",
       assurance: "account",

@@ -9,6 +9,7 @@ import { newReference } from "../../src/platform/codes.js";
 import { dueDate } from "../../src/requests/deadlines.js";
 import type { StaffActor } from "../../src/platform/policy.js";
 import { rowsOf } from "../../src/db/client.js";
+import { sealedTexts } from "../support/request-texts.js";
 
 export const unique = () => crypto.randomBytes(6).toString("hex");
 
@@ -60,7 +61,7 @@ export async function insertRequest(
   const due = dueDate(ctx.clock.now(), org.country, org.timeZone);
   const [row] = await ctx.db.insert(requests).values({
     orgId: org.id, reference: newReference(), subjectId: r.subjectId ?? null, receiptConversationId: r.receiptConversationId ?? null,
-    type: r.type, scope: r.scope, conversationIds: r.conversationIds ?? [], details: r.details ?? {}, dedupeKey: unique(),
+    type: r.type, scope: r.scope, conversationIds: r.conversationIds ?? [], ...(await sealedTexts(ctx, { orgId: org.id, subjectId: r.subjectId ?? null }, { details: r.details })), dedupeKey: unique(),
     status: r.status ?? "approved", assurance: "account", locale: r.locale ?? "en", receivedAt: ctx.clock.now(), dueDate: due, effectiveDueDate: due,
     erasureApprovedBy: r.erasureApprovedBy ?? null, erasureConfirmedBy: r.erasureConfirmedBy ?? null, result: r.result ?? null,
   }).returning();

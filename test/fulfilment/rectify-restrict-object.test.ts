@@ -16,6 +16,7 @@ import { liftRestriction, notifyRestrictionLift } from "../../src/fulfilment/res
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { makeConversation } from "../support/factories.js";
 import { actorOf, insertRequest, postForm, snapshot, staffAgent, world, type World } from "./helpers.js";
+import { threadOf } from "../support/request-texts.js";
 
 describe("fulfilment: rectification, restriction, objection", function () {
   this.timeout(120_000);
@@ -38,7 +39,7 @@ describe("fulfilment: rectification, restriction, objection", function () {
     expect(JSON.stringify(audit!.details)).to.not.include(w.secrets.name);
     expect(await openAuditPersonal(ctx.db, ctx.keys, audit!)).to.deep.equal({ old: w.secrets.name, new: "Corrected Name" });
     const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
-    const [thread] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    const [thread] = await threadOf(ctx, r.id);
     for (const text of [JSON.stringify(mail!.payload), thread!.body]) {
       expect(text).to.not.include("Corrected Name");
       expect(text).to.not.include(w.secrets.name);

@@ -42,6 +42,9 @@ describe("nothing personal at rest under DATA_DIR (demo seed, portal stopped)", 
       needles.add(name);
       for (const script of demoChats[locale] ?? []) for (const [, line] of script.lines) needles.add(line.slice(0, 24));
     }
+    // The demo's request texts (issue 18): a rectification's corrected value and a refusal's reason.
+    needles.add("Corrected Name");
+    needles.add("child-protection report was made (GDPR");
     const files = filesUnder(dataDir, path.join(dataDir, "mail"));
     expect(files.length).to.be.greaterThan(10);
     const hits: string[] = [];

@@ -6,6 +6,7 @@ import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { outbox, requestMessages, requests } from "../../src/db/schema/index.js";
 import { submitRequest } from "../../src/requests/submit-request.js";
+import { threadOf } from "../support/request-texts.js";
 
 /** The banners of the requester's status page, as text. */
 function banners(html: string): string[] {
@@ -65,7 +66,7 @@ describe("every notice reaches every requester", () => {
     const missingKind = await post(staff, `/staff/requests/${r.id}/extend`, { reason: "Three systems hold the chats." }, "/staff");
     expect(missingKind.status).to.equal(422);
     expect((await post(staff, `/staff/requests/${r.id}/extend`, { reason: "Three systems hold the chats.", kind: "number_of_requests" }, "/staff")).status).to.equal(303);
-    const [msg] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include("Three systems hold the chats.").and.include("many requests at the same time").and.include("Art. 12(3)");
     const mails = await ctx.db.select().from(outbox).where(eq(outbox.template, "extension"));
     expect(mails).to.have.length(1);

@@ -7,6 +7,7 @@ import { verifyAuditChain } from "../../src/platform/audit.js";
 import { runDataMigrations } from "../../src/platform/data-migrations.js";
 import { dataMigrationDefinitions } from "../../src/data-migrations.js";
 import { DUE_DATES_RECOMPUTED, recomputeOpenDueDates } from "../../src/requests/recompute-due-dates.js";
+import { sealedTexts } from "../support/request-texts.js";
 
 let counter = 0;
 
@@ -30,7 +31,7 @@ describe("data migration: recompute the due dates of open requests", () => {
       orgId: org.id, reference: `RD-MIG${counter}`, type: "access", scope: "all_conversations", dedupeKey: `mig-${counter}`,
       status: values.status ?? "in_review", assurance: "email", locale: "en", receivedAt: new Date(`${values.received}T10:00:00Z`),
       dueDate: values.dueDate, effectiveDueDate: values.effectiveDueDate, extendedDueDate: values.extendedDueDate ?? null,
-      extendedAt: values.extendedDueDate ? new Date(`${values.received}T12:00:00Z`) : null, extensionReason: values.extendedDueDate ? "Three systems to search" : null,
+      extendedAt: values.extendedDueDate ? new Date(`${values.received}T12:00:00Z`) : null, ...(await sealedTexts(ctx, { orgId: org.id, subjectId: null }, { extensionReason: values.extendedDueDate ? "Three systems to search" : null })),
       pausedDays: values.pausedDays ?? 0, pausedSince: values.pausedSince ?? null, updatedAt: touched,
     }).returning();
     return row!;
@@ -56,7 +57,7 @@ describe("data migration: recompute the due dates of open requests", () => {
     const closed = await stored(fi, { received: "2026-01-31", status: "completed", dueDate: "2026-03-02", effectiveDueDate: "2026-03-09", pausedDays: 5 });
     const withdrawn = await stored(nl, { received: "2026-01-31", status: "withdrawn", dueDate: "2026-03-02", extendedDueDate: "2026-04-30", effectiveDueDate: "2026-04-30" });
 
-    expect(await runDataMigrations(ctx, dataMigrationDefinitions())).to.deep.equal(["requests.recompute-due-dates-unrolled-end", "subjects.seal-personal-fields"]);
+    expect(await runDataMigrations(ctx, dataMigrationDefinitions())).to.deep.equal(["requests.recompute-due-dates-unrolled-end", "subjects.seal-personal-fields", "requests.seal-texts"]);
 
     expect(dates(await reread(paused.id))).to.deep.equal({ dueDate: "2026-03-02", extendedDueDate: null, effectiveDueDate: "2026-03-05" });
     expect(dates(await reread(extended.id))).to.deep.equal({ dueDate: "2026-03-02", extendedDueDate: "2026-04-28", effectiveDueDate: "2026-04-28" });

@@ -8,6 +8,7 @@ import { recordAudit, verifyAuditChain } from "../../src/platform/audit.js";
 import { runRetention } from "../../src/retention/run-retention.js";
 import type { PolicyValues, RetentionCategory } from "../../src/retention/categories.js";
 import { at, count, setPolicy } from "./helpers.js";
+import { sealedTexts } from "../support/request-texts.js";
 
 /** The moment every fixture's clock starts from (its creation or last activity). */
 const BASIS = new Date("2025-01-15T12:00:00Z");
@@ -125,12 +126,12 @@ const cases: Case[] = [
     make: async (ctx, org) => {
       const person = await makeSubject(ctx, org.id);
       const r = await makeRequest(ctx, org, { subjectId: person.id, status: "rejected", receivedAt: BASIS });
-      await ctx.db.update(requests).set({ updatedAt: at(BASIS, 20), decisionReason: "Manifestly unfounded", details: { fields: { name: "X" } } }).where(eq(requests.id, r.id));
+      await ctx.db.update(requests).set({ updatedAt: at(BASIS, 20), ...(await sealedTexts(ctx, { orgId: org.id, subjectId: person.id }, { decisionReason: "Manifestly unfounded", details: { fields: { name: "X" } } })) }).where(eq(requests.id, r.id));
       return r.id;
     },
     gone: async (ctx, id) => {
       const [r] = await ctx.db.select().from(requests).where(eq(requests.id, id));
-      return !!r && r.subjectId === null && r.decisionReason === null && r.details.retention === "tombstoned" && r.reference.length > 0;
+      return !!r && r.subjectId === null && r.decisionReasonEnc === null && r.detailsEnc === null && r.details.retention === "tombstoned" && r.reference.length > 0;
     },
   },
   {

@@ -12,6 +12,7 @@ import { presetDiff, retentionPresets } from "../../src/retention/presets.js";
 import { retentionSentences } from "../../src/retention/retention-sentences.js";
 import { runRetention } from "../../src/retention/run-retention.js";
 import type { StaffActor } from "../../src/platform/policy.js";
+import { addMessages } from "../support/request-texts.js";
 
 const DAY = 86_400_000;
 
@@ -86,7 +87,7 @@ describe("retention: the categories the helplines' notices promise, and presets 
     const longAgo = new Date(ctx.clock.now().getTime() - 800 * DAY);
     const closed = await ctx.db.insert(requests).values({ orgId: org.id, reference: newReference(), subjectId: linked.id, type: "access", scope: "all_conversations", dedupeKey: "c", status: "completed", assurance: "account", locale: "en", receivedAt: longAgo, dueDate: "2024-01-01", effectiveDueDate: "2024-01-01" }).returning();
     const open = await ctx.db.insert(requests).values({ orgId: org.id, reference: newReference(), subjectId: linked.id, type: "access", scope: "all_conversations", dedupeKey: "o", status: "in_review", assurance: "account", locale: "en", receivedAt: longAgo, dueDate: "2024-01-01", effectiveDueDate: "2024-01-01" }).returning();
-    for (const r of [closed[0]!, open[0]!]) await ctx.db.insert(requestMessages).values({ requestId: r.id, authorType: "requester", body: "old mail", createdAt: longAgo });
+    for (const r of [closed[0]!, open[0]!]) await addMessages(ctx, [{ requestId: r.id, authorType: "requester", body: "old mail", createdAt: longAgo }]);
     await runRetention(ctx, {});
     const left = (await ctx.db.select({ id: subjects.id }).from(subjects)).map((s) => s.id);
     expect(left).to.include.members([linked.id, fresh.id]).and.not.include(unlinked.id);

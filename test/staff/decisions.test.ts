@@ -8,6 +8,7 @@ import { auditLog, outbox, requestEvents, requestMessages, requestNotes, request
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { mayStartFulfilment } from "../../src/fulfilment/start-fulfilment.js";
 import { makeRequest } from "./helpers.js";
+import { threadOf } from "../support/request-texts.js";
 
 describe("staff decisions, detail and queue", () => {
   let ctx: TestContext;
@@ -57,7 +58,7 @@ describe("staff decisions, detail and queue", () => {
     expect(row!.status).to.equal("rejected");
     expect(row!.legalGround).to.equal("manifestly_unfounded_or_excessive");
     expect(row!.decidedBy).to.equal(dpo.id);
-    const [msg] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include("Art. 12(5)").and.include("Fifth identical request").and.include("Tietosuojavaltuutetun toimisto").and.include("court");
     const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
     expect(mail!.template).to.equal("decision");
@@ -144,7 +145,7 @@ describe("staff decisions, detail and queue", () => {
       const [row] = await ctx.db.select().from(requests).where(eq(requests.id, id));
       expect(row!.status).to.equal("in_review");
       expect(row!.pausedSince).to.equal(null);
-      expect(await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, id))).to.have.length(0);
+      expect(await threadOf(ctx, id)).to.have.length(0);
       expect(await ctx.db.select().from(outbox).where(eq(outbox.requestId, id))).to.have.length(0);
       expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.identity_requested"))).to.have.length(0);
       expect(await identityEvents(id)).to.have.length(0);

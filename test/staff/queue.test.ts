@@ -5,6 +5,7 @@ import { makeOrg, makeStaff, makeSubject } from "../support/factories.js";
 import { auditLog, requestMessages, requests } from "../../src/db/schema/index.js";
 import { buildApp } from "../../src/app.js";
 import { makeRequest, staffBrowser } from "./helpers.js";
+import { addMessages } from "../support/request-texts.js";
 
 /** The references shown in the queue's table, in order. */
 const referencesOf = (html: string) => [...html.matchAll(/class="reference" href="\/staff\/requests\/[^"]+">([^<]+)</g)].map((m) => m[1]);
@@ -42,7 +43,7 @@ describe("review queue: search, filters, sorting, counts, tags and assigning sev
     await ctx.db.update(requests).set({ assigneeId: dpo.id }).where(eq(requests.id, rows.oldest.id));
     await ctx.db.update(requests).set({ assigneeId: dpo.id }).where(eq(requests.id, rows.message.id));
     await ctx.db.update(requests).set({ neededBy: "2026-12-10" }).where(eq(requests.id, rows.urgent.id));
-    await ctx.db.insert(requestMessages).values([
+    await addMessages(ctx, [
       { requestId: rows.message.id, authorType: "staff", authorId: dpo.id, body: "Which chats do you mean?", createdAt: day(6) },
       { requestId: rows.message.id, authorType: "requester", body: "The ones from October.", createdAt: day(7) },
       { requestId: rows.oldest.id, authorType: "requester", body: "Hello", createdAt: day(3) },

@@ -6,6 +6,8 @@ import { buildApp } from "../../src/app.js";
 import { requestMessages, requests, sessions, staffUsers } from "../../src/db/schema/index.js";
 import type { Browser } from "../identity/helpers.js";
 import { makeRequest, staffBrowser } from "./helpers.js";
+import { threadOf } from "../support/request-texts.js";
+import { openedRequest } from "../support/request-texts.js";
 
 /** The fields of the first POST form on a page whose action is `action`, as a browser would send them. */
 function formFields(html: string, action: string): Record<string, string> {
@@ -78,8 +80,8 @@ describe("staff re-authentication keeps the refused form", function () {
     expect(res.headers.location).to.equal(`/staff/requests/${r.id}?done=rejected`);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("rejected");
-    expect(row!.decisionReason).to.equal(typed.reason);
-    const [msg] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    expect((await openedRequest(ctx, r.id)).decisionReason).to.equal(typed.reason);
+    const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include('we refuse this <because> "reasons".');
     const [after] = await ctx.db.select().from(sessions).where(eq(sessions.staffId, dpo.id));
     expect(after!.draft ?? {}).to.not.have.property("reauthForm");

@@ -6,6 +6,7 @@ import { csrfFrom, signedInAgent, type Agent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { requestMessages, requests } from "../../src/db/schema/index.js";
 import { makeRequest } from "./helpers.js";
+import { threadOf } from "../support/request-texts.js";
 
 /** The textarea's content as a browser would send it (HTML entities decoded). */
 function textareaValue(html: string, id: string): string {
@@ -41,7 +42,7 @@ describe("refusals follow their ground (Art. 12(4))", () => {
     const page = await agent.get(`/staff/requests/${r.id}`);
     const message = textareaValue(page.text, "field-reject-message");
     expect((await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "The sixth identical request this month.", message })).status).to.equal(303);
-    const [msg] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+    const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include("Art. 12(5)").and.not.include("Art. 11(2)");
   });
 
@@ -66,7 +67,7 @@ describe("refusals follow their ground (Art. 12(4))", () => {
       expect(preview.text, ground).to.include(expected).and.include("Tietosuojavaltuutetun toimisto").and.include("käräjäoikeus").and.include("Perustelu, joka koskee");
       const shown = /<pre class="notice-preview"[^>]*>([\s\S]*?)<\/pre>/.exec(preview.text)![1]!;
       expect((await post(agent, `/staff/requests/${r.id}/reject`, form)).status, ground).to.equal(303);
-      const [msg] = await ctx.db.select().from(requestMessages).where(eq(requestMessages.requestId, r.id));
+      const [msg] = await threadOf(ctx, r.id);
       const escaped = msg!.body.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
       expect(shown, ground).to.equal(escaped);
       const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));

@@ -36,7 +36,12 @@ export const requests = pgTable(
     type: text("type").$type<RequestType>().notNull(),
     scope: text("scope").$type<RequestScope>().notNull(),
     conversationIds: uuid("conversation_ids").array().notNull().default([]),
-    /** Type-specific details: rectification fields, statement, objection scope. */
+    /** The requester's texts on this request (details, messages, decision and extension reasons) are
+     * sealed under this key: the subject's, or for a receipt-code requester one of the request's own. */
+    subjectKeyId: uuid("subject_key_id").references(() => subjectKeys.id, { onDelete: "set null" }),
+    /** Type-specific details the requester gave (rectification field and value, statement, note), sealed. */
+    detailsEnc: bytea("details_enc"),
+    /** The portal's own markers (retention tombstone, notes-withheld reason): never the requester's words. */
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     /** Fingerprint of type + scope + details, to lead a duplicate to the open original. */
     dedupeKey: text("dedupe_key").notNull(),
@@ -56,11 +61,12 @@ export const requests = pgTable(
     pausedDays: integer("paused_days").notNull().default(0),
     pausedSince: ts("paused_since"),
     extendedAt: ts("extended_at"),
-    extensionReason: text("extension_reason"),
+    extensionReasonEnc: bytea("extension_reason_enc"),
     extendedDueDate: date("extended_due_date", { mode: "string" }),
     assigneeId: uuid("assignee_id").references(() => staffUsers.id),
     decision: text("decision"),
-    decisionReason: text("decision_reason"),
+    /** Addressed to the requester: sealed under the request's key. */
+    decisionReasonEnc: bytea("decision_reason_enc"),
     legalGround: text("legal_ground"),
     /** The national law a refusal under Art. 23 relies on (named to the requester). */
     legalGroundLaw: text("legal_ground_law"),
@@ -125,7 +131,8 @@ export const requestMessages = pgTable(
       .references(() => requests.id, { onDelete: "cascade" }),
     authorType: text("author_type").$type<"requester" | "staff">().notNull(),
     authorId: uuid("author_id"),
-    body: text("body").notNull(),
+    /** Sealed under the request's key (requests.subject_key_id). */
+    bodyEnc: bytea("body_enc"),
     readAt: ts("read_at"),
     createdAt: createdAt(),
   },
