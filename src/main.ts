@@ -42,9 +42,10 @@ async function main(): Promise<void> {
     outbox.start();
   }
 
-  // During a rotation the portal rewraps in the background too: on the embedded database it holds
-  // DATA_DIR, so `npm run keys:rotate` cannot run beside it. Short batches; safe beside other instances.
-  if (config.MASTER_KEY_PREVIOUS) {
+  // Embedded, the portal holds DATA_DIR, so `npm run keys:rotate` cannot run beside it: during a
+  // rotation the portal rewraps in the background itself. On a server the operator runs the
+  // command once every instance holds both keys (README), never an instance on its own.
+  if (config.MASTER_KEY_PREVIOUS && ctx.engine === "pglite") {
     rotateMasterKey(ctx, wrappedColumns()).then(
       (r) => logger.info({ keyId: r.keyId, rewrapped: r.rewrapped, remaining: r.remaining }, "master key rotation pass finished"),
       (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, "master key rotation pass failed"),
