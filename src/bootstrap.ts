@@ -7,6 +7,7 @@ import type { ProcessRole } from "./db/data-dir.js";
 import { createKeyRing, loadMasterKey, type KeyRing } from "./platform/crypto.js";
 import { createMailTransport } from "./platform/mail-transport.js";
 import { runDataMigrations } from "./platform/data-migrations.js";
+import { loadRootKeys } from "./platform/root-keys.js";
 import { dataMigrationDefinitions } from "./data-migrations.js";
 
 /**
@@ -36,7 +37,11 @@ export async function createContext(config: Config, logger: Logger, clock: Clock
  */
 export async function prepareContext(database: Database, config: Config, logger: Logger, clock: Clock = systemClock): Promise<AppContext> {
   await database.migrate();
-  const keys: KeyRing = createKeyRing(loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded }));
+  const master = loadMasterKey({ masterKey: config.MASTER_KEY, dataDir: config.dataDir, embedded: config.embedded });
+  const previous = config.MASTER_KEY_PREVIOUS ? Buffer.from(config.MASTER_KEY_PREVIOUS, "base64") : undefined;
+  const keys: KeyRing = createKeyRing(master, previous);
+  // Fails here, before anything is served, when MASTER_KEY is not the key the data is under.
+  await loadRootKeys(database.db, keys, previous ?? master);
   const ctx: AppContext = {
     db: database.db,
     engine: database.engine,

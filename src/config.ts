@@ -70,6 +70,11 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
     .optional(),
+  /** During a master-key rotation: the key being rotated away from, still accepted until `npm run keys:rotate` has rewrapped everything. */
+  MASTER_KEY_PREVIOUS: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+    .optional(),
   BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Where "Exit this page" leaves to: a neutral site that says nothing about the helpline. */
   EXIT_URL: z.url({ protocol: /^https$/ }).default("https://www.bbc.co.uk/weather"),

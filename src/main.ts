@@ -13,6 +13,8 @@ import { deliverOutbox, jobDefinitions } from "./jobs.js";
 import { refuseDemoDataInProduction, seedDemoIfEmpty } from "./seed/demo.js";
 import { organizations } from "./db/schema/index.js";
 import { Poller } from "./platform/poller.js";
+import { rotateMasterKey } from "./platform/key-rotation.js";
+import { wrappedColumns } from "./wrapped-keys.js";
 
 async function main(): Promise<void> {
   useOwnerOnlyFileModes();
@@ -38,6 +40,16 @@ async function main(): Promise<void> {
     if (soleInstance) await releaseAbandonedOutbox(ctx);
     runner.start();
     outbox.start();
+  }
+
+  // Embedded, the portal holds DATA_DIR, so `npm run keys:rotate` cannot run beside it: during a
+  // rotation the portal rewraps in the background itself. On a server the operator runs the
+  // command once every instance holds both keys (README), never an instance on its own.
+  if (config.MASTER_KEY_PREVIOUS && ctx.engine === "pglite") {
+    rotateMasterKey(ctx, wrappedColumns()).then(
+      (r) => logger.info({ keyId: r.keyId, rewrapped: r.rewrapped, remaining: r.remaining }, "master key rotation pass finished"),
+      (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, "master key rotation pass failed"),
+    );
   }
 
   const server: Server = app.listen(config.PORT, () => {

@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
-import { jobs } from "../db/schema/index.js";
+import { jobs, organizations } from "../db/schema/index.js";
+import { localDate } from "../requests/deadlines.js";
+import { HOLD_REVIEW_MAX_MONTHS } from "./legal-hold.js";
 import type { RequestRow } from "../requests/change-status.js";
 import { mayStartFulfilment } from "./start-fulfilment.js";
 import { conversationsInScope } from "../requests/request-scope.js";
@@ -15,10 +17,11 @@ import { carriedOutTypes, carryOutJobKey } from "./start-fulfilment.js";
  * confirmed), the queued job, the recorded proof, recipient tasks and the restriction's state.
  */
 export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
-  const [convs, tasks, jobRows] = await Promise.all([
+  const [convs, tasks, jobRows, [org]] = await Promise.all([
     conversationsInScope(ctx.db, r),
     tasksOfRequest(ctx, r),
     ctx.db.select({ status: jobs.status, attempts: jobs.attempts, maxAttempts: jobs.maxAttempts }).from(jobs).where(eq(jobs.uniqueKey, carryOutJobKey(r.id))),
+    ctx.db.select({ timeZone: organizations.timeZone }).from(organizations).where(eq(organizations.id, r.orgId)),
   ]);
   const result = readResult(r);
   return {
@@ -35,6 +38,9 @@ export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
     tasks,
     restriction: r.type === "restriction" && r.status === "completed" ? result?.restriction ?? null : null,
     holdReasons: legalHoldReasons,
+    holdMaxMonths: HOLD_REVIEW_MAX_MONTHS,
+    /** The organization's local date: a hold whose review date is today or earlier is due. */
+    today: localDate(ctx.clock.now(), org?.timeZone ?? "UTC"),
   };
 }
 

@@ -16,6 +16,7 @@ const rules: RulesByKind<FulfilmentResource> = {
     /** Carrying out: the DPO (an erasure also needs its second DPO, checked by mayStartFulfilment). */
     carryOut: roles.decides,
     setLegalHold: roles.decides,
+    renewLegalHold: roles.decides,
     liftLegalHold: roles.decides,
     notifyRestrictionLift: roles.decides,
     liftRestriction: roles.decides,

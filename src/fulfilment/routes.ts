@@ -7,12 +7,13 @@ import type { RequestRow } from "../requests/change-status.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
 import type { StaffActor } from "../platform/policy.js";
 import { staffRequest } from "../requests/request-by-id.js";
-import { liftLegalHold, setLegalHold } from "./legal-hold.js";
+import { HOLD_REVIEW_MAX_MONTHS, liftLegalHold, renewLegalHold, setLegalHold } from "./legal-hold.js";
 import { authorizeFulfilment } from "./policies.js";
 import { confirmRecipientTask } from "./recipient-tasks.js";
 import { addRecipient, deactivateRecipient, listRecipients, recipientOf, updateRecipient } from "./recipients.js";
 import { liftRestriction, notifyRestrictionLift } from "./restrict.js";
-import { legalHoldSchema, taskNoteSchema } from "./schema.js";
+import { legalHoldSchema, liftHoldSchema, renewHoldSchema, taskNoteSchema } from "./schema.js";
+import { legalHoldReasons } from "../requests/result.js";
 import { fulfilRequest } from "./start-fulfilment.js";
 
 /**
@@ -34,6 +35,7 @@ const ADMIN = ["admin"] as const;
 export const fulfilmentRoutes: readonly FulfilmentRoute[] = [
   { method: "post", path: "/staff/requests/:id/fulfil", roles: DPO, on: "request", reauth: true },
   { method: "post", path: "/staff/requests/:id/conversations/:conversationId/legal-hold", roles: DPO, on: "request" },
+  { method: "post", path: "/staff/requests/:id/conversations/:conversationId/legal-hold/renew", roles: DPO, on: "request" },
   { method: "post", path: "/staff/requests/:id/conversations/:conversationId/legal-hold/lift", roles: DPO, on: "request", reauth: true },
   { method: "post", path: "/staff/requests/:id/restriction/notify-lift", roles: DPO, on: "request" },
   { method: "post", path: "/staff/requests/:id/restriction/lift", roles: DPO, on: "request", reauth: true },
@@ -53,6 +55,19 @@ function idParam(req: Request, name: string): string {
 }
 
 type RequestAction = (req: Request, actor: StaffActor, r: RequestRow) => Promise<unknown>;
+/** Re-renders a refused form with its errors next to the fields; without one, the generic error page. */
+type InvalidForm = (req: Request, res: Response, r: RequestRow, err: ValidationError) => void;
+
+/** The hold form (set, renew or lift) again, with what was typed and the errors beside the fields. */
+const holdForm = (mode: "set" | "renew" | "lift"): InvalidForm => (req, res, r, err) => {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "");
+  res.status(422).render("fulfilment/legal-hold-form", {
+    title: req.t(`fulfilment.hold.${mode}Title`), staffArea: true, mode, request: r, conversationId: idParam(req, "conversationId"),
+    values: { reason: str("reason"), reviewOn: str("reviewOn"), note: str("note") }, fieldErrors: err.fieldErrors,
+    holdReasons: legalHoldReasons, maxMonths: HOLD_REVIEW_MAX_MONTHS, backUrl: `/staff/requests/${r.id}#fulfilment`,
+  });
+};
 
 export function fulfilmentRouter(ctx: AppContext): Router {
   const router = Router();
@@ -60,7 +75,7 @@ export function fulfilmentRouter(ctx: AppContext): Router {
   const route = (path: string) => fulfilmentRoutes.find((r) => r.path === path && r.method === "post")!;
 
   /** A POST on one request: load within the actor's organization, authorize, re-auth if needed, run, back to the page. */
-  const onRequest = (path: string, action: string, run: RequestAction) => {
+  const onRequest = (path: string, action: string, run: RequestAction, onInvalid?: InvalidForm) => {
     const needsReauth = !!route(path).reauth;
     router.post(path, staff, async (req: Request, res: Response) => {
       const actor = staffActorOf(req);
@@ -73,6 +88,7 @@ export function fulfilmentRouter(ctx: AppContext): Router {
         res.redirect(303, `${page}#fulfilment`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
+        if (onInvalid) return onInvalid(req, res, r, err);
         res.status(422).render("fulfilment/form-error", { title: req.t("fulfilment.errors.title"), fieldErrors: err.fieldErrors, backUrl: page, staffArea: true });
       }
     });
@@ -80,9 +96,11 @@ export function fulfilmentRouter(ctx: AppContext): Router {
 
   onRequest("/staff/requests/:id/fulfil", "carryOut", (_req, actor, r) => fulfilRequest(ctx, actor, actor.orgId, r.id));
   onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", (req, actor, r) =>
-    setLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(legalHoldSchema, req.body).reason));
+    setLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(legalHoldSchema, req.body)), holdForm("set"));
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/renew", "renewLegalHold", (req, actor, r) =>
+    renewLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(renewHoldSchema, req.body)), holdForm("renew"));
   onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/lift", "liftLegalHold", (req, actor, r) =>
-    liftLegalHold(ctx, actor, r.id, idParam(req, "conversationId")));
+    liftLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(liftHoldSchema, req.body)), holdForm("lift"));
   onRequest("/staff/requests/:id/restriction/notify-lift", "notifyRestrictionLift", (_req, actor, r) => notifyRestrictionLift(ctx, actor, r.id));
   onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", (_req, actor, r) => liftRestriction(ctx, actor, r.id));
   onRequest("/staff/requests/:id/recipient-tasks/:taskId/confirm", "confirmRecipientTask", (req, actor, r) =>

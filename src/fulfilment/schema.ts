@@ -19,5 +19,11 @@ function isWebhookUrl(v: string): boolean {
   }
 }
 
-export const legalHoldSchema = z.object({ reason: z.enum(legalHoldReasons, "fulfilment.errors.chooseHoldReason") });
+const reviewDate = z.string("fulfilment.errors.holdReviewRequired").trim().min(1, "fulfilment.errors.holdReviewRequired").regex(/^\d{4}-\d{2}-\d{2}$/, "fulfilment.errors.holdReviewFormat")
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), "fulfilment.errors.holdReviewFormat");
+/** Why the hold is renewed or lifted: required, never stored or audited as text (only its length). */
+const holdNote = z.string("fulfilment.errors.holdNoteRequired").trim().min(1, "fulfilment.errors.holdNoteRequired").max(2000, "platform.errors.tooLong");
+export const legalHoldSchema = z.object({ reason: z.enum(legalHoldReasons, "fulfilment.errors.chooseHoldReason"), reviewOn: reviewDate });
+export const renewHoldSchema = z.object({ reviewOn: reviewDate, note: holdNote });
+export const liftHoldSchema = z.object({ note: holdNote });
 export const taskNoteSchema = z.object({ note: z.string().trim().min(1, "platform.errors.required").max(2000, "platform.errors.tooLong") });

@@ -73,8 +73,8 @@ export function typesNeedingEid(org: { eidConfig: Record<string, unknown> | null
 
 // --- secrets, sealed with the keyring ------------------------------------------------------------
 
-const secretPurpose = (orgId: string) => `eid-client-secret:${orgId}`;
-const jwksPurpose = (orgId: string) => `eid-private-jwks:${orgId}`;
+export const secretPurpose = (orgId: string) => `eid-client-secret:${orgId}`;
+export const jwksPurpose = (orgId: string) => `eid-private-jwks:${orgId}`;
 
 export function sealClientSecret(keys: KeyRing, orgId: string, secret: string): string {
   return keys.sealWithMaster(secret, secretPurpose(orgId));

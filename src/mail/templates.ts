@@ -51,7 +51,7 @@ export interface MailTemplates {
   /** Only the link and the organization's name identify anything; role is optional and left out by staff/invite-staff.ts. */
   staff_invitation: { inviteUrl: string; orgName: string; role?: StaffRole; days: number };
   /** date: the organization's local day the counts are for. */
-  staff_digest: { dueSoon: number; overdue: number; urgent?: number; queueUrl: string; orgName: string; date: LocalDateString };
+  staff_digest: { dueSoon: number; overdue: number; urgent?: number; holdsDue?: number; queueUrl: string; orgName: string; date: LocalDateString };
   staff_overdue_alert: { reference: string; dueDate: LocalDateString; requestUrl: string; orgName: string };
   staff_escalation: { reference: string; complaintReference: string; requestUrl: string; orgName: string };
   /** The DPO's answer stays on the requester's complaint page (requestUrl). */

@@ -26,6 +26,31 @@ export interface KeyRing {
    * key ring (not computed from the master key by callers) so a rotation can re-index.
    */
   blindIndex(purpose: string, value: string): string;
+  /** The id of MASTER_KEY (hex, 4 bytes of an HMAC: names the key, reveals nothing of it). */
+  readonly currentKeyId: string;
+  /** Ids of every master key the ring accepts: the current one, then MASTER_KEY_PREVIOUS during a rotation. */
+  readonly keyIds: readonly string[];
+  /** Opens anything wrapped by a master key of the ring (aad as it was wrapped with) and wraps it under the current one. */
+  rewrap(wrapped: Buffer, aad: string): Buffer;
+  /** Wraps/unwraps raw bytes under the master key (root keys that must outlive a rotation). */
+  wrapBytes(plain: Buffer, aad: string): Buffer;
+  unwrapBytes(wrapped: Buffer, aad: string): Buffer;
+  /** Replaces the keyed-hash and blind-index keys by the ones stored in the database (platform/root-keys.ts). */
+  useLookupKeys(keys: { keyedHash: Buffer; blindIndex: Buffer }): void;
+}
+
+/** A wrapped value names the master key it is under (format 2), so the ring picks the key instead of trying each. */
+const WRAP_VERSION = 2;
+const KEY_ID_BYTES = 4;
+
+/** Something is wrapped under a master key the ring does not hold: the portal was started with the wrong MASTER_KEY. */
+export class MasterKeyMismatchError extends Error {
+  constructor(readonly keyId: string, held: readonly string[]) {
+    super(
+      `data is wrapped under master key ${keyId}, but this process holds only ${held.join(", ")} ` +
+      "(MASTER_KEY, then MASTER_KEY_PREVIOUS). Start with the key the data was last rotated to; during a rotation set both (README: Rotating the master key).",
+    );
+  }
 }
 
 export function seal(key: Buffer, plain: string | Buffer, aad: string): Buffer {
@@ -55,24 +80,83 @@ function deriveKey(master: Buffer, purpose: string): Buffer {
   return Buffer.from(crypto.hkdfSync("sha256", master, Buffer.alloc(0), `rightsdesk:${purpose}`, 32));
 }
 
-export function createKeyRing(master: Buffer): KeyRing {
+/** The key id of a master key: public, stable, and useless for guessing the key. */
+export function masterKeyId(master: Buffer): string {
+  return crypto.createHmac("sha256", master).update("rightsdesk:key-id").digest().subarray(0, KEY_ID_BYTES).toString("hex");
+}
+
+/** The keyed-hash and blind-index keys as the master key alone defined them before they were stored (platform/root-keys.ts). */
+export function derivedLookupKeys(master: Buffer): { keyedHash: Buffer; blindIndex: Buffer } {
+  return { keyedHash: deriveKey(master, "keyed-hash"), blindIndex: deriveKey(master, "blind-index") };
+}
+
+interface MasterEntry { id: string; idBytes: Buffer; wrapKey: Buffer }
+
+function masterEntry(master: Buffer): MasterEntry {
   if (master.length !== 32) throw new Error("master key must be 32 bytes");
-  const wrapKey = deriveKey(master, "wrap-data-key");
-  const hashKey = deriveKey(master, "keyed-hash");
-  const indexKey = deriveKey(master, "blind-index");
+  const id = masterKeyId(master);
+  return { id, idBytes: Buffer.from(id, "hex"), wrapKey: deriveKey(master, "wrap-data-key") };
+}
+
+/** Format 2: version(1) | key id(4) | the format-1 body after its version byte (nonce | tag | ciphertext). */
+function wrapUnder(entry: MasterEntry, plain: string | Buffer, aad: string): Buffer {
+  const sealed = seal(entry.wrapKey, plain, aad);
+  return Buffer.concat([Buffer.from([WRAP_VERSION]), entry.idBytes, sealed.subarray(1)]);
+}
+
+function unwrapWith(ring: readonly MasterEntry[], wrapped: Buffer, aad: string): Buffer {
+  if (wrapped[0] === WRAP_VERSION) {
+    const id = wrapped.subarray(1, 1 + KEY_ID_BYTES).toString("hex");
+    const entry = ring.find((e) => e.id === id);
+    if (!entry) throw new MasterKeyMismatchError(id, ring.map((e) => e.id));
+    return open(entry.wrapKey, Buffer.concat([Buffer.from([VERSION]), wrapped.subarray(1 + KEY_ID_BYTES)]), aad);
+  }
+  // Format 1 (before key ids): under whichever master key of the ring opens it.
+  for (const entry of ring) {
+    try {
+      return open(entry.wrapKey, wrapped, aad);
+    } catch {
+      /* the next key */
+    }
+  }
+  throw new MasterKeyMismatchError("(unnamed, format 1)", ring.map((e) => e.id));
+}
+
+/**
+ * The key ring: MASTER_KEY wraps everything new; MASTER_KEY_PREVIOUS, during a rotation, still
+ * opens what is not rewrapped yet. The keyed-hash and blind-index keys do not change with the
+ * master key (their hashes cannot be recomputed): derived from it until useLookupKeys.
+ */
+export function createKeyRing(master: Buffer, previous?: Buffer): KeyRing {
+  const current = masterEntry(master);
+  const ring = previous && !previous.equals(master) ? [current, masterEntry(previous)] : [current];
+  let lookup = derivedLookupKeys(master);
   return {
     newDataKey() {
       const key = crypto.randomBytes(32);
-      return { key, wrapped: seal(wrapKey, key, "data-key") };
+      return { key, wrapped: wrapUnder(current, key, "data-key") };
     },
-    unwrapDataKey: (wrapped) => open(wrapKey, wrapped, "data-key"),
-    sealWithMaster: (plain, purpose) => seal(wrapKey, plain, `secret:${purpose}`).toString("base64"),
-    openWithMaster: (sealed, purpose) => openText(wrapKey, Buffer.from(sealed, "base64"), `secret:${purpose}`),
+    unwrapDataKey: (wrapped) => unwrapWith(ring, wrapped, "data-key"),
+    sealWithMaster: (plain, purpose) => wrapUnder(current, plain, `secret:${purpose}`).toString("base64"),
+    openWithMaster: (sealed, purpose) => unwrapWith(ring, Buffer.from(sealed, "base64"), `secret:${purpose}`).toString("utf8"),
     keyedHash: (purpose, value) =>
-      crypto.createHmac("sha256", hashKey).update(`${purpose}\0${value}`).digest("hex"),
+      crypto.createHmac("sha256", lookup.keyedHash).update(`${purpose}\0${value}`).digest("hex"),
     blindIndex: (purpose, value) =>
-      crypto.createHmac("sha256", indexKey).update(`${purpose}\0${value}`).digest("base64url"),
+      crypto.createHmac("sha256", lookup.blindIndex).update(`${purpose}\0${value}`).digest("base64url"),
+    currentKeyId: current.id,
+    keyIds: ring.map((e) => e.id),
+    rewrap: (wrapped, aad) => wrapUnder(current, unwrapWith(ring, wrapped, aad), aad),
+    wrapBytes: (plain, aad) => wrapUnder(current, plain, aad),
+    unwrapBytes: (wrapped, aad) => unwrapWith(ring, wrapped, aad),
+    useLookupKeys(keys) {
+      lookup = { keyedHash: Buffer.from(keys.keyedHash), blindIndex: Buffer.from(keys.blindIndex) };
+    },
   };
+}
+
+/** The hex prefix (version and key id) of everything wrapped under the ring's current master key. */
+export function currentWrapPrefix(keys: KeyRing): string {
+  return `0${WRAP_VERSION}${keys.currentKeyId}`;
 }
 
 /**

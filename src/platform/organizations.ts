@@ -21,7 +21,7 @@ export interface NewOrganization {
   privacyInfo?: Record<string, unknown>;
 }
 
-const SIGNING_KEY_PURPOSE = "org-signing-key";
+export const SIGNING_KEY_PURPOSE = "org-signing-key";
 
 /** Creates an organization with its own Ed25519 signing key (private half wrapped by the master key). */
 export async function createOrganization(db: Executor, keys: KeyRing, input: NewOrganization) {

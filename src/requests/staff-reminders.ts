@@ -1,7 +1,7 @@
-import { and, eq, isNotNull, isNull, lt, lte, notInArray, or } from "drizzle-orm";
+import { and, count, eq, isNotNull, isNull, lt, lte, notInArray, or } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
-import { organizations, requests, staffUsers } from "../db/schema/index.js";
+import { conversations, organizations, requests, staffUsers } from "../db/schema/index.js";
 import { closedStatuses } from "./lifecycle.js";
 import { currentDueDate, daysLeft, isOverdue, localDate } from "./deadlines.js";
 import { staffQueueUrl, staffRequestUrl } from "../mail/links.js";
@@ -74,9 +74,17 @@ export async function dueCounts(ctx: AppContext, org: Organization, now: Date): 
   return counts;
 }
 
+/** Legal holds of the organization whose review date (its local date) is today or past: the DPO must renew or lift each. */
+export async function holdsDueForReview(db: Executor, orgId: string, today: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(conversations).where(and(
+    eq(conversations.orgId, orgId), isNotNull(conversations.legalHoldAt), isNull(conversations.erasedAt), lte(conversations.legalHoldReviewOn, today),
+  ));
+  return row?.n ?? 0;
+}
+
 /**
  * The daily digest: each active dpo gets the counts of their organization's requests due within
- * 7 days and overdue, at most once per local day (the outbox dedupe key), and only when there is
+ * 7 days and overdue, and of legal holds due for review, at most once per local day (the outbox dedupe key), and only when there is
  * something to report. Safe to run any number of times.
  */
 export async function sendDpoDigests(ctx: AppContext): Promise<{ queued: number }> {
@@ -85,9 +93,9 @@ export async function sendDpoDigests(ctx: AppContext): Promise<{ queued: number 
   for (const org of await ctx.db.select().from(organizations)) {
     const recipients = await dpoRecipients(ctx.db, org);
     if (recipients.length === 0) continue;
-    const counts = await dueCounts(ctx, org, now);
-    if (counts.dueSoon === 0 && counts.overdue === 0 && counts.urgent === 0) continue;
     const today = localDate(now, org.timeZone);
+    const counts = { ...(await dueCounts(ctx, org, now)), holdsDue: await holdsDueForReview(ctx.db, org.id, today) };
+    if (counts.dueSoon === 0 && counts.overdue === 0 && counts.urgent === 0 && counts.holdsDue === 0) continue;
     for (const r of recipients) {
       const added = await queueMail(ctx.db, ctx, {
         orgId: org.id,

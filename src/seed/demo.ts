@@ -161,6 +161,6 @@ async function seedDemoOperations(tx: Tx, orgId: string): Promise<void> {
   await tx.insert(retentionPolicies).values(Object.entries(preset).map(([category, v]) => ({ orgId, category, ...v })));
   await tx
     .update(conversations)
-    .set({ legalHoldAt: new Date(Date.UTC(2026, 9, 20, 12, 0, 0)), legalHoldReason: "Child-protection report made on 20 October 2026" })
+    .set({ legalHoldAt: new Date(Date.UTC(2026, 9, 20, 12, 0, 0)), legalHoldReason: "Child-protection report made on 20 October 2026", legalHoldReviewOn: "2027-01-20" })
     .where(and(eq(conversations.orgId, orgId), eq(conversations.externalId, "demo-conv-2")));
 }

@@ -11,7 +11,8 @@ import { RECOVERY_CODES_STAGE, spendRecoveryCode } from "./recovery-codes.js";
 import type { Tx } from "../db/client.js";
 import type { StaffRow } from "../identity/staff-session.js";
 
-const PURPOSE = "totp";
+export const TOTP_SECRET_PURPOSE = "totp";
+const PURPOSE = TOTP_SECRET_PURPOSE;
 const PERIOD_S = 30;
 
 async function staffOf(ctx: AppContext, session: Session): Promise<StaffRow> {

@@ -31,7 +31,7 @@ describe("journey: the outcome of an erasure, reached with the chat's code (Chro
     await makeConversation(ctx, org!.id, { subjectId: subject.id, receiptCodeHash: hashReceiptCode(code), messages: [{ body: "Hei" }] });
     const held = await makeConversation(ctx, org!.id, { subjectId: subject.id, messages: [{ body: "Apua" }] });
     const r = await insertRequest(ctx, org!, { subjectId: subject.id, type: "erasure", scope: "all_conversations", erasureApprovedBy: dpo.id, erasureConfirmedBy: dpo2.id, locale: "fi" });
-    await setLegalHold(ctx, actorOf(dpo), r.id, held.id, "child_protection_report");
+    await setLegalHold(ctx, actorOf(dpo), r.id, held.id, { reason: "child_protection_report", reviewOn: new Date(ctx.clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10) });
     await fulfilRequest(ctx, { type: "system" }, org!.id, r.id);
     browser = await openBrowser();
   });

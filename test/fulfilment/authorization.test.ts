@@ -37,6 +37,7 @@ describe("fulfilment authorization: every route × role × organization, plus an
     expect(mountedRoutes(fulfilmentRouter(ctx))).to.deep.equal(declaredRoutes(fulfilmentRoutes));
   });
 
+  const reviewIn30Days = () => new Date(ctx.clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
   /** Organization A's resources in the state the route's action needs, fresh for each cell. */
   async function fixture(route: FulfilmentRoute) {
     const conv = await makeConversation(ctx, orgA.id, { subjectId: subjectA.id, topic: "Matrix" });
@@ -54,11 +55,13 @@ describe("fulfilment authorization: every route × role × organization, plus an
         break;
       case "/staff/requests/:id/conversations/:conversationId/legal-hold":
         r = await insertRequest(ctx, orgA, { ...base, type: "erasure", status: "in_review" });
-        body = { reason: "police_report" };
+        body = { reason: "police_report", reviewOn: reviewIn30Days() };
         break;
+      case "/staff/requests/:id/conversations/:conversationId/legal-hold/renew":
       case "/staff/requests/:id/conversations/:conversationId/legal-hold/lift":
         r = await insertRequest(ctx, orgA, { ...base, type: "erasure", status: "in_review" });
-        await ctx.db.update(conversations).set({ legalHoldAt: ctx.clock.now(), legalHoldReason: "police_report" }).where(eq(conversations.id, conv.id));
+        await ctx.db.update(conversations).set({ legalHoldAt: ctx.clock.now(), legalHoldReason: "police_report", legalHoldReviewOn: reviewIn30Days() }).where(eq(conversations.id, conv.id));
+        body = { note: "Proceedings still open", reviewOn: reviewIn30Days() };
         break;
       case "/staff/requests/:id/restriction/notify-lift":
         r = await insertRequest(ctx, orgA, { ...base, type: "restriction", status: "completed", result: restrictionResult(false) });

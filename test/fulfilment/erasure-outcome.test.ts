@@ -37,7 +37,7 @@ describe("fulfilment: the outcome of an erasure, shown afterwards (issue 18)", f
       subjectId: w.subject.id, type: "erasure", scope: "all_conversations", erasureApprovedBy: w.dpo.id, erasureConfirmedBy: w.dpo2.id,
     });
     reference = r.reference;
-    await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, "police_report");
+    await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, { reason: "police_report", reviewOn: new Date(ctx.clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10) });
     expect((await fulfilRequest(ctx, { type: "system" }, w.org.id, r.id)).status).to.equal("completed");
   });
 

@@ -53,6 +53,9 @@ describe("fulfilment: erasure", function () {
     w = await world(ctx);
   });
 
+  /** A review date this many days after the test clock's today (UTC, the world's organization). */
+  const inDays = (n: number) => new Date(ctx.clock.now().getTime() + n * 86_400_000).toISOString().slice(0, 10);
+
   const confirmedErasure = () => insertRequest(ctx, w.org, {
     subjectId: w.subject.id, type: "erasure", scope: "all_conversations", status: "approved", erasureApprovedBy: w.dpo.id, erasureConfirmedBy: w.dpo2.id,
     details: { note: `Please delete everything ${w.tag}` },
@@ -60,7 +63,7 @@ describe("fulfilment: erasure", function () {
 
   it("leaves no plaintext and no key of the erased data in any table, only tombstones; the held conversation stays whole", async () => {
     const r = await confirmedErasure();
-    await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, "child_protection_report");
+    await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, { reason: "child_protection_report", reviewOn: inDays(30) });
     const keys = await keyMaterial(ctx, [w.first.id, w.second.id]);
     const ciphertexts = await ciphertextsOf(ctx, [w.first.id, w.second.id]);
     expect(ciphertexts.length).to.equal(2 + 3 + 3 + 1 + 1); // IPs, message bodies, sender labels, note, statement
@@ -135,7 +138,7 @@ describe("fulfilment: erasure", function () {
     const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "erasure", scope: "all_conversations", status: "in_review" });
     const a = await staffAgent(ctx, app, w, w.dpo.id);
     expect((await postForm(a, `/staff/requests/${r.id}/approve`, { message: "", confirm: "yes" })).status).to.equal(303);
-    expect((await postForm(a, `/staff/requests/${r.id}/conversations/${w.held.id}/legal-hold`, { reason: "police_report" })).status).to.equal(303);
+    expect((await postForm(a, `/staff/requests/${r.id}/conversations/${w.held.id}/legal-hold`, { reason: "police_report", reviewOn: inDays(30) })).status).to.equal(303);
     expect((await postForm(a, `/staff/requests/${r.id}/fulfil`, {})).status).to.equal(403);
     expect(await ctx.db.select().from(jobs).where(eq(jobs.uniqueKey, `fulfilment:${r.id}`))).to.have.length(0);
 
@@ -162,7 +165,7 @@ describe("fulfilment: erasure", function () {
   const steps: FulfilmentStep[] = ["started", "conversations", "recipients", "notice", "exports", "profile", "completed"];
   it(`a crash after any step (${steps.join(", ")}) leaves every table exactly as before; the retry completes`, async () => {
     const r = await confirmedErasure();
-    await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, "police_report");
+    await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, { reason: "police_report", reviewOn: inDays(30) });
     const before = await snapshot(ctx);
     for (const step of steps) {
       const err = await fulfilRequest(ctx, actorOf(w.dpo2), w.org.id, r.id, { faultAfter: step }).catch((e: unknown) => e);

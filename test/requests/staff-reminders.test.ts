@@ -77,7 +77,7 @@ describe("mail: staff reminders", () => {
     for (const d of digests) {
       expect(d.orgId).to.equal(org.id);
       expect(d.locale).to.equal("fi");
-      expect(d.payload).to.deep.equal({ dueSoon: 3, overdue: 1, urgent: 0, date: "2026-03-02", queueUrl: `${ctx.config.BASE_URL}/staff`, orgName: "Nuorten Apu" });
+      expect(d.payload).to.deep.equal({ dueSoon: 3, overdue: 1, urgent: 0, holdsDue: 0, date: "2026-03-02", queueUrl: `${ctx.config.BASE_URL}/staff`, orgName: "Nuorten Apu" });
     }
     // Run again the same local day (even late in the evening): nothing new.
     ctx.clock.set("2026-03-02T21:30:00Z"); // 23:30 in Helsinki

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, pgTable, primaryKey, text, unique, uuid } from "drizzle-orm/pg-core";
+import { bigserial, date, index, integer, pgTable, primaryKey, text, unique, uuid } from "drizzle-orm/pg-core";
 import { bytea, createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
 
@@ -77,6 +77,8 @@ export const conversations = pgTable(
     dataKeyId: uuid("data_key_id").references(() => dataKeys.id, { onDelete: "set null" }),
     legalHoldAt: ts("legal_hold_at"),
     legalHoldReason: text("legal_hold_reason"),
+    /** The day the DPO must renew or lift the hold (organization's local date); set with every hold. */
+    legalHoldReviewOn: date("legal_hold_review_on", { mode: "string" }),
     restrictedAt: ts("restricted_at"),
     /** Objection to research use (Art. 21) for this conversation, e.g. from a receipt-code requester. */
     researchObjectionAt: ts("research_objection_at"),

@@ -189,3 +189,14 @@ export const dataMigrations = pgTable("data_migrations", {
   name: text("name").primaryKey(),
   appliedAt: ts("applied_at").notNull(),
 });
+
+/**
+ * Keys that must outlive a master-key rotation (the keyed-hash and blind-index keys: the hashes
+ * stored with them cannot be recomputed), wrapped by the master key like a data key. A rotation
+ * rewraps them; their value never changes (platform/root-keys.ts).
+ */
+export const wrappedRootKeys = pgTable("wrapped_root_keys", {
+  purpose: text("purpose").primaryKey(),
+  wrappedKey: bytea("wrapped_key").notNull(),
+  createdAt: createdAt(),
+});
