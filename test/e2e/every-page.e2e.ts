@@ -94,6 +94,8 @@ const reach: Record<string, Entry> = {
   "/my-data/who-has-seen": at("requester", "/my-data/who-has-seen"),
   "/verify": { who: "visitor", paths: () => ["/verify", "/verify?code=NOT-A-CODE"] },
   "/how-to-complain": { who: "visitor", paths: () => ["/how-to-complain", "/how-to-complain?country=CZ"] },
+  // Without a valid signature the outcome page is the generic one (what a guessed reference shows).
+  "/erased/:reference": { who: "visitor", paths: () => ["/erased/RD-AAAA-BBBB"] },
   "/staff/sign-in": at("staffVisitor", "/staff/sign-in"),
   "/staff/totp": at("staffPending", "/staff/totp"),
   "/staff/totp/setup": at("staffEnrolling", "/staff/totp/setup"),
