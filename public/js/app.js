@@ -5,7 +5,3 @@ document.addEventListener("DOMContentLoaded", () => {
   if (summary) summary.focus();
 });
 
-// After the language switch (a POST to /language that answers with the page itself), show the
-// page's own address again, so a reload or a bookmark asks for the page, not the switch.
-const pageAddress = document.documentElement.dataset.address;
-if (pageAddress && pageAddress.startsWith("/") && !pageAddress.startsWith("//")) history.replaceState(null, "", pageAddress);

@@ -88,20 +88,20 @@ export function languageHref(req: Pick<Request, "path" | "originalUrl">, code: L
 const SECRET_FIELD = /pass|code|otp|token|secret|recovery|^_/i;
 
 /**
- * The language switch in the header is a small form: POST /language?return=<the page's address>
- * with the chosen `_lang`. On a page with a form (id="page-form") the switch's buttons submit that
- * form (the HTML form attribute, so no JavaScript is needed): what was typed comes along. The
- * page is then answered at once, as a GET of its address in the new language, with the typed
- * values in place of the stored ones (never secrets). Nothing typed is stored on the way or put
- * in an address, and a page that was itself the answer to a POST comes back without a 404.
+ * The language switch in the header is a small form: a POST of `_lang` to the page's own address
+ * (its GET address when it was shown at a POST-only one). On a page with a form (id="page-form")
+ * the switch's buttons submit that form (the HTML form attribute, so no JavaScript is needed), so
+ * what was typed comes along. Such a POST never reaches the page's own handler: it is answered at
+ * once as a GET of that address in the new language, with the typed values in place of the stored
+ * ones (never secrets). Nothing typed is stored or put in an address on the way; cookies scoped
+ * to the page's path (a pending sign-in code) come along because the address is the page's; and
+ * a page that has no GET answer sends the person to the page above it (error-handler notFound).
  */
 export function languageSwitch(ctx: AppContext): RequestHandler {
   return (req, res, next) => {
-    if (req.path !== "/language") return next();
-    const target = safeReturnPath(req.query.return);
-    // The switch's address, bookmarked or reloaded as a GET: the page it was on.
-    if (req.method !== "POST") return res.redirect(303, target);
     const lang = (req.body as Record<string, unknown> | undefined)?._lang;
+    if (req.method !== "POST" || lang === undefined || !req.is("application/x-www-form-urlencoded")) return next();
+    const target = safeReturnPath(req.originalUrl);
     if (!isLocale(lang)) return res.redirect(303, target);
     const carried = carriedValues(req.body);
     const [pathname = "/", search = ""] = target.split("?");
@@ -116,14 +116,12 @@ export function languageSwitch(ctx: AppContext): RequestHandler {
     res.cookie(COOKIE, lang, { httpOnly: true, sameSite: "lax", maxAge: YEAR_MS, path: "/", secure: secureCookies(ctx.config) });
     setPageLocals(req, res, req.org);
     res.locals.languageSwitched = true;
-    // public/js/app.js puts the page's own address back in the address bar (a reload is then a GET).
-    res.locals.pageAddress = target;
     keepTypedValues(res, carried);
     next();
   };
 }
 
-/** The page to come back to: a path on this site ("//host" or "/\host" would leave it), else the start page. */
+/** A path on this site ("//host" or "/\host" would leave it), else the start page. */
 export function safeReturnPath(value: unknown): string {
   if (typeof value !== "string" || !/^\/(?![/\\])/.test(value) || /[\r\n\\]/.test(value) || value.length > 2000) return "/";
   return value;
