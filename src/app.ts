@@ -7,7 +7,7 @@ import ejs from "ejs";
 import type { AppContext } from "./context.js";
 import "./platform/http/types.js";
 import { resolveOrganization } from "./platform/http/organization.js";
-import { chooseLocale } from "./platform/http/locale.js";
+import { chooseLocale, languageSwitch } from "./platform/http/locale.js";
 import { csrfProtection } from "./platform/http/csrf.js";
 import { errorHandler, notFound } from "./platform/http/error-handler.js";
 import { devMailRouter, opsRouter, type Readiness } from "./platform/http/ops-routes.js";
@@ -54,6 +54,7 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   app.use(loadSession(ctx));
   app.use(chooseLocale(ctx));
   app.use(csrfProtection(ctx, { exempt: csrfExempt }));
+  app.use(languageSwitch(ctx));
   app.use(staffNavLocals());
 
   if (!ctx.config.production) app.use(devMailRouter(ctx));

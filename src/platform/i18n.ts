@@ -116,3 +116,33 @@ export function formatters(locale: Locale, timeZone: string) {
       new Intl.DateTimeFormat(intlLocale(locale), { timeZone: "UTC", dateStyle: "long" }).format(new Date(`${ymd}T00:00:00Z`)),
   };
 }
+
+/**
+ * The GOV.UK character count's words: the message under a limited field ("You have 12 characters
+ * remaining", "You have 3 characters too many"), and the same messages as templates with `{n}`
+ * for public/js/character-count.js, one per plural category of the locale, so the count it
+ * updates as the person types reads as the server's does. The catalog stays the one source.
+ */
+export function characterCount(t: Translate, locale: Locale) {
+  const key = (left: number) => (left >= 0 ? "platform.characterCount.remaining" : "platform.characterCount.tooMany");
+  const message = (max: number, length: number) => t(key(max - length), { count: Math.abs(max - length) });
+  const rules = new Intl.PluralRules(intlLocale(locale));
+  const number = new Intl.NumberFormat(intlLocale(locale));
+  const templates = (messageKey: string) =>
+    Object.fromEntries(
+      rules.resolvedOptions().pluralCategories.map((category) => {
+        const sample = pluralSample(rules, category);
+        return [category, t(messageKey, { count: sample }).replace(number.format(sample), "{n}")];
+      }),
+    );
+  return {
+    message,
+    templates: () => ({ remaining: templates(key(0)), tooMany: templates(key(-1)) }),
+  };
+}
+
+/** A number of that plural category, above 1 when there is one (so "1" in the text is the count). */
+function pluralSample(rules: Intl.PluralRules, category: string): number {
+  for (const n of [...Array.from({ length: 199 }, (_, i) => i + 2), 0, 1]) if (rules.select(n) === category) return n;
+  return 0;
+}

@@ -3,8 +3,9 @@ import type { AppContext } from "../context.js";
 import { requireRequester, requesterOf, type Requester } from "../identity/guards.js";
 import { updateSession } from "../identity/sessions.js";
 import { ValidationError } from "../platform/errors.js";
-import { parseInput } from "../platform/http/validate.js";
-import { conversationsSchema, detailsSchema, draftSchema, messageSchema, neededBySchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { fieldLimits, parseInput } from "../platform/http/validate.js";
+import { conversationsSchema, correctionSchema, draftSchema, messageSchema, neededBySchema, noteSchema, scopeSchema, scopesByType, typeSchema, type Draft } from "./schema.js";
+import { correctionErrors } from "./submit-request.js";
 import { localDate } from "./deadlines.js";
 import { ASSURANCE_EID_ERROR, assuranceError, submitRequest } from "./submit-request.js";
 import { eidOffered } from "../identity/oidc-config.js";
@@ -119,21 +120,44 @@ export function requestsRouter(ctx: AppContext): Router {
     }
   });
 
+  // A correction (rectification) asks what is wrong and what is right on a step of its own, and
+  // says there what is missing, before "Check your answers".
+  router.get("/requests/new/correction", (req, res) => {
+    const draft = draftOf(req);
+    if (draft.type !== "rectification" || !draft.scope) return res.redirect(303, "/requests/new/type");
+    res.render("requests/new-correction", correctionPage(req, draft, draft.details ?? {}));
+  });
+  router.post("/requests/new/correction", async (req, res) => {
+    const draft = draftOf(req);
+    if (draft.type !== "rectification" || !draft.scope) return res.redirect(303, "/requests/new/type");
+    try {
+      const correction = parseInput(correctionSchema, req.body);
+      const wanted = draft.scope === "profile" ? { field: correction.field, value: correction.value } : { statement: correction.statement };
+      const missing = correctionErrors(draft.scope, wanted);
+      if (Object.keys(missing).length > 0) throw new ValidationError(missing);
+      const next = { ...draft, details: { ...wanted, note: draft.details?.note } };
+      await saveDraft(req, next);
+      res.redirect(303, "/requests/new/details");
+    } catch (err) {
+      renderInvalid(res, "requests/new-correction", correctionPage(req, draft, req.body), err);
+    }
+  });
+
   router.get("/requests/new/details", (req, res) => {
     const draft = draftOf(req);
     if (!draft.scope) return res.redirect(303, "/requests/new/type");
-    res.render("requests/new-details", { title: req.t("requests.new.details.title"), draft, values: { ...draft.details, neededBy: draft.neededBy } });
+    res.render("requests/new-details", detailsPage(req, draft, { ...draft.details, neededBy: draft.neededBy }));
   });
   router.post("/requests/new/details", async (req, res) => {
     const draft = draftOf(req);
     try {
       const today = localDate(ctx.clock.now(), req.org.timeZone);
-      const { neededBy, ...details } = parseInput(detailsSchema.extend(neededBySchema(today).shape), req.body);
-      const next = { ...draft, details, neededBy };
+      const { neededBy, note } = parseInput(noteSchema.extend(neededBySchema(today).shape), req.body);
+      const next = { ...draft, details: { ...correctionOf(draft), note }, neededBy };
       await saveDraft(req, next);
       res.redirect(303, "/requests/new/check");
     } catch (err) {
-      renderInvalid(res, "requests/new-details", { title: req.t("requests.new.details.title"), draft, values: req.body }, err);
+      renderInvalid(res, "requests/new-details", detailsPage(req, draft, req.body), err);
     }
   });
 
@@ -205,7 +229,7 @@ async function renderRequestPage(ctx: AppContext, req: Request, res: Response, e
   res.render("requests/show", {
     title: req.t("requests.show.title", { reference: request.reference }),
     request: requestStatusView(request, req.org, ctx.clock.now()),
-    events, thread, chosen, duplicate: req.query.duplicate === "1", banners, result: readyResult(files, request.reference, req.locale), ...extra,
+    events, thread, chosen, duplicate: req.query.duplicate === "1", limits: messageLimits, banners, result: readyResult(files, request.reference, req.locale), ...extra,
     files: files.map((f) => ({ ...f, href: downloadPath(request.reference, f.id) })),
     // A message with an error is shown at the POST address: switching language goes to the page itself.
     languagePath: `/requests/${encodeURIComponent(request.reference)}`,
@@ -244,5 +268,25 @@ function withdrawConfirmPage(t: Request["t"], reference: string, type: string) {
 function nextStep(draft: PartialDraft, after?: "conversations"): string {
   if (!draft.scope) return "/requests/new/scope";
   if (draft.scope === "chosen_conversations" && after !== "conversations" && (draft.conversationIds ?? []).length === 0) return "/requests/new/conversations";
-  return "/requests/new/details";
+  return draft.type === "rectification" ? "/requests/new/correction" : "/requests/new/details";
+}
+
+// Each form's limits, read once from its schema (the views' character counts and messages).
+const correctionLimits = fieldLimits(correctionSchema);
+const noteLimits = fieldLimits(noteSchema);
+const messageLimits = fieldLimits(messageSchema);
+
+/** The correction the draft holds (kept when the details step is answered again). */
+function correctionOf(draft: PartialDraft): Draft["details"] {
+  if (draft.type !== "rectification") return {};
+  const d = draft.details ?? {};
+  return draft.scope === "profile" ? { field: d.field, value: d.value } : { statement: d.statement };
+}
+
+function correctionPage(req: Request, draft: PartialDraft, values: Record<string, unknown>) {
+  return { title: req.t("requests.new.details.rectificationTitle"), draft, values, limits: correctionLimits };
+}
+
+function detailsPage(req: Request, draft: PartialDraft, values: Record<string, unknown>) {
+  return { title: req.t("requests.new.details.title"), draft, values, limits: noteLimits, backHref: draft.type === "rectification" ? "/requests/new/correction" : "/requests/new/type" };
 }

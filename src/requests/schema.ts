@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { requestScopes, requestTypes, type RequestScope, type RequestType } from "../db/schema/index.js";
+import { normalizeLineBreaks } from "../platform/http/validate.js";
 
 /** Which scopes each type offers. A police transcript is always of chosen conversations. */
 export const scopesByType: Record<RequestType, readonly RequestScope[]> = {
@@ -23,14 +24,23 @@ export const conversationsSchema = z.object({
     .refine((ids) => ids.length > 0, "requests.errors.chooseConversation"),
 });
 
-const text = (max: number) => z.string().trim().max(max, "platform.errors.tooLong");
+/**
+ * A limited text. Line breaks count as one character, as the character count in the browser
+ * counts them (a form sends each as CR LF). The limit is read back for the views by fieldLimits().
+ */
+const text = (max: number) => z.string().overwrite(normalizeLineBreaks).trim().max(max, "platform.errors.maxChars");
 
-export const detailsSchema = z.object({
+/** What is wrong and what is right: asked on a step of its own (the correction step). */
+export const correctionSchema = z.object({
   field: z.enum(rectifiableFields, "requests.errors.chooseField").optional(),
   value: text(200).optional(),
   statement: text(5000).optional(),
-  note: text(2000).optional(),
 });
+
+/** Anything else the requester wants to say (the details step). */
+export const noteSchema = z.object({ note: text(2000).optional() });
+
+export const detailsSchema = correctionSchema.extend(noteSchema.shape);
 
 export type Details = z.infer<typeof detailsSchema>;
 
@@ -73,4 +83,4 @@ export const draftSchema = z.object({
 
 export type Draft = z.infer<typeof draftSchema>;
 
-export const messageSchema = z.object({ body: z.string().trim().min(1, "platform.errors.required").max(5000, "platform.errors.tooLong") });
+export const messageSchema = z.object({ body: text(5000).min(1, "platform.errors.required") });

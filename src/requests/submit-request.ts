@@ -131,16 +131,26 @@ async function validateDraft(tx: Tx, org: Organization, requester: Requester, su
 
 function detailsFor(draft: Draft, errors: FieldErrors, receiptOnly: boolean): Draft["details"] {
   const d = draft.details;
-  if (draft.type !== "rectification") return d.note ? { note: d.note } : {};
-  if (draft.scope === "profile") {
-    if (receiptOnly) errors.scope = "requests.errors.receiptScope";
+  const note = d.note ? { note: d.note } : {};
+  if (draft.type !== "rectification") return note;
+  if (draft.scope === "profile" && receiptOnly) errors.scope = "requests.errors.receiptScope";
+  Object.assign(errors, correctionErrors(draft.scope, d));
+  return draft.scope === "profile" ? { field: d.field, value: d.value, ...note } : { statement: d.statement, ...note };
+}
+
+/**
+ * What a correction lacks: for the profile, which field and its right value (an e-mail address
+ * that looks like one); for chats, the requester's statement. Checked on the correction step and
+ * again when the request is sent.
+ */
+export function correctionErrors(scope: Draft["scope"], d: Draft["details"]): FieldErrors {
+  const errors: FieldErrors = {};
+  if (scope === "profile") {
     if (!d.field) errors.field = "requests.errors.chooseField";
     if (!d.value) errors.value = "platform.errors.required";
     else if (d.field === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(d.value)) errors.value = "platform.errors.email";
-    return { field: d.field, value: d.value };
-  }
-  if (!d.statement) errors.statement = "platform.errors.required";
-  return { statement: d.statement };
+  } else if (!d.statement) errors.statement = "platform.errors.required";
+  return errors;
 }
 
 /** Every chosen conversation must be the requester's own and still exist. */

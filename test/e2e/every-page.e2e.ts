@@ -82,6 +82,9 @@ const reach: Record<string, Entry> = {
   "/requests/new/type": at("requester", "/requests/new/type"),
   "/requests/new/scope": at("requester", "/requests/new/scope"),
   "/requests/new/conversations": at("requester", "/requests/new/conversations"),
+  // The guided form below holds an access request: the correction step (rectification only) sends
+  // it back to the first question; forms.e2e.ts walks the correction step at 360 px with axe.
+  "/requests/new/correction": at("requester", "/requests/new/correction", /\/requests\/new\/(correction|type)$/),
   "/requests/new/details": at("requester", "/requests/new/details"),
   "/requests/new/check": at("requester", "/requests/new/check"),
   // After the guided form's pages: starting anew drops the answers given so far.

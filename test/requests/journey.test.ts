@@ -166,9 +166,9 @@ describe("requester journey over HTTP", () => {
     await post("/requests/new/type", { type: "rectification" });
     await post("/requests/new/scope", { scope: "chosen_conversations" });
     await post("/requests/new/conversations", { conversationIds: [convB.id] });
-    const long = await post("/requests/new/details", { statement: "x".repeat(5001) });
+    const long = await post("/requests/new/correction", { statement: "x".repeat(5001) });
     expect(long.status).to.equal(422);
-    expect(long.text).to.include("This is too long");
+    expect(long.text).to.include("Enter 5,000 characters or fewer");
     expect(await ctx.db.select().from(requests)).to.have.length(0);
   });
 

@@ -13,7 +13,14 @@ export function wantsProblemJson(req: Request): boolean {
 }
 
 export function notFound(): (req: Request, res: Response, next: (err?: unknown) => void) => void {
-  return (_req, _res, next) => next(new NotFoundError("page"));
+  return (req, res, next) => {
+    // A language switch on a page shown at a POST-only address (a form's answer): the page above it.
+    if (res.locals.languageSwitched && req.path !== "/") {
+      const parent = `/${req.path.replace(/^[/\\]+/, "").replace(/\/+$/, "").replace(/\/?[^/]*$/, "")}`;
+      return res.redirect(303, `${parent}?lang=${encodeURIComponent(req.locale)}`);
+    }
+    next(new NotFoundError("page"));
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { ValidationError, type FieldErrors } from "../errors.js";
 
 /**
@@ -57,4 +57,23 @@ function genericKey(issue: z.core.$ZodIssue): string {
     default:
       return "platform.errors.format";
   }
+}
+
+/**
+ * The most characters each text field of a form takes, read from its zod schema: the one place a
+ * limit is written. Views show it in the character count and in the error message.
+ */
+export function fieldLimits(schema: z.ZodObject): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const [name, field] of Object.entries(schema.shape)) {
+    let inner: unknown = field;
+    while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap();
+    if (inner instanceof z.ZodString && inner.maxLength !== null) limits[name] = inner.maxLength;
+  }
+  return limits;
+}
+
+/** CR LF and lone CR become LF: the browser sends CR LF, and counts (and people see) one break. */
+export function normalizeLineBreaks(value: string): string {
+  return value.replace(/\r\n?/g, "\n");
 }

@@ -108,11 +108,14 @@ export async function assertAccessible(page: Page, label: string): Promise<void>
 /** A key shown instead of its text means t() found no translation at all. */
 const rawKey = /\b(?:platform|identity|requests|exports|staff|complaints|fulfilment|retention|audit|mail|chats|settings)\.[A-Za-z_]+\.[A-Za-z_.]+\b/;
 
-/** Switches the page's language with the switch in the header, as a person would. */
+/**
+ * Switches the page's language with the switch in the header, as a person would (a button of the
+ * switch's form; on a page with a form it submits that form, so what was typed stays).
+ */
 export async function useLanguage(page: Page, locale: Locale): Promise<void> {
   const current = await page.evaluate(() => document.documentElement.lang);
   if (current === locale) return;
-  await page.locator(`.lang-switch a[hreflang="${locale}"]`).click();
+  await page.locator(`.lang-switch [lang="${locale}"]`).click();
   await page.waitForFunction((l) => document.documentElement.lang === l, locale);
 }
 
