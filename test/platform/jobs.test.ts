@@ -6,6 +6,12 @@ import { z } from "zod";
 import { JobRunner, enqueueJob, job, type JobRunnerOptions } from "../../src/platform/jobs.js";
 import { jobs } from "../../src/db/schema/index.js";
 
+/** Waits until `check` holds (or 5 s pass): a fixed sleep is too short on a loaded machine. */
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check()) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe("job runner", () => {
   let ctx: TestContext;
   beforeEach(async () => {
@@ -151,7 +157,7 @@ describe("job runner: leases, ownership and shutdown", () => {
     expect(signal.aborted).to.equal(false);
     // Another instance claims it (as after a lease that ran out while a stalled).
     await ctx.db.update(jobs).set({ attemptToken: crypto.randomUUID(), lockedBy: "b" });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => signal.aborted);
     expect(signal.aborted).to.equal(true);
     slow.release("fail");
     await first;
@@ -164,8 +170,12 @@ describe("job runner: leases, ownership and shutdown", () => {
     const { first, ...slow } = await runSlowly({ leaseMs: 30_000, heartbeatMs: 20 });
     const [claimed] = await ctx.db.select().from(jobs);
     ctx.clock.advance(20_000);
-    await new Promise((r) => setTimeout(r, 100));
-    const [renewed] = await ctx.db.select().from(jobs);
+    // The next heartbeat (every 20 ms; later on a loaded machine) writes the renewed lease.
+    let renewed = claimed;
+    await eventually(async () => {
+      [renewed] = await ctx.db.select().from(jobs);
+      return renewed!.lockedUntil!.getTime() > claimed!.lockedUntil!.getTime();
+    });
     expect(renewed!.lockedUntil!.getTime()).to.be.greaterThan(claimed!.lockedUntil!.getTime());
     expect(renewed!.lockedUntil!.getTime()).to.equal(ctx.clock.now().getTime() + 30_000);
     slow.release("ok");
