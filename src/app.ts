@@ -122,6 +122,9 @@ function accessLog(ctx: AppContext): express.RequestHandler {
 function configureViews(app: Express, ctx: AppContext): void {
   app.set("views", viewsDir);
   app.set("view engine", "ejs");
+  // Express turns its view cache on only when process.env.NODE_ENV says production; follow the
+  // validated config instead, or every render looks the template up on disk again (bench:http).
+  app.set("view cache", ctx.config.production);
   const options = { cache: ctx.config.production, escape: escapeTemplateValue };
   app.engine("ejs", (file: string, data: object, done: (err: unknown, html?: string) => void) => {
     const locals = data as Record<string, unknown>;

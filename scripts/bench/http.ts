@@ -33,6 +33,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TARGETS = { home: 0.7, request: 0.4 } as const;
+/** BENCH_PAGES=home (or request) measures one page only, e.g. while profiling it. */
+const PAGES = (process.env.BENCH_PAGES?.split(",") ?? ["home", "request"]).filter((p): p is keyof typeof TARGETS => p in TARGETS);
 
 /** What the portal child tells the parent once it listens. */
 interface PortalReady {
@@ -202,9 +204,10 @@ async function main(): Promise<void> {
     return ready;
   };
   try {
-    const portal = await started<PortalReady>(["serve-portal", repoRoot], process.env);
+    // NODE_ENV in the process environment as well, as a production start has it (Express reads it too).
+    const portal = await started<PortalReady>(["serve-portal", repoRoot], { ...process.env, NODE_ENV: "production" });
     // One at a time: two seeds at once would only slow each other down.
-    const baseline = baselineRoot ? await started<PortalReady>(["serve-portal", baselineRoot], baselineEnv()) : undefined;
+    const baseline = baselineRoot ? await started<PortalReady>(["serve-portal", baselineRoot], { ...baselineEnv(), NODE_ENV: "production" }) : undefined;
     const pages = pagesOf(portal);
     // The same HTML for bare EJS to render; `<%` never occurs in it, so EJS passes it through as it is.
     for (const [name, page] of Object.entries(pages)) {
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
     process.stdout.write(`bench:http on ${portal.engine}, ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per server, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}\n`);
     if (baselineRoot) process.stdout.write(`baseline: the portal from ${baselineRoot}\n`);
     const summary: Record<string, number | string | boolean> = { name: "http", engine: portal.engine };
-    for (const name of ["home", "request"] as const) {
+    for (const name of PAGES) {
       const sides: Side[] = [
         { name: "portal", ...pages[name] },
         ...(baseline ? [{ name: "baseline", ...pagesOf(baseline)[name] }] : []),
