@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import autocannon from "autocannon";
+import { printBenchSummary } from "./support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
 
     process.stdout.write(`bench:http on ${portal.engine}, ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per server, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}\n`);
     if (baselineRoot) process.stdout.write(`baseline: the portal from ${baselineRoot}\n`);
-    const summary: Record<string, number | string | boolean> = { name: "http", engine: portal.engine };
+    const summary: Record<string, number | string | boolean> = { engine: portal.engine };
     for (const name of PAGES) {
       const sides: Side[] = [
         { name: "portal", ...pages[name] },
@@ -242,7 +243,7 @@ async function main(): Promise<void> {
         ...(before ? { [`${name}_baseline_rps`]: Math.round(before.rps), [`${name}_baseline_ratio`]: Number((before.rps / bareLoad.rps).toFixed(3)) } : {}),
       });
     }
-    process.stdout.write(`BENCH ${JSON.stringify(summary)}\n`);
+    printBenchSummary("http", summary);
   } finally {
     for (const child of children) if (child.connected) child.disconnect();
     fs.rmSync(views, { recursive: true, force: true });
