@@ -15,6 +15,8 @@ import { loadSession } from "./identity/sessions.js";
 import { capabilityRouters } from "./routers.js";
 import { staffNavLocals } from "./staff-nav.js";
 import { escapeTemplateValue } from "./platform/text.js";
+import { createMetrics } from "./platform/metrics.js";
+import { overdueRequestsByOrganization } from "./requests/overdue-counts.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const viewsDir = path.join(root, "views");
@@ -38,6 +40,7 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
 
   app.use(securityHeaders());
   app.use(accessLog(ctx));
+  mountMetrics(app, ctx);
   app.use("/public", express.static(path.join(root, "public"), { maxAge: ctx.config.production ? "7d" : 0, index: false }));
   app.use(opsRouter(ctx, readiness));
   app.use((req, _res, next) => {
@@ -63,6 +66,17 @@ export function buildApp(ctx: AppContext, readiness: Readiness = { ready: true }
   app.use(notFound());
   app.use(errorHandler(ctx));
   return app;
+}
+
+/**
+ * Prometheus metrics when METRICS_TOKEN is set (otherwise /metrics is an ordinary 404). Mounted
+ * before cookies, organization and session, so a scrape does none of that work and needs no host.
+ */
+function mountMetrics(app: Express, ctx: AppContext): void {
+  if (!ctx.config.METRICS_TOKEN) return;
+  const metrics = createMetrics(ctx, ctx.config.METRICS_TOKEN, { overdueRequests: overdueRequestsByOrganization });
+  app.use(metrics.recordDurations);
+  app.use(metrics.router);
 }
 
 /** A strict CSP: our own scripts and styles only, no inline code, no third-party origins. */
@@ -109,6 +123,9 @@ function accessLog(ctx: AppContext): express.RequestHandler {
 function configureViews(app: Express, ctx: AppContext): void {
   app.set("views", viewsDir);
   app.set("view engine", "ejs");
+  // Express turns its view cache on only when process.env.NODE_ENV says production; follow the
+  // validated config instead, or every render looks the template up on disk again (bench:http).
+  app.set("view cache", ctx.config.production);
   const options = { cache: ctx.config.production, escape: escapeTemplateValue };
   app.engine("ejs", (file: string, data: object, done: (err: unknown, html?: string) => void) => {
     const locals = data as Record<string, unknown>;

@@ -93,6 +93,14 @@ const schema = z.object({
   JOBS: z
     .enum(["on", "off"])
     .default("on"),
+  /**
+   * Bearer token for GET /metrics (Prometheus). Unset: there is no /metrics (404). Long and
+   * random, since it guards figures about the organizations' queues.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, "must be 32 to 256 printable characters without spaces (openssl rand -hex 32)")
+    .optional(),
 }).superRefine((c, zctx) => {
   if (c.NODE_ENV === "production" && c.WEBHOOK_ALLOW_LOOPBACK) {
     zctx.addIssue({ code: "custom", path: ["WEBHOOK_ALLOW_LOOPBACK"], message: "must be 0 in production: webhooks never reach this machine's own services there" });

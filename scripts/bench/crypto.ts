@@ -31,6 +31,7 @@ import { exportJobDefinitions } from "../../src/exports/jobs.js";
 import { queueExport } from "../../src/exports/queue-export.js";
 import { reviewQueue } from "../../src/staff/review-queue.js";
 import type { StaffActor } from "../../src/platform/policy.js";
+import { printBenchSummary } from "./support.js";
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
       row("export (export_json)", exportRun, profileNew, profileOld),
       "",
     ].join("\n"));
+    const ratio = (after: number, newStep: number, oldStep: number) => Number((after / (after - newStep + oldStep)).toFixed(3));
+    printBenchSummary("crypto", { engine: ctx.engine, sign_in_ms: Number(signIn.toFixed(2)), sign_in_ratio: ratio(signIn, lookupNew, lookupOld), queue_search_ratio: ratio(queueSearch, searchNew, searchOld), export_json_ms: Number(exportRun.toFixed(2)), export_json_ratio: ratio(exportRun, profileNew, profileOld) });
   } finally {
     await database.close();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -24,7 +24,7 @@ import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { hashReceiptCode, newReceiptCode } from "../../src/platform/codes.js";
 import { importNdjson } from "../../src/chats/import-ndjson.js";
-import { benchDatabaseUrl, prng } from "./support.js";
+import { benchDatabaseUrl, prng, printBenchSummary } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
         "",
       ].join("\n"),
     );
+    printBenchSummary("import", { messages: MESSAGES, seconds: Number(seconds.toFixed(1)), messages_per_s: Math.round(MESSAGES / seconds), peak_rss_mb: Math.round(maxRssMb), ok });
     if (!ok) process.exitCode = 1;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

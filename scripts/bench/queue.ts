@@ -19,6 +19,7 @@ import { createOrganization } from "../../src/platform/organizations.js";
 import { staffUsers } from "../../src/db/schema/index.js";
 import { encodeCursor, reviewQueue } from "../../src/staff/review-queue.js";
 import type { StaffActor } from "../../src/platform/policy.js";
+import { printBenchSummary } from "./support.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
 const WARMUP = 5;
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   console.log(`  deep page,    1,000: ${fmt(small.deep)}`);
   console.log(`  deep page,  100,000: ${fmt(big.deep)}   ratio p50 ${(big.deep.p50 / small.deep.p50).toFixed(2)}`);
   const plan = rowsOf<Record<string, string>>(await ctx.db.execute(sql`explain select * from requests where org_id = ${org.id} and status in ('submitted','awaiting_identity','in_review','awaiting_requester','approved','in_progress') and (effective_due_date, id) > ('2025-06-01'::date, '00000000-0000-0000-0000-000000000000'::uuid) order by effective_due_date, id limit 51`));
+  printBenchSummary("queue", { engine: database.engine, first_page_100k_p50_ms: Number(big.first.p50.toFixed(2)), deep_page_100k_p50_ms: Number(big.deep.p50.toFixed(2)), first_page_ratio_100k_to_1k: Number((big.first.p50 / small.first.p50).toFixed(2)), deep_page_ratio_100k_to_1k: Number((big.deep.p50 / small.deep.p50).toFixed(2)) });
   console.log("\n  plan of the deep page:");
   for (const line of plan) console.log(`    ${Object.values(line)[0]}`);
   await database.close();

@@ -12,6 +12,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadCorpus, type CorpusConversation, type CorpusLanguage, type LabelKind } from "../../test/fixtures/redaction/corpus-types.js";
+import { printBenchSummary } from "./support.js";
 
 const t0 = performance.now();
 const { createDetector } = await import("../../src/redaction/detect-entities.js");
@@ -150,3 +151,7 @@ for (const kind of ["phone", "email", "national_id"] as const) {
 const persons = overall.get("person")!;
 goal("recall person ≥ 0.85", persons.found / persons.labels >= 0.85, (persons.found / persons.labels).toFixed(3));
 goal("5,000-message package < 2 s (the longer of the two)", median < 2000, `${median.toFixed(0)} ms`);
+printBenchSummary("redaction", {
+  ...Object.fromEntries((["phone", "email", "national_id", "person"] as const).map((kind) => [`recall_${kind}`, Number((overall.get(kind)!.found / overall.get(kind)!.labels).toFixed(3))])),
+  package_median_ms: Math.round(median),
+});

@@ -24,7 +24,7 @@ import { createMailTransport } from "../../src/platform/mail-transport.js";
 import { createOrganization } from "../../src/platform/organizations.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { runRetention, type BatchReport } from "../../src/retention/run-retention.js";
-import { benchDatabaseUrl } from "./support.js";
+import { benchDatabaseUrl, printBenchSummary } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 1_000_000);
 const PER_CONVERSATION = 25;
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       "",
     ];
     process.stdout.write(lines.join("\n"));
+    printBenchSummary("retention", { engine: database.engine, messages_deleted: deleted, total_s: Number((totalMs / 1000).toFixed(1)), per_100k_deleted_s: Number(((totalMs / Math.max(1, deleted)) * 100).toFixed(1)), longest_tx_ms: Math.round(longest.txMs), audit_chain_ok: check.ok });
     const expectedDeleted = (expiredConversations - held) * PER_CONVERSATION;
     if (deleted !== expectedDeleted || Number(left!.messages) !== conversations * PER_CONVERSATION - expectedDeleted || !check.ok) {
       process.stderr.write(`count mismatch: deleted ${deleted}, expected ${expectedDeleted}\n`);

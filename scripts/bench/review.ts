@@ -30,6 +30,7 @@ import { saveReviewPage, viewReviewPage } from "../../src/fulfilment/review-page
 import type { StaffActor } from "../../src/platform/policy.js";
 import { loadCorpus } from "../../test/fixtures/redaction/corpus-types.js";
 import { demoPrivacyInfo } from "../../src/seed/demo-settings.js";
+import { printBenchSummary } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 5_000);
 
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
       `  redactions:  ${suggestions.toLocaleString("en")} suggestions accepted, ${stored.toLocaleString("en")} stored sealed`,
       `  package:     ${plainMs.toFixed(0)} ms without redactions, ${redactedMs.toFixed(0)} ms with them (ratio ${(redactedMs / plainMs).toFixed(2)}×)`,
     ].join("\n") + "\n");
+    printBenchSummary("review", { engine: ctx.engine, show_page_median_ms: Math.round(median(views)), save_page_median_ms: Math.round(median(saves)), package_ms: Math.round(plainMs), package_redacted_ms: Math.round(redactedMs), redacted_ratio: Number((redactedMs / plainMs).toFixed(2)) });
   } finally {
     await database.close();
     fs.rmSync(tmp, { recursive: true, force: true });

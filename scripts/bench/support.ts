@@ -31,3 +31,11 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The benchmark's key figures as one machine-readable line, `BENCH {"name":…,…}`, after its
+ * human output: `npm run bench` (scripts/bench/all.ts) collects these into one table.
+ */
+export function printBenchSummary(name: string, figures: Record<string, number | string | boolean>): void {
+  process.stdout.write(`BENCH ${JSON.stringify({ name, ...figures })}\n`);
+}
