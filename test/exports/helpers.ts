@@ -9,7 +9,11 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { newReference } from "../../src/platform/codes.js";
 import { queueExport, type QueueableExportKind } from "../../src/exports/queue-export.js";
-import { exportsRoot, readDecryptedExport } from "../../src/platform/export-files.js";
+import path from "node:path";
+import { like } from "drizzle-orm";
+import { exportsRoot, orgExportDir } from "../../src/platform/export-files.js";
+import { exportBlobStore, readDecryptedExport } from "../../src/platform/blob-store.js";
+import { exportBlobChunks } from "../../src/db/schema/index.js";
 import { freshContext } from "../support/context.js";
 import { sealedTexts } from "../support/request-texts.js";
 
@@ -21,6 +25,23 @@ export async function freshExportsContext(): Promise<TestContext> {
   const ctx = await freshContext();
   fs.rmSync(exportsRoot(ctx.config), { recursive: true, force: true });
   return ctx;
+}
+
+/** The file names of an organization's stored export blobs, in whichever store this engine uses. */
+export async function storedBlobNames(ctx: TestContext, orgId: string): Promise<string[]> {
+  if (exportBlobStore(ctx).kind === "files") return fs.existsSync(orgExportDir(ctx.config, orgId)) ? fs.readdirSync(orgExportDir(ctx.config, orgId)).sort() : [];
+  const rows = await ctx.db.selectDistinct({ id: exportBlobChunks.blobId }).from(exportBlobChunks).where(like(exportBlobChunks.blobId, `${orgId}/%`));
+  return rows.map((r) => path.basename(r.id)).sort();
+}
+
+/** Leaves a blob behind as a crashed attempt would: a file, or a row written now. */
+export async function plantBlob(ctx: TestContext, orgId: string, name: string, bytes: Buffer | string): Promise<void> {
+  if (exportBlobStore(ctx).kind === "files") {
+    fs.mkdirSync(orgExportDir(ctx.config, orgId), { recursive: true });
+    fs.writeFileSync(path.join(orgExportDir(ctx.config, orgId), name), bytes);
+    return;
+  }
+  await ctx.db.insert(exportBlobChunks).values({ blobId: `${orgId}/${name}`, idx: 0, bytes: Buffer.from(bytes), writtenAt: new Date() });
 }
 
 export async function exportOrg(ctx: TestContext) {
