@@ -1,6 +1,6 @@
 /**
  * Where export files (already encrypted: export-files.ts, stream-crypto.ts) are kept. Embedded,
- * under DATA_DIR/exports as today; on a PostgreSQL server in the export_blob_chunks table, so a
+ * under DATA_DIR/exports; on a PostgreSQL server in the export_blob_chunks table, so a
  * package one instance builds downloads from any other. Both keep the same contract:
  *
  * - `create` starts one build attempt's blob; what is piped into its `sink` is durable once the
@@ -75,7 +75,10 @@ async function openFile(file: string): Promise<StoredBlob | undefined> {
   } catch {
     return undefined;
   }
-  const { size } = await handle.stat();
+  const { size } = await handle.stat().catch(async (err: unknown) => {
+    await handle.close();
+    throw err;
+  });
   return {
     size,
     stream: () => handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 }),
