@@ -33,7 +33,7 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { addNote, appendMessages, createConversation, type PlainMessage } from "../../src/chats/conversation-store.js";
 import { exportJobDefinitions } from "../../src/exports/jobs.js";
 import { queueExport } from "../../src/exports/queue-export.js";
-import { readDecryptedExport } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/blob-store.js";
 import { ZIP_LEVEL } from "../../src/exports/zip-package.js";
 import { listZipEntries, readZipEntry } from "../../src/exports/zip-reader.js";
 import { prng } from "./support.js";

@@ -1,12 +1,12 @@
 /**
  * Job "exports.build": moves an export pending → building → ready | failed. Each attempt is
- * counted on the row and writes its own temporary file; the file is fsynced, renamed into place,
- * and only then named by the row in the transaction that marks it ready (together with its
- * audit entry and the ready hooks). A crash or an error at any point leaves nothing served: the
- * row is not ready, leftover files are removed, and the job runner retries. Idempotent: a ready
+ * counted on the row and writes its own blob (platform/blob-store.ts: a temporary file fsynced and
+ * renamed into place, or rows on the PostgreSQL server), which only then is named by the row in
+ * the transaction that marks it ready (together with its audit entry and the ready hooks). A
+ * crash or an error at any point leaves nothing served: the row is not ready, what the attempt
+ * wrote is removed, and the job runner retries. Idempotent: a ready
  * or expired export is left alone; a stale attempt (its process died) is superseded by the next.
  */
-import fsp from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../context.js";
@@ -18,7 +18,8 @@ import type { ExportRow } from "./export-row.js";
 import { loadExportContext, resolveScope, type WithheldItem } from "./package-data.js";
 import { writeZipPackage, type PackageInput } from "./zip-package.js";
 import { finishPdfManifest, writePolicePdf } from "./police-pdf.js";
-import { HashingStream, attemptFiles, encryptingStream, newFileKey, openTemp, publish, removeOtherAttempts, type AttemptFiles } from "../platform/export-files.js";
+import { HashingStream, encryptingStream, newFileKey } from "../platform/export-files.js";
+import { exportBlobStore, type BlobWrite } from "../platform/blob-store.js";
 import type { ManifestBody } from "./manifest.js";
 import { ContentErasedError } from "../chats/conversation-store.js";
 import { isOrganizationReady } from "../settings/readiness.js";
@@ -112,8 +113,9 @@ async function markFailed(ctx: AppContext, row: ExportRow, code: string): Promis
 export async function buildExport(ctx: AppContext, exportId: string, signal?: AbortSignal): Promise<void> {
   const row = await claim(ctx, exportId);
   if (!row) return; // ready, expired or gone: nothing to do
-  let files: AttemptFiles | undefined;
-  let temp: Awaited<ReturnType<typeof openTemp>> | undefined;
+  const store = exportBlobStore(ctx);
+  let blob: BlobWrite | undefined;
+  let committed = false;
   try {
     const loaded = await loadExportContext(ctx.db, ctx.keys, row);
     if (!loaded) throw new ExportBuildError("request_missing", true);
@@ -127,12 +129,11 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
     // A kind written elsewhere (the dossier, a PDF or a ZIP) names its own format; the others have one.
     const writer = row.kind === "dossier" ? registeredWriter(row.kind) : undefined;
     const ext = writer ? writer.extension(row) : EXTENSIONS[row.kind];
-    files = attemptFiles(ctx.config, row.orgId, row.id, row.attempts, ext);
-    temp = await openTemp(files.tmp);
+    blob = await store.create({ orgId: row.orgId, exportId: row.id, attempt: row.attempts, ext });
     const hasher = new HashingStream();
-    // Hashed as plaintext (what the requester will hold and /verify checks), encrypted on its way to disk.
+    // Hashed as plaintext (what the requester will hold and /verify checks), encrypted on its way to the store.
     const fileKey = newFileKey(ctx.keys);
-    const written = pipeline(hasher, encryptingStream(fileKey.key, row.id), temp.stream); // resolves once the file is fsynced and closed
+    const written = pipeline(hasher, encryptingStream(fileKey.key, row.id), blob.sink); // resolves once the blob is durable
     written.catch(() => undefined);
 
     let manifest: ManifestBody;
@@ -156,13 +157,13 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
 
     for (const hook of exportBeforePublishHooks) {
       try {
-        await hook(ctx, { exportId: row.id, kind: row.kind, tmpPath: files.tmp, sha256, sizeBytes });
+        await hook(ctx, { exportId: row.id, kind: row.kind, open: blob.openWritten, sha256, sizeBytes });
       } catch (err) {
         throw new ExportBuildError("publish_check_failed", false, { cause: err });
       }
     }
     signal?.throwIfAborted();
-    await publish(files.tmp, files.final);
+    await blob.publish();
 
     const now = ctx.clock.now();
     await ctx.db.transaction(async (tx) => {
@@ -171,7 +172,7 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
         .set({
           status: "ready",
           fileName,
-          path: files!.stored,
+          path: blob!.id,
           fileKeyWrapped: fileKey.wrapped,
           sizeBytes,
           sha256,
@@ -201,11 +202,11 @@ export async function buildExport(ctx: AppContext, exportId: string, signal?: Ab
         }
       }
     });
-    await removeOtherAttempts(files.dir, row.id, files.final);
+    committed = true;
+    await store.removeOtherAttempts(row.orgId, row.id, blob.id);
     ctx.logger.info({ exportId: row.id, kind: row.kind, attempt: row.attempts, sizeBytes }, "export ready");
   } catch (err) {
-    await temp?.abort().catch(() => undefined);
-    if (files) await fsp.rm(files.final, { force: true }).catch(() => undefined);
+    if (!committed) await blob?.abort().catch(() => undefined);
     if (signal?.aborted) throw err; // not a failure of the export: the next attempt builds it
     const { code, permanent } = errorCode(err);
     if (code === "superseded") return; // a later attempt owns this export

@@ -3,11 +3,11 @@
  * audit entry are written in one transaction with a guarded update, so two simultaneous clicks
  * can never exceed the limit. The file is opened before counting, so a missing file is not
  * counted as a download; nor is a HEAD request, which only asks what a download would be.
- * Files are encrypted at rest: before counting, a GET authenticates the whole file (a damaged
- * one is refused as missing, never half-served as a success); the download then decrypts as it
- * streams. HEAD checks the file's length only.
+ * Files are encrypted at rest, kept wherever this deployment keeps them (platform/blob-store.ts:
+ * local files, or rows every instance reads): before counting, a GET authenticates the whole
+ * file (a damaged one is refused as missing, never half-served as a success); the download then
+ * decrypts as it streams. HEAD checks the file's length only.
  */
-import fsp from "node:fs/promises";
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
@@ -16,13 +16,14 @@ import type { Requester } from "../identity/guards.js";
 import { appendAudit } from "../platform/audit.js";
 import { NotFoundError } from "../platform/errors.js";
 import type { ExportRow } from "./export-row.js";
-import { absoluteExportPath, authenticateFile } from "../platform/export-files.js";
+import { authenticateFile } from "../platform/export-files.js";
+import { exportBlobStore, type StoredBlob } from "../platform/blob-store.js";
 import { exportContentType } from "./build-export.js";
 
 export type DownloadRefusal = "not_ready" | "expired" | "limit_reached" | "file_missing";
 
 export type DownloadOutcome =
-  | { ok: true; file: fsp.FileHandle; key: Buffer; row: ExportRow; fileName: string; contentType: string; sizeBytes: number }
+  | { ok: true; file: StoredBlob; key: Buffer; row: ExportRow; fileName: string; contentType: string; sizeBytes: number }
   | { ok: false; reason: DownloadRefusal; row: ExportRow };
 
 const uuid = z.uuid();
@@ -113,15 +114,13 @@ export async function openExportDownload(ctx: AppContext, input: DownloadInput):
 }
 
 /** The opened file and its key, once its length (and on `full`, every chunk) checks out; else undefined. */
-async function openAuthenticated(ctx: AppContext, row: ExportRow, full: boolean): Promise<{ file: fsp.FileHandle; key: Buffer } | undefined> {
+async function openAuthenticated(ctx: AppContext, row: ExportRow, full: boolean): Promise<{ file: StoredBlob; key: Buffer } | undefined> {
   if (!row.fileKeyWrapped || row.sizeBytes === null) {
     ctx.logger.error({ exportId: row.id }, "export has no file key");
     return undefined;
   }
-  let file: fsp.FileHandle;
-  try {
-    file = await fsp.open(absoluteExportPath(ctx.config, row.path!), "r");
-  } catch {
+  const file = await exportBlobStore(ctx).open(row.path!).catch(() => undefined);
+  if (!file) {
     ctx.logger.error({ exportId: row.id }, "export file missing");
     return undefined;
   }

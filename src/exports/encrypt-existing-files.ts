@@ -1,8 +1,9 @@
 /**
  * Data migration (issue 18): encrypts in place the export files written before encryption at
- * rest — each ready export's plaintext file is streamed through the cipher into a temporary file
- * under a new key, renamed over the old one (atomic, so no half-encrypted file is ever named),
- * and the row keeps the wrapped key in the migration's transaction. Encrypting in place (rather
+ * rest — each ready export's plaintext file is streamed through the cipher under a new key into
+ * the blob store: embedded, a temporary file renamed over the old one (atomic, so no
+ * half-encrypted file is ever named); on a server, rows under the same id, so every instance
+ * serves it. The row keeps the wrapped key in the migration's transaction. Encrypting in place (rather
  * than expiring them) keeps packages that requesters have not fetched yet downloadable.
  *
  * Should the process die between the rename and the commit, the file is ciphertext under a key
@@ -18,7 +19,8 @@ import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { exports } from "../db/schema/index.js";
 import { appendAudit, systemActor } from "../platform/audit.js";
-import { absoluteExportPath, encryptingStream, newFileKey, openTemp, publish } from "../platform/export-files.js";
+import { absoluteExportPath, encryptingStream, newFileKey } from "../platform/export-files.js";
+import { exportBlobStore, type BlobName } from "../platform/blob-store.js";
 import { isSealedFile } from "../platform/stream-crypto.js";
 
 export const EXPORT_FILES_ENCRYPTED = "data.export_files_encrypted";
@@ -29,28 +31,38 @@ export async function encryptExistingExportFiles(ctx: AppContext, tx: Tx): Promi
     .from(exports)
     .where(and(eq(exports.status, "ready"), isNotNull(exports.path), isNull(exports.fileKeyWrapped)));
   const counts = { encrypted: 0, expired: 0 };
+  const store = exportBlobStore(ctx);
   for (const row of legacy) {
     const file = absoluteExportPath(ctx.config, row.path!);
-    if (!(await readable(file)) || (await isSealedFile(file))) {
+    const name = blobNameOf(row.path!);
+    if (!name || !(await readable(file)) || (await isSealedFile(file))) {
       await tx.update(exports).set({ status: "expired", error: "file_unavailable" }).where(eq(exports.id, row.id));
       await fsp.rm(file, { force: true });
       counts.expired += 1;
       continue;
     }
     const key = newFileKey(ctx.keys);
-    const tmp = file.replace(/\.[a-z]+$/, ".tmp"); // the name an attempt's temporary file has: swept if left behind
-    const temp = await openTemp(tmp);
+    // The blob keeps the file's name: on local files a temporary file renamed over it, on a
+    // server rows under that id (and the local plaintext is removed).
+    const blob = await store.create(name);
     try {
-      await pipeline(fs.createReadStream(file), encryptingStream(key.key, row.id), temp.stream);
+      await pipeline(fs.createReadStream(file), encryptingStream(key.key, row.id), blob.sink);
     } catch (err) {
-      await temp.abort();
+      await blob.abort();
       throw err;
     }
-    await publish(tmp, file);
+    await blob.publish();
+    if (store.kind !== "files") await fsp.rm(file, { force: true });
     await tx.update(exports).set({ fileKeyWrapped: key.wrapped }).where(eq(exports.id, row.id));
     counts.encrypted += 1;
   }
   if (counts.encrypted + counts.expired > 0) await appendAudit(tx, ctx, { actor: systemActor, action: EXPORT_FILES_ENCRYPTED, details: counts });
+}
+
+/** `<org>/<export>.<attempt>.<ext>`, the name every export file has had. */
+function blobNameOf(stored: string): BlobName | undefined {
+  const match = /^([0-9a-f-]{36})[\\/]([0-9a-f-]{36})\.(\d+)\.(zip|pdf)$/.exec(stored);
+  return match ? { orgId: match[1]!, exportId: match[2]!, attempt: Number(match[3]), ext: match[4]! } : undefined;
 }
 
 async function readable(file: string): Promise<boolean> {

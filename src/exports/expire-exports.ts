@@ -1,16 +1,15 @@
 /**
  * Job "exports.expire" (hourly): an export whose download period ended, or whose downloads are
  * used up, is marked expired, its file key destroyed (which shreds the file, copies included) and
- * its file deleted. The row stays (with its hashes and signature),
+ * its file deleted from the blob store (local files or rows on the server). The row stays (with its hashes and signature),
  * so /verify keeps confirming documents that were handed on, e.g. to the police.
  */
-import fsp from "node:fs/promises";
 import path from "node:path";
 import { and, asc, eq, gte, inArray, lte, or } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { exports } from "../db/schema/index.js";
 import { appendAudit, systemActor } from "../platform/audit.js";
-import { absoluteExportPath, exportsRoot } from "../platform/export-files.js";
+import { exportBlobStore, fileBlobStore } from "../platform/blob-store.js";
 
 export async function expireExports(ctx: AppContext, batchSize = 200): Promise<number> {
   const now = ctx.clock.now();
@@ -43,7 +42,7 @@ export async function expireExports(ctx: AppContext, batchSize = 200): Promise<n
       expired += 1;
       // After commit: the row no longer serves the file, so deleting it can never break a download.
       if (row.path) {
-        await fsp.rm(absoluteExportPath(ctx.config, row.path), { force: true }).catch((err: unknown) => {
+        await exportBlobStore(ctx).remove(row.path).catch((err: unknown) => {
           ctx.logger.warn({ exportId: row.id, err: (err as Error).name }, "could not delete expired export file");
         });
       }
@@ -52,50 +51,33 @@ export async function expireExports(ctx: AppContext, batchSize = 200): Promise<n
   }
 }
 
-/** Files younger than this are left alone: an attempt may still be writing them. */
+/** Blobs younger than this are left alone: an attempt may still be writing them. */
 const ORPHAN_MIN_AGE_MS = 6 * 60 * 60_000;
-const FILE_NAME = /^([0-9a-f-]{36})\.\d+\.(tmp|spool|zip|pdf)$/;
+const BLOB_NAME = /^[0-9a-f-]{36}\/([0-9a-f-]{36})\.\d+\.(tmp|spool|zip|pdf)$/;
 
 /**
- * Removes files no export serves: leftovers of attempts that crashed, of exports that finally
- * failed, and of rows that are gone. Only files untouched for six hours are considered.
+ * Removes blobs no export serves: leftovers of attempts that crashed, of exports that finally
+ * failed, and of rows that are gone. Only blobs begun six hours ago or earlier are considered.
+ * On a server the local exports directory is swept as well: spool files stay local.
  */
 export async function sweepOrphanFiles(ctx: AppContext): Promise<number> {
-  const root = exportsRoot(ctx.config);
-  let orgDirs: string[];
-  try {
-    orgDirs = await fsp.readdir(root);
-  } catch {
-    return 0;
-  }
-  const cutoff = ctx.clock.now().getTime() - ORPHAN_MIN_AGE_MS;
+  const store = exportBlobStore(ctx);
+  const stores = store.kind === "files" ? [store] : [store, fileBlobStore(ctx.config)];
+  const cutoff = new Date(ctx.clock.now().getTime() - ORPHAN_MIN_AGE_MS);
   let removed = 0;
-  for (const orgDir of orgDirs) {
-    const dir = path.join(root, orgDir);
-    let names: string[];
-    try {
-      names = await fsp.readdir(dir);
-    } catch {
-      continue;
-    }
-    const candidates: { file: string; stored: string; id: string }[] = [];
-    for (const name of names) {
-      const match = FILE_NAME.exec(name);
-      if (!match) continue;
-      const file = path.join(dir, name);
-      const stat = await fsp.stat(file).catch(() => undefined);
-      if (!stat || stat.mtimeMs > cutoff) continue;
-      candidates.push({ file, stored: path.join(orgDir, name), id: match[1]! });
-    }
+  for (const s of stores) {
+    const candidates = (await s.listStartedBefore(cutoff)).flatMap((id) => {
+      const match = BLOB_NAME.exec(id.split(path.sep).join("/"));
+      return match ? [{ id, exportId: match[1]! }] : [];
+    });
     if (candidates.length === 0) continue;
-    const ids = [...new Set(candidates.map((c) => c.id))];
+    const ids = [...new Set(candidates.map((c) => c.exportId))];
     const rows = await ctx.db.select({ id: exports.id, status: exports.status, path: exports.path }).from(exports).where(inArray(exports.id, ids));
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const c of candidates) {
-      const row = byId.get(c.id);
-      const serves = row && row.status === "ready" && row.path === c.stored;
-      if (serves) continue;
-      await fsp.rm(c.file, { force: true });
+      const row = byId.get(c.exportId);
+      if (row && row.status === "ready" && row.path === c.id) continue;
+      await s.remove(c.id);
       removed += 1;
     }
   }

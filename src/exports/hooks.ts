@@ -7,6 +7,7 @@
  * of the one kind exports cannot write itself, the complaint dossier.
  */
 import type { Writable } from "node:stream";
+import type { StoredBlob } from "../platform/blob-store.js";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { ExportRow } from "./export-row.js";
@@ -23,8 +24,8 @@ export const exportReadyHooks: ExportReadyHook[] = [];
 export interface BuiltFile {
   exportId: string;
   kind: ExportRow["kind"];
-  /** The fsynced temporary file, not yet under its final name: ciphertext (stream-crypto.ts). */
-  tmpPath: string;
+  /** The written blob, not yet published: ciphertext (stream-crypto.ts). */
+  open(): Promise<StoredBlob | undefined>;
   sha256: string;
   sizeBytes: number;
 }
@@ -51,7 +52,7 @@ export interface WrittenPackage {
 export interface ExportWriter {
   /** The file's format (its extension), which may depend on what was asked for. */
   extension(row: Pick<ExportRow, "fileName">): "pdf" | "zip";
-  /** Writes the whole file into `out` (ending it); `written` resolves once it is on disk. */
+  /** Writes the whole file into `out` (ending it); `written` resolves once it is stored. */
   write(input: PackageInput, out: HashingOut, written: Promise<void>): Promise<WrittenPackage>;
 }
 

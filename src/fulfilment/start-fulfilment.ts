@@ -5,10 +5,9 @@
  * that runs fulfilRequest — one transaction per fulfilment, so a crash anywhere leaves the request
  * exactly as it was and the retry starts from scratch.
  */
-import fsp from "node:fs/promises";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
-import { absoluteExportPath } from "../platform/export-files.js";
+import { exportBlobStore } from "../platform/blob-store.js";
 import type { Actor } from "../platform/audit.js";
 import { ConflictError, ForbiddenError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
@@ -101,7 +100,7 @@ export async function fulfilRequest(ctx: AppContext, actor: Actor, orgId: string
 /** After commit: the rows no longer serve these files, so deleting them can never break a download. */
 async function deleteFiles(ctx: AppContext, stored: string[]): Promise<void> {
   for (const p of stored) {
-    await fsp.rm(absoluteExportPath(ctx.config, p), { force: true }).catch((err: unknown) => {
+    await exportBlobStore(ctx).remove(p).catch((err: unknown) => {
       ctx.logger.warn({ err: (err as Error).name }, "could not delete an erased export file (the orphan sweep will)");
     });
   }

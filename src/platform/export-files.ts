@@ -4,6 +4,8 @@
  * never carries a final name; the database row names the published file only in the same
  * transaction that marks the export ready, so nothing unpublished is ever served.
  *
+ * Where the bytes are kept (these files, or rows on a PostgreSQL server) is blob-store.ts's choice.
+ *
  * Files are encrypted as they are written (stream-crypto.ts) under a random key per attempt,
  * which the row stores wrapped by the master key: what lies on disk is ciphertext only, and
  * destroying the key (expiry, erasure) shreds the file wherever copies of it went.
@@ -138,26 +140,24 @@ export function encryptingStream(key: Buffer, exportId: string): Transform {
   return new EncryptStream(key, exportId);
 }
 
-/** The plaintext of an opened export file, authenticated chunk by chunk (errors with StreamAuthError). */
-export function decryptingReadStream(file: fsp.FileHandle, key: Buffer, exportId: string): Readable {
-  const decrypt = new DecryptStream(key, exportId);
+/** The plaintext of a stored blob's ciphertext, authenticated chunk by chunk (errors with StreamAuthError). */
+export function decryptingReadStream(ciphertext: Readable, key: Buffer, exportId: string): Readable {
   const out = new PassThrough();
-  pipeline(file.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 }), decrypt, out).catch((err: unknown) => out.destroy(err as Error));
+  pipeline(ciphertext, new DecryptStream(key, exportId), out).catch((err: unknown) => out.destroy(err as Error));
   return out;
 }
 
 /**
- * Checks a whole export file before any of it is served: its size matches the plaintext length
+ * Checks a whole stored blob before any of it is served: its size matches the plaintext length
  * the row recorded (a cheap test for truncation), then every chunk authenticates. A download
  * can then answer a clean error instead of a 200 cut short. Throws StreamAuthError.
  */
-export async function authenticateFile(file: fsp.FileHandle, key: Buffer, exportId: string, plainBytes: number, full: boolean): Promise<void> {
-  const { size } = await file.stat();
-  if (size !== sealedSize(plainBytes)) throw new StreamAuthError("encrypted file has the wrong length");
+export async function authenticateFile(blob: { size: number; stream(): Readable }, key: Buffer, exportId: string, plainBytes: number, full: boolean): Promise<void> {
+  if (blob.size !== sealedSize(plainBytes)) throw new StreamAuthError("encrypted file has the wrong length");
   if (!full) return;
   let seen = 0;
   await pipeline(
-    file.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 }),
+    blob.stream(),
     new DecryptStream(key, exportId),
     new Writable({ write(chunk: Buffer, _enc, done) { seen += chunk.length; done(); } }),
   );
@@ -165,22 +165,3 @@ export async function authenticateFile(file: fsp.FileHandle, key: Buffer, export
 }
 
 export { StreamAuthError };
-
-/**
- * The whole plaintext of an export file, in memory: for tools and tests (the benchmark, checks
- * of what a package holds), never on a request path, which streams.
- */
-export async function readDecryptedExport(
-  ctx: { config: Pick<Config, "dataDir">; keys: KeyRing },
-  row: { id: string; path: string | null; fileKeyWrapped: Buffer | null },
-): Promise<Buffer> {
-  if (!row.path || !row.fileKeyWrapped) throw new Error("export has no file");
-  const key = ctx.keys.unwrapDataKey(row.fileKeyWrapped);
-  const parts: Buffer[] = [];
-  await pipeline(
-    fs.createReadStream(absoluteExportPath(ctx.config, row.path)),
-    new DecryptStream(key, row.id),
-    new Writable({ write(chunk: Buffer, _enc, done) { parts.push(chunk); done(); } }),
-  );
-  return Buffer.concat(parts);
-}

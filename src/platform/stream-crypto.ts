@@ -18,7 +18,8 @@ const SALT_BYTES = 16;
 export const HEADER_BYTES = MAGIC.length + SALT_BYTES;
 export const CHUNK_BYTES = 64 * 1024;
 const TAG_BYTES = 16;
-const SEALED_CHUNK = CHUNK_BYTES + TAG_BYTES;
+export const SEALED_CHUNK_BYTES = CHUNK_BYTES + TAG_BYTES;
+const SEALED_CHUNK = SEALED_CHUNK_BYTES;
 
 /** The file failed authentication: tampered, truncated, reordered, or under another key. */
 export class StreamAuthError extends Error {

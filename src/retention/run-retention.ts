@@ -1,11 +1,10 @@
-import fsp from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { asc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { organizations, retentionRuns } from "../db/schema/index.js";
 import { appendAudit, pruneAuditPrefix, systemActor } from "../platform/audit.js";
-import { absoluteExportPath } from "../platform/export-files.js";
+import { exportBlobStore } from "../platform/blob-store.js";
 import type { RetentionCategory } from "./categories.js";
 import { policiesOf, policyValues, type PolicyRow } from "./list-policies.js";
 import { auditRemovable, countPrunableAudit } from "./prune-audit.js";
@@ -225,7 +224,7 @@ async function pruneAuditBatch(tx: Tx, ctx: AppContext, scope: SweepScope, opts:
 /** After commit: the rows no longer name the files, so removing them cannot break a download. */
 async function removeFiles(ctx: AppContext, files: string[]): Promise<void> {
   for (const file of files) {
-    await fsp.rm(absoluteExportPath(ctx.config, file), { force: true }).catch((err: unknown) => {
+    await exportBlobStore(ctx).remove(file).catch((err: unknown) => {
       ctx.logger.warn({ err: (err as Error).name }, "retention could not remove an export file");
     });
   }

@@ -9,7 +9,7 @@ import { answerComplaint } from "../../src/complaints/answer-complaint.js";
 import { authorityFor } from "../../src/requests/authorities.js";
 import { fileComplaint } from "../../src/complaints/file-complaint.js";
 import { auditLog, exports } from "../../src/db/schema/index.js";
-import { readDecryptedExport } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/blob-store.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { postRequestMessage } from "../../src/requests/post-message.js";

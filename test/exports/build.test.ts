@@ -11,10 +11,11 @@ import { exportBeforePublishHooks, exportReadyHooks } from "../../src/exports/ho
 import type { ExportRow } from "../../src/exports/export-row.js";
 import { buildExport } from "../../src/exports/build-export.js";
 import { queueExport, retryExport } from "../../src/exports/queue-export.js";
-import { orgExportDir, readDecryptedExport } from "../../src/platform/export-files.js";
+import { orgExportDir } from "../../src/platform/export-files.js";
+import { exportBlobStore, readDecryptedExport } from "../../src/platform/blob-store.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
-import { buildNow, checkManifest, exportRow, queue, runJobs, scenario, sha256, unzip, freshExportsContext } from "./helpers.js";
+import { buildNow, checkManifest, exportRow, plantBlob, queue, runJobs, scenario, sha256, storedBlobNames, unzip, freshExportsContext } from "./helpers.js";
 
 const RETRY_WAIT = 60_000; // the runner's first retry comes 30 s after a failure
 
@@ -81,7 +82,7 @@ describe("exports: building", function () {
 
     const failed = await exportRow(ctx, queued.id);
     expect(failed).to.deep.include({ status: "failed", error: "publish_check_failed", attempts: 1, path: null, sha256: null });
-    expect(fs.readdirSync(orgExportDir(ctx.config, s.org.id))).to.deep.equal([]);
+    expect(await storedBlobNames(ctx, s.org.id)).to.deep.equal([]);
     const [job] = await ctx.db.select().from(jobs).where(eq(jobs.uniqueKey, `export:${queued.id}`));
     expect(job).to.deep.include({ status: "queued", attempts: 1 });
     const agent = await signedInAgent(ctx, buildApp(ctx), { orgId: s.org.id, subjectId: s.subject.id });
@@ -92,7 +93,7 @@ describe("exports: building", function () {
     await runJobs(ctx);
     const ready = await exportRow(ctx, queued.id);
     expect(ready).to.deep.include({ status: "ready", error: null, attempts: 2 });
-    expect(fs.readdirSync(orgExportDir(ctx.config, s.org.id))).to.deep.equal([path.basename(ready.path!)]);
+    expect(await storedBlobNames(ctx, s.org.id)).to.deep.equal([path.basename(ready.path!)]);
     const file = await readDecryptedExport(ctx, ready);
     expect(sha256(file)).to.equal(ready.sha256);
     expect(checkManifest(await unzip(file), s.org.signingPublicKey).signatureOk).to.equal(true);
@@ -112,7 +113,7 @@ describe("exports: building", function () {
     await runJobs(ctx);
     const failed = await exportRow(ctx, queued.id);
     expect(failed).to.deep.include({ status: "failed", error: "ready_hook_failed", readyAt: null, path: null });
-    expect(fs.readdirSync(orgExportDir(ctx.config, s.org.id))).to.deep.equal([]);
+    expect(await storedBlobNames(ctx, s.org.id)).to.deep.equal([]);
     expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "export.ready"))).to.have.length(0);
 
     ctx.clock.advance(RETRY_WAIT);
@@ -130,9 +131,7 @@ describe("exports: building", function () {
     // Simulate a crash: the row says building (attempt 1), a half-written temp file exists,
     // and the job's lease ran out.
     await ctx.db.update(exports).set({ status: "building", attempts: 1, verificationCode: "V-AAAA-BBBB" }).where(eq(exports.id, queued.id));
-    const dir = orgExportDir(ctx.config, s.org.id);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `${queued.id}.1.tmp`), "PK half a zip");
+    await plantBlob(ctx, s.org.id, `${queued.id}.1.zip`, "PK half a zip");
     await ctx.db
       .update(jobs)
       .set({ status: "running", attempts: 1, lockedBy: "dead-instance", lockedUntil: new Date(ctx.clock.now().getTime() - 1000) })
@@ -141,7 +140,7 @@ describe("exports: building", function () {
     expect(await runJobs(ctx)).to.equal(1);
     const ready = await exportRow(ctx, queued.id);
     expect(ready).to.deep.include({ status: "ready", attempts: 2, verificationCode: "V-AAAA-BBBB" });
-    expect(fs.readdirSync(dir)).to.deep.equal([`${queued.id}.2.zip`]);
+    expect(await storedBlobNames(ctx, s.org.id)).to.deep.equal([`${queued.id}.2.zip`]);
   });
 
   it("stops when its job's signal aborts (lease lost, shutdown): nothing published, not failed, the next attempt builds it", async () => {
@@ -219,14 +218,17 @@ describe("exports: building", function () {
     const s = await scenario(ctx);
     const { row } = await buildNow(ctx, s.request.id, "access_zip");
     const dir = orgExportDir(ctx.config, s.org.id);
-    const leftovers = [`${row.id}.7.tmp`, `${crypto.randomUUID()}.1.zip`, `${row.id}.3.spool`];
-    for (const name of leftovers) fs.writeFileSync(path.join(dir, name), "x");
+    fs.mkdirSync(dir, { recursive: true });
+    // A crashed attempt's blob and one of a row that is gone, in the store; a spool file stays local on either engine.
+    for (const name of [`${row.id}.7.zip`, `${crypto.randomUUID()}.1.zip`]) await plantBlob(ctx, s.org.id, name, "x");
+    fs.writeFileSync(path.join(dir, `${row.id}.3.spool`), "x");
     fs.writeFileSync(path.join(dir, "unrelated.txt"), "kept");
     const { sweepOrphanFiles } = await import("../../src/exports/expire-exports.js");
     expect(await sweepOrphanFiles(ctx)).to.equal(0); // too young (the clock is months before the files' time)
     ctx.clock.set(new Date(Date.now() + 7 * 60 * 60_000));
     expect(await sweepOrphanFiles(ctx)).to.equal(3);
-    expect(fs.readdirSync(dir).sort()).to.deep.equal([path.basename(row.path!), "unrelated.txt"].sort());
+    expect(await storedBlobNames(ctx, s.org.id)).to.deep.equal(exportBlobStore(ctx).kind === "files" ? [path.basename(row.path!), "unrelated.txt"].sort() : [path.basename(row.path!)]);
+    expect(fs.readdirSync(dir)).to.deep.equal(exportBlobStore(ctx).kind === "files" ? [path.basename(row.path!), "unrelated.txt"].sort() : ["unrelated.txt"]);
   });
 
   it("keeps memory bounded: messages are read a page at a time", async () => {

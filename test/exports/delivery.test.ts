@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { expect } from "chai";
 import request from "supertest";
 import { and, eq } from "drizzle-orm";
@@ -7,10 +6,9 @@ import { makeConversation, makeSubject } from "../support/factories.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog } from "../../src/db/schema/index.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
 import { expireExports } from "../../src/exports/expire-exports.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
-import { buildNow, exportRow, insertRequest, queue, scenario, sha256, freshExportsContext } from "./helpers.js";
+import { buildNow, exportRow, insertRequest, queue, scenario, sha256, storedBlobBytes, freshExportsContext } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -117,13 +115,12 @@ describe("exports: delivery", function () {
     expect(await expireExports(ctx)).to.equal(1);
     const after = await exportRow(ctx, row.id);
     expect(after.status).to.equal("expired");
-    expect(fs.existsSync(absoluteExportPath(ctx.config, row.path!))).to.equal(false);
+    expect(await storedBlobBytes(ctx, row.path!)).to.equal(undefined);
   });
 
   it("expires after 7 days: refused, then marked expired and deleted by the job", async () => {
     const s = await scenario(ctx);
     const { row } = await buildNow(ctx, s.request.id, "access_zip");
-    const file = absoluteExportPath(ctx.config, row.path!);
     const app = buildApp(ctx);
 
     ctx.clock.advance(7 * DAY - 60_000);
@@ -134,11 +131,11 @@ describe("exports: delivery", function () {
     const agent = await signedInAgent(ctx, app, { orgId: s.org.id, subjectId: s.subject.id });
     const refused = await agent.get(`/requests/${s.request.reference}/download/${row.id}`).expect(410);
     expect(refused.text).to.include("The time to download this file has ended");
-    expect(fs.existsSync(file)).to.equal(true);
+    expect(await storedBlobBytes(ctx, row.path!)).to.be.instanceOf(Buffer);
 
     expect(await expireExports(ctx)).to.equal(1);
     expect((await exportRow(ctx, row.id)).status).to.equal("expired");
-    expect(fs.existsSync(file)).to.equal(false);
+    expect(await storedBlobBytes(ctx, row.path!)).to.equal(undefined);
     const audited = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "export.expired"));
     expect(audited).to.have.length(1);
     await agent.get(`/requests/${s.request.reference}/download/${row.id}`).expect(410);

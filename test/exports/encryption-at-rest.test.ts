@@ -15,11 +15,12 @@ import { makeConversation } from "../support/factories.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog, exports } from "../../src/db/schema/index.js";
-import { absoluteExportPath, exportsRoot } from "../../src/platform/export-files.js";
+import { absoluteExportPath } from "../../src/platform/export-files.js";
 import { CHUNK_BYTES, DecryptStream, EncryptStream, HEADER_BYTES, StreamAuthError, sealedSize } from "../../src/platform/stream-crypto.js";
 import { expireExports } from "../../src/exports/expire-exports.js";
+import { exportBlobStore } from "../../src/platform/blob-store.js";
 import { EXPORT_FILES_ENCRYPTED, encryptExistingExportFiles } from "../../src/exports/encrypt-existing-files.js";
-import { buildNow, exportRow, scenario, sha256, freshExportsContext } from "./helpers.js";
+import { allStoredBlobs, buildNow, exportRow, replaceStoredBlob, scenario, sha256, storedBlobBytes, freshExportsContext } from "./helpers.js";
 
 const SEALED_CHUNK = CHUNK_BYTES + 16;
 
@@ -46,10 +47,6 @@ function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => 
   res.on("end", () => cb(null, Buffer.concat(chunks)));
 }
 
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
 
 describe("exports: encryption at rest", function () {
   this.timeout(120_000);
@@ -102,27 +99,26 @@ describe("exports: encryption at rest", function () {
       const { row, file } = await buildNow(ctx, s.request.id, "access_zip");
       expect(row.status).to.equal("ready");
       expect(row.sizeBytes).to.be.greaterThan(3 * CHUNK_BYTES);
-      return { s, row, plain: file, stored: absoluteExportPath(ctx.config, row.path!) };
+      return { s, row, plain: file, stored: row.path! };
     }
 
-    it("leaves no plaintext under DATA_DIR/exports: no phrase of the chats, no ZIP or PDF structure", async () => {
+    it("leaves no plaintext in the blob store (DATA_DIR/exports, or rows on a server): no phrase of the chats, no ZIP or PDF structure", async () => {
       const s = await scenario(ctx);
       const zip = await buildNow(ctx, s.request.id, "access_zip");
       const json = await buildNow(ctx, s.request.id, "export_json");
       expect(zip.file.subarray(0, 4).toString("latin1")).to.equal("PK\u0003\u0004"); // the plaintext is a ZIP
       expect(json.row.fileKeyWrapped).to.be.instanceOf(Buffer);
       const needles = ["you are nothing", "leave her alone", "Maija", "Kiusaaminen", "manifest.json", "profile.json", "PK\u0003\u0004", "%PDF"];
-      const files = filesUnder(exportsRoot(ctx.config));
-      expect(files).to.have.length(2);
-      for (const f of files) {
-        const bytes = fs.readFileSync(f);
-        for (const n of needles) expect(bytes.includes(Buffer.from(n)), `${path.basename(f)} holds ${n}`).to.equal(false);
+      const blobs = await allStoredBlobs(ctx);
+      expect(blobs).to.have.length(2);
+      for (const { id, bytes } of blobs) {
+        for (const n of needles) expect(bytes.includes(Buffer.from(n)), `${path.basename(id)} holds ${n}`).to.equal(false);
       }
     });
 
     it("a tampered byte, a truncated file or a swapped chunk fails the download cleanly: no body served, not counted", async () => {
       const { s, row, plain, stored } = await bigPackage();
-      const original = fs.readFileSync(stored);
+      const original = (await storedBlobBytes(ctx, stored))!;
       const app = buildApp(ctx);
       const agent = await signedInAgent(ctx, app, { orgId: s.org.id, subjectId: s.subject.id });
       const url = `/requests/${s.request.reference}/download/${row.id}`;
@@ -137,14 +133,14 @@ describe("exports: encryption at rest", function () {
         original.subarray(HEADER_BYTES + SEALED_CHUNK, HEADER_BYTES + 2 * SEALED_CHUNK), original.subarray(HEADER_BYTES + 3 * SEALED_CHUNK)]);
       expect(swapped.length).to.equal(original.length);
       for (const [name, bytes] of [["tampered", tampered], ["truncated", original.subarray(0, original.length - 1000)], ["swapped", swapped]] as const) {
-        fs.writeFileSync(stored, bytes);
+        await replaceStoredBlob(ctx, stored, bytes);
         const res = await agent.get(url).buffer(true).parse(binary);
         expect(res.status, name).to.equal(410);
         expect(res.headers["content-type"], name).to.match(/^text\/html/);
         expect((res.body as Buffer).includes(Buffer.from("PK\u0003\u0004")), name).to.equal(false);
         expect((await exportRow(ctx, row.id)).downloadCount, name).to.equal(1);
       }
-      fs.writeFileSync(stored, original);
+      await replaceStoredBlob(ctx, stored, original);
       await agent.get(url).expect(200);
     });
 
@@ -164,19 +160,21 @@ describe("exports: encryption at rest", function () {
       const [after] = await ctx.db.select().from(exports).where(eq(exports.id, row.id));
       expect(after!.status).to.equal("expired");
       expect(after!.fileKeyWrapped).to.equal(null);
-      expect(fs.existsSync(absoluteExportPath(ctx.config, row.path!))).to.equal(false);
+      expect(await storedBlobBytes(ctx, row.path!)).to.equal(undefined);
     });
 
     it("the data migration encrypts files written before encryption in place; a missing one expires", async () => {
       const { s: sc, row, plain, stored } = await bigPackage();
       const gone = await buildNow(ctx, sc.request.id, "export_json");
-      // As before this change: plaintext files, rows without a key.
-      fs.writeFileSync(stored, plain);
-      fs.rmSync(absoluteExportPath(ctx.config, gone.row.path!));
+      // As before this change: plaintext files under DATA_DIR/exports (on either engine), rows without a key.
+      await exportBlobStore(ctx).remove(stored);
+      await exportBlobStore(ctx).remove(gone.row.path!);
+      fs.mkdirSync(path.dirname(absoluteExportPath(ctx.config, stored)), { recursive: true });
+      fs.writeFileSync(absoluteExportPath(ctx.config, stored), plain);
       await ctx.db.update(exports).set({ fileKeyWrapped: null }).where(inArray(exports.id, [row.id, gone.row.id]));
 
       await ctx.db.transaction((tx) => encryptExistingExportFiles(ctx, tx));
-      const onDisk = fs.readFileSync(stored);
+      const onDisk = (await storedBlobBytes(ctx, stored))!;
       expect(onDisk.length).to.equal(sealedSize(plain.length));
       expect(onDisk.includes(Buffer.from("manifest.json"))).to.equal(false);
       expect((await exportRow(ctx, gone.row.id)).status).to.equal("expired");
@@ -187,7 +185,9 @@ describe("exports: encryption at rest", function () {
       expect(entry!.details).to.deep.equal({ encrypted: 1, expired: 1 });
       // Run again: nothing left to do.
       await ctx.db.transaction((tx) => encryptExistingExportFiles(ctx, tx));
-      expect(fs.readFileSync(stored).equals(onDisk)).to.equal(true);
+      expect((await storedBlobBytes(ctx, stored))!.equals(onDisk)).to.equal(true);
+      // On a server the local plaintext is gone: the rows are the file now.
+      if (exportBlobStore(ctx).kind === "postgres") expect(fs.existsSync(absoluteExportPath(ctx.config, stored))).to.equal(false);
     });
   });
 });

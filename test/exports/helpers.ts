@@ -9,7 +9,12 @@ import { JobRunner } from "../../src/platform/jobs.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { newReference } from "../../src/platform/codes.js";
 import { queueExport, type QueueableExportKind } from "../../src/exports/queue-export.js";
-import { exportsRoot, readDecryptedExport } from "../../src/platform/export-files.js";
+import path from "node:path";
+import { like } from "drizzle-orm";
+import { exportsRoot, orgExportDir } from "../../src/platform/export-files.js";
+import { exportBlobStore, readDecryptedExport } from "../../src/platform/blob-store.js";
+import { HEADER_BYTES, SEALED_CHUNK_BYTES } from "../../src/platform/stream-crypto.js";
+import { exportBlobChunks } from "../../src/db/schema/index.js";
 import { freshContext } from "../support/context.js";
 import { sealedTexts } from "../support/request-texts.js";
 
@@ -21,6 +26,59 @@ export async function freshExportsContext(): Promise<TestContext> {
   const ctx = await freshContext();
   fs.rmSync(exportsRoot(ctx.config), { recursive: true, force: true });
   return ctx;
+}
+
+/** The file names of an organization's stored export blobs, in whichever store this engine uses. */
+export async function storedBlobNames(ctx: TestContext, orgId: string): Promise<string[]> {
+  if (exportBlobStore(ctx).kind === "files") return fs.existsSync(orgExportDir(ctx.config, orgId)) ? fs.readdirSync(orgExportDir(ctx.config, orgId)).sort() : [];
+  const rows = await ctx.db.selectDistinct({ id: exportBlobChunks.blobId }).from(exportBlobChunks).where(like(exportBlobChunks.blobId, `${orgId}/%`));
+  return rows.map((r) => path.basename(r.id)).sort();
+}
+
+/** Leaves a blob behind as a crashed attempt would: a file, or a row written now. */
+export async function plantBlob(ctx: TestContext, orgId: string, name: string, bytes: Buffer | string): Promise<void> {
+  if (exportBlobStore(ctx).kind === "files") {
+    fs.mkdirSync(orgExportDir(ctx.config, orgId), { recursive: true });
+    fs.writeFileSync(path.join(orgExportDir(ctx.config, orgId), name), bytes);
+    return;
+  }
+  await ctx.db.insert(exportBlobChunks).values({ blobId: `${orgId}/${name}`, idx: 0, bytes: Buffer.from(bytes), writtenAt: new Date() });
+}
+
+/** A stored blob's bytes (ciphertext) as the store holds them, or undefined when it is gone. */
+export async function storedBlobBytes(ctx: TestContext, id: string): Promise<Buffer | undefined> {
+  const blob = await exportBlobStore(ctx).open(id);
+  if (!blob) return undefined;
+  try {
+    const parts: Buffer[] = [];
+    for await (const part of blob.stream()) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  } finally {
+    await blob.close();
+  }
+}
+
+/** Overwrites a stored blob with `bytes` (rows cut along sealed chunks as the store cuts them). */
+export async function replaceStoredBlob(ctx: TestContext, id: string, bytes: Buffer): Promise<void> {
+  if (exportBlobStore(ctx).kind === "files") return fs.writeFileSync(path.join(exportsRoot(ctx.config), id), bytes);
+  await exportBlobStore(ctx).remove(id);
+  for (let at = 0, idx = 0; at < bytes.length; idx++) {
+    const take = idx === 0 ? HEADER_BYTES + SEALED_CHUNK_BYTES : SEALED_CHUNK_BYTES;
+    await ctx.db.insert(exportBlobChunks).values({ blobId: id, idx, bytes: bytes.subarray(at, at + take) });
+    at += take;
+  }
+}
+
+/** Every stored blob with its bytes: what someone with a copy of the store finds. */
+export async function allStoredBlobs(ctx: TestContext): Promise<{ id: string; bytes: Buffer }[]> {
+  let ids: string[];
+  if (exportBlobStore(ctx).kind === "files") {
+    const root = exportsRoot(ctx.config);
+    ids = fs.existsSync(root) ? fs.readdirSync(root).flatMap((org) => fs.readdirSync(path.join(root, org)).map((name) => path.join(org, name))) : [];
+  } else {
+    ids = (await ctx.db.selectDistinct({ id: exportBlobChunks.blobId }).from(exportBlobChunks)).map((r) => r.id);
+  }
+  return Promise.all(ids.map(async (id) => ({ id, bytes: (await storedBlobBytes(ctx, id))! })));
 }
 
 export async function exportOrg(ctx: TestContext) {

@@ -3,22 +3,15 @@
  * destroyed (the encrypted file is shredded) and its file deleted; one still pending or building
  * is cancelled in the erasure's transaction, and its build job then stops and leaves nothing.
  */
-import fs from "node:fs";
 import { expect } from "chai";
 import { and, eq, inArray } from "drizzle-orm";
 import { auditLog, exports, requests } from "../../src/db/schema/index.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
-import { absoluteExportPath, exportsRoot } from "../../src/platform/export-files.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { readResult } from "../../src/requests/result.js";
-import { buildNow, freshExportsContext, queue, runJobs } from "../exports/helpers.js";
+import { allStoredBlobs, buildNow, freshExportsContext, queue, runJobs, storedBlobBytes } from "../exports/helpers.js";
 import type { TestContext } from "../support/context.js";
 import { actorOf, insertRequest, world } from "./helpers.js";
-
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
-}
 
 describe("fulfilment: erasure shreds and cancels the subject's exports", function () {
   this.timeout(120_000);
@@ -33,8 +26,7 @@ describe("fulfilment: erasure shreds and cancels the subject's exports", functio
     const { row: ready } = await buildNow(ctx, exported.id, "export_json");
     expect(ready.status).to.equal("ready");
     expect(ready.fileKeyWrapped).to.be.instanceOf(Buffer);
-    const readyFile = absoluteExportPath(ctx.config, ready.path!);
-    expect(fs.existsSync(readyFile)).to.equal(true);
+    expect(await storedBlobBytes(ctx, ready.path!)).to.be.instanceOf(Buffer);
 
     const access = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "access", scope: "all_conversations", status: "in_progress" });
     const pending = await queue(ctx, access.id, "access_zip");
@@ -53,7 +45,7 @@ describe("fulfilment: erasure shreds and cancels the subject's exports", functio
     expect(byId.get(ready.id)).to.include({ status: "expired", fileKeyWrapped: null });
     expect(byId.get(pending.id)).to.include({ status: "expired", error: "cancelled_erased", fileKeyWrapped: null });
     expect(byId.get(building.id)).to.include({ status: "expired", error: "cancelled_erased", fileKeyWrapped: null });
-    expect(fs.existsSync(readyFile)).to.equal(false);
+    expect(await storedBlobBytes(ctx, ready.path!)).to.equal(undefined);
 
     const [done] = await ctx.db.select().from(requests).where(eq(requests.id, erasure.id));
     expect(readResult(done!)!.erasure!.shredded).to.include({ export_keys: 1, exports_cancelled: 2 });
@@ -65,7 +57,7 @@ describe("fulfilment: erasure shreds and cancels the subject's exports", functio
     const after = await ctx.db.select().from(exports).where(inArray(exports.id, [pending.id, building.id]));
     expect(after.map((r) => r.status)).to.deep.equal(["expired", "expired"]);
     expect(after.every((r) => r.path === null && r.fileKeyWrapped === null)).to.equal(true);
-    expect(filesUnder(exportsRoot(ctx.config))).to.deep.equal([]);
+    expect(await allStoredBlobs(ctx)).to.deep.equal([]);
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);
   });
 });

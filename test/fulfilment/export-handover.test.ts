@@ -1,13 +1,11 @@
-import fs from "node:fs";
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
 import type { TestContext } from "../support/context.js";
 import { signedInAgent } from "../support/http.js";
-import { freshExportsContext, runJobs } from "../exports/helpers.js";
+import { freshExportsContext, runJobs, storedBlobBytes } from "../exports/helpers.js";
 import { buildApp } from "../../src/app.js";
 import { exports, jobs, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
 import { exportReadyHooks } from "../../src/exports/hooks.js";
-import { absoluteExportPath } from "../../src/platform/export-files.js";
 import { registerExportHandover } from "../../src/fulfilment/export-handover.js";
 import { readResult } from "../../src/requests/result.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
@@ -108,8 +106,7 @@ describe("fulfilment: hand-over to exports", function () {
     await runJobs(ctx);
     const [ready] = await ctx.db.select().from(exports).where(eq(exports.requestId, access.id));
     expect(ready!.status).to.equal("ready");
-    const file = absoluteExportPath(ctx.config, ready!.path!);
-    expect(fs.existsSync(file)).to.equal(true);
+    expect(await storedBlobBytes(ctx, ready!.path!)).to.be.instanceOf(Buffer);
 
     const erasure = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "erasure", scope: "all_conversations", erasureApprovedBy: w.dpo.id, erasureConfirmedBy: w.dpo2.id });
     const done = await fulfilRequest(ctx, actorOf(w.dpo2), w.org.id, erasure.id);
@@ -117,6 +114,6 @@ describe("fulfilment: hand-over to exports", function () {
     const [expired] = await ctx.db.select().from(exports).where(eq(exports.id, ready!.id));
     expect(expired!.status).to.equal("expired");
     expect(expired!.sha256).to.equal(ready!.sha256); // /verify still recognizes what was handed out
-    expect(fs.existsSync(file)).to.equal(false);
+    expect(await storedBlobBytes(ctx, ready!.path!)).to.equal(undefined);
   });
 });

@@ -7,7 +7,7 @@ import { buildApp } from "../../src/app.js";
 import { appendMessages } from "../../src/chats/conversation-store.js";
 import { auditLog, exports, packageRedactions, packageReviews, requests } from "../../src/db/schema/index.js";
 import { exportReadyHooks } from "../../src/exports/hooks.js";
-import { readDecryptedExport } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/blob-store.js";
 import { registerExportHandover } from "../../src/fulfilment/export-handover.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { REVIEW_PAGE_SIZE } from "../../src/fulfilment/package-review.js";

@@ -9,7 +9,7 @@ import { freshExportsContext, runJobs, unzip } from "../exports/helpers.js";
 import { buildApp } from "../../src/app.js";
 import { readStatements } from "../../src/chats/conversation-store.js";
 import { auditLog, conversations, exports, outbox, requestMessages, requests, subjects } from "../../src/db/schema/index.js";
-import { readDecryptedExport } from "../../src/platform/export-files.js";
+import { readDecryptedExport } from "../../src/platform/blob-store.js";
 import { readResult } from "../../src/requests/result.js";
 import { researchEligibleConversations } from "../../src/fulfilment/research.js";
 import { liftRestriction, notifyRestrictionLift } from "../../src/fulfilment/restrict.js";

@@ -117,7 +117,9 @@ describe("platform: control characters in chat text are neutralized", () => {
       fs.writeFileSync(file, Buffer.concat(sealed));
       const app = express();
       app.get("/d", async (_req, res) => {
-        await sendDownload(res, await fs.promises.open(file, "r"), { key, row: { id: "x" }, fileName: `RD-1 ${HOSTILE}.pdf`, contentType: "application/pdf", sizeBytes: 9 });
+        const handle = await fs.promises.open(file, "r");
+        const blob = { size: (await handle.stat()).size, stream: () => handle.createReadStream({ start: 0, autoClose: false }), close: () => handle.close() };
+        await sendDownload(res, blob, { key, row: { id: "x" }, fileName: `RD-1 ${HOSTILE}.pdf`, contentType: "application/pdf", sizeBytes: 9 });
       });
       try {
         const res = await request(app).get("/d").expect(200);

@@ -1,4 +1,5 @@
-import { bigint, index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 import { bytea, createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
 
@@ -200,3 +201,25 @@ export const wrappedRootKeys = pgTable("wrapped_root_keys", {
   wrappedKey: bytea("wrapped_key").notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Export files on a PostgreSQL server (platform/blob-store.ts), where every instance reaches them:
+ * the ciphertext of one blob (stream-crypto.ts, already encrypted under the export's file key) cut
+ * into rows of one sealed chunk each, read back in order. A blob is named by the export row only
+ * once it is ready; rows of unpublished attempts are removed by the build or the orphan sweep.
+ */
+export const exportBlobChunks = pgTable(
+  "export_blob_chunks",
+  {
+    blobId: text("blob_id").notNull(),
+    idx: integer("idx").notNull(),
+    bytes: bytea("bytes").notNull(),
+    writtenAt: ts("written_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.blobId, t.idx] }),
+    // Prefix look-ups (the other attempts of one export) under any collation.
+    index("export_blob_chunks_prefix").using("btree", t.blobId.op("text_pattern_ops")),
+    index("export_blob_chunks_first_written").on(t.writtenAt).where(sql`${t.idx} = 0`),
+  ],
+);
