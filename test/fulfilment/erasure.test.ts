@@ -77,9 +77,9 @@ describe("fulfilment: erasure", function () {
     const done = await fulfilRequest(ctx, { type: "system" }, w.org.id, r.id);
     expect(done.status).to.equal("completed");
 
-    // The completion notice still carries the address until delivered; nothing else does.
+    // The completion notice carries the address until delivered, but sealed under its row's own key (issue 18): no plaintext anywhere.
     const before = await scan(ctx, [...erasedNeedles(w), ...keys, ...ciphertexts]);
-    expect(before).to.deep.equal(["outbox: " + w.secrets.email]);
+    expect(before).to.deep.equal([]);
     // The completion notice: counts and reasons, rights named, no link (the account is gone), no content.
     const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, "fulfilment_completed")));
     expect(mail!.payload).to.deep.include({ kind: "erasure", conversationsErased: 2, profileErased: "yes", keptChildProtection: 1, keptPoliceReport: 0, recipients: 1 });
