@@ -103,12 +103,7 @@ export async function appendAudit(
 ): Promise<number> {
   const chain = chainOf(input.orgId);
   await lockChain(tx, chain);
-  const [last] = await tx
-    .select({ chainSeq: auditLog.chainSeq, hash: auditLog.hash })
-    .from(auditLog)
-    .where(eq(auditLog.chain, chain))
-    .orderBy(desc(auditLog.chainSeq))
-    .limit(1);
+  const last = await chainHead(tx, chain);
   const row = {
     // Taken under the chain's lock, so within a chain seq grows with chain_seq.
     seq: await nextGlobalSeq(tx),
@@ -130,6 +125,19 @@ export async function appendAudit(
   };
   await tx.insert(auditLog).values({ ...row, hash: entryHash(row) });
   return row.seq;
+}
+
+/**
+ * The chain's newest entry; when retention removed every entry, the newest anchor (the pruning
+ * entry that follows it continues the chain from there).
+ */
+async function chainHead(tx: Tx, chain: string): Promise<{ chainSeq: number; hash: string } | undefined> {
+  const [last] = await tx.select({ chainSeq: auditLog.chainSeq, hash: auditLog.hash }).from(auditLog)
+    .where(eq(auditLog.chain, chain)).orderBy(desc(auditLog.chainSeq)).limit(1);
+  if (last) return last;
+  const [anchor] = await tx.select({ chainSeq: auditAnchors.seq, hash: auditAnchors.hash }).from(auditAnchors)
+    .where(eq(auditAnchors.chain, chain)).orderBy(desc(auditAnchors.seq)).limit(1);
+  return anchor;
 }
 
 /** Appends to one chain wait for each other; appends to different chains (organizations) do not. */
