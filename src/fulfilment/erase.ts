@@ -131,9 +131,9 @@ async function shredPersonKeys(tx: Tx, r: RequestRow, profile: SubjectRow | unde
   const [requestTexts] = await tx.select({ n: count() }).from(requests).where(inArray(requests.subjectKeyId, ids));
   const [threadMessages] = await tx.select({ n: count() }).from(requestMessages).where(inArray(requestMessages.requestId, tx.select({ id: requests.id }).from(requests).where(inArray(requests.subjectKeyId, ids))));
   const [auditDetails] = profile ? await tx.select({ n: count() }).from(auditLog).where(and(eq(auditLog.subjectId, profile.id), isNotNull(auditLog.detailsEnc))) : [{ n: 0 }];
-  await cancelMailUnder(tx, ids);
+  const mail = await cancelMailUnder(tx, ids);
   await tx.delete(subjectKeys).where(inArray(subjectKeys.id, ids));
-  return { subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), request_texts: Number(requestTexts?.n ?? 0), request_messages: Number(threadMessages?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
+  return { ...mail, subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), request_texts: Number(requestTexts?.n ?? 0), request_messages: Number(threadMessages?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
 }
 
 /**
@@ -176,8 +176,10 @@ async function eraseProfile(tx: Tx, ctx: AppContext, r: RequestRow, s: SubjectRo
  * sent is shredded with the keys (its key reference is set null). The completion notice is sealed
  * under a key of its own row, so it still goes out; a job destroys that key once it is delivered.
  */
-async function cancelMailUnder(tx: Tx, keyIds: string[]): Promise<void> {
-  if (keyIds.length) await tx.delete(outbox).where(and(inArray(outbox.subjectKeyId, keyIds), inArray(outbox.status, ["pending", "failed"])));
+async function cancelMailUnder(tx: Tx, keyIds: string[]): Promise<{ outbox_cancelled: number; outbox_shredded: number }> {
+  const cancelled = await tx.delete(outbox).where(and(inArray(outbox.subjectKeyId, keyIds), inArray(outbox.status, ["pending", "failed"]))).returning({ id: outbox.id });
+  const [shredded] = await tx.select({ n: count() }).from(outbox).where(inArray(outbox.subjectKeyId, keyIds));
+  return { outbox_cancelled: cancelled.length, outbox_shredded: Number(shredded?.n ?? 0) };
 }
 
 /**

@@ -6,7 +6,8 @@ import { openedOutbox } from "../support/outbox.js";
 import { SmtpPeer } from "./helpers.js";
 import { actorOf, insertRequest, world } from "../fulfilment/helpers.js";
 import { rowsOf } from "../../src/db/client.js";
-import { outbox } from "../../src/db/schema/index.js";
+import { outbox, requests } from "../../src/db/schema/index.js";
+import { readResult } from "../../src/requests/result.js";
 import { deliverOutbox } from "../../src/jobs.js";
 import { queueMail } from "../../src/mail/queue-mail.js";
 import { sealExistingOutboxRows } from "../../src/mail/seal-existing-outbox.js";
@@ -78,6 +79,9 @@ describe("mail: the outbox's recipient and payload are sealed", () => {
 
     const r = await insertRequest(ctx, w.org, { subjectId: w.subject.id, type: "erasure", scope: "all_conversations", status: "approved", erasureApprovedBy: w.dpo.id, erasureConfirmedBy: w.dpo2.id });
     await fulfilRequest(ctx, actorOf(w.dpo2), w.org.id, r.id);
+    // The proof of erasure counts them.
+    const [done] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
+    expect(readResult(done!)!.erasure!.shredded).to.include({ outbox_cancelled: 1, outbox_shredded: 1 });
 
     expect(await ctx.db.select().from(outbox).where(eq(outbox.dedupeKey, "pending"))).to.deep.equal([]);
     const [sentAfter] = await ctx.db.select().from(outbox).where(eq(outbox.dedupeKey, "sent-before"));
