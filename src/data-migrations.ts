@@ -3,6 +3,7 @@ import { recomputeOpenDueDates } from "./requests/recompute-due-dates.js";
 import { sealExistingPersonalFields } from "./complaints/seal-existing-personal-fields.js";
 import { encryptExistingExportFiles } from "./exports/encrypt-existing-files.js";
 import { sealExistingRequestTexts } from "./requests/seal-existing-request-texts.js";
+import { sealExistingOutboxRows } from "./mail/seal-existing-outbox.js";
 
 /**
  * Every data migration (code that changes existing rows), applied in this order by
@@ -19,5 +20,7 @@ export function dataMigrationDefinitions(): DataMigration[] {
     { name: "exports.encrypt-existing-files", run: encryptExistingExportFiles },
     // Issue 18: request details, reasons and threads sealed under each requester's key.
     { name: "requests.seal-texts", run: sealExistingRequestTexts },
+    // Issue 18: the outbox's recipients and payloads sealed (a requester's under their key).
+    { name: "outbox.seal-rows", run: sealExistingOutboxRows },
   ];
 }

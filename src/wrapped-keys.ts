@@ -18,6 +18,7 @@ export function wrappedColumns(): WrappedColumn[] {
     { name: "root_keys", table: "wrapped_root_keys", key: "purpose", column: "wrapped_key", encoding: "bytea", aad: (r) => rootKeyAad(r.key) },
     { name: "conversation_keys", table: "data_keys", column: "wrapped_key", encoding: "bytea", aad: dataKey },
     { name: "subject_keys", table: "subject_keys", column: "wrapped_key", encoding: "bytea", aad: dataKey },
+    { name: "outbox_row_keys", table: "outbox", column: "key_wrapped", encoding: "bytea", aad: dataKey },
     { name: "export_file_keys", table: "exports", column: "file_key_wrapped", encoding: "bytea", aad: dataKey },
     { name: "org_signing_keys", table: "organizations", column: "signing_private_key_wrapped", encoding: "base64", aad: secret(SIGNING_KEY_PURPOSE) },
     { name: "eid_client_secrets", table: "organizations", column: "eid_config", jsonField: "clientSecretSealed", encoding: "base64", orgColumn: "id", aad: (r) => `secret:${secretPurpose(r.orgId!)}` },

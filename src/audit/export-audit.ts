@@ -8,10 +8,13 @@ import type { AuditFilters } from "./schema.js";
 
 const CHUNK = 1000;
 
-/** One entry as a JSON line for a SIEM: every column, hashes included, so the receiver can check the chain too. */
+/**
+ * One entry as a JSON line for a SIEM: every column, hashes included, so the receiver can check the
+ * chain too (the organization's own: chain and chainSeq say which and where).
+ */
 export function ndjsonLine(row: typeof auditLog.$inferSelect): string {
   return `${JSON.stringify({
-    seq: row.seq, at: row.at.toISOString(), orgId: row.orgId, actorType: row.actorType, actorId: row.actorId, actorRole: row.actorRole,
+    seq: row.seq, chain: row.chain, chainSeq: row.chainSeq, at: row.at.toISOString(), orgId: row.orgId, actorType: row.actorType, actorId: row.actorId, actorRole: row.actorRole,
     action: row.action, targetType: row.targetType, targetId: row.targetId, subjectId: row.subjectId, ipPseudonym: row.ipPseudonym,
     details: row.details, detailsEnc: row.detailsEnc?.toString("base64") ?? undefined, prevHash: row.prevHash, hash: row.hash,
   })}\n`;

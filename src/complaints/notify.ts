@@ -53,7 +53,7 @@ export async function notifyComplaintFiled(tx: Tx, ctx: AppContext, org: Organiz
   const email = await requesterEmail(tx, ctx.keys, request);
   if (email) {
     await queueMail(tx, ctx, {
-      orgId: org.id, to: email, template: "complaint_received", locale: request.locale, requestId: request.id,
+      orgId: org.id, to: email, subjectId: request.subjectId, template: "complaint_received", locale: request.locale, requestId: request.id,
       dedupeKey: `complaint_received:${complaint.id}`,
       data: { reference: request.reference, complaintReference: complaint.reference, dueDate: complaint.dueDate, requestUrl: requesterComplaintUrl(ctx, request.reference), orgName: org.name },
     });
@@ -84,7 +84,7 @@ export async function notifyAnswered(tx: Tx, ctx: AppContext, org: Organization,
   await recordNotice(tx, ctx.clock.now(), request.id, "complaint_answered", { mailed: !!email });
   if (!email) return;
   await queueMail(tx, ctx, {
-    orgId: org.id, to: email, template: "complaint_answered", locale: request.locale, requestId: request.id,
+    orgId: org.id, to: email, subjectId: request.subjectId, template: "complaint_answered", locale: request.locale, requestId: request.id,
     dedupeKey: `complaint_answered:${complaint.id}`,
     data: { reference: request.reference, complaintReference: complaint.reference, requestUrl: requesterComplaintUrl(ctx, request.reference), orgName: org.name },
   });

@@ -55,7 +55,7 @@ async function tellRequester(tx: Tx, ctx: AppContext, org: Organization, actor: 
   await recordNotice(tx, now, r.id, "reopened", { mailed: !!email });
   if (!email) return;
   await queueMail(tx, ctx, {
-    orgId: org.id, to: email, template: "decision", locale: r.locale, requestId: r.id,
+    orgId: org.id, to: email, subjectId: r.subjectId, template: "decision", locale: r.locale, requestId: r.id,
     dedupeKey: `decision:${r.id}:reopened:${now.getTime()}`,
     data: { reference: r.reference, outcome: "reopened", requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name },
   });

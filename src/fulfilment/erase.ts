@@ -25,8 +25,6 @@ import type { ErasureCounts, FulfilmentResult, KeptConversation } from "../reque
 import { coversProfile, lockConversationsInScope } from "./scope.js";
 
 export const COMPLETION_NOTICE_TEMPLATE = "fulfilment_completed";
-/** What an erased address becomes in mail already sent (the row itself is kept for delivery records). */
-export const ERASED_ADDRESS = "[erased]";
 
 export interface ErasureOutcome {
   result: Pick<FulfilmentResult, "erasure" | "kept" | "recipients">;
@@ -133,8 +131,9 @@ async function shredPersonKeys(tx: Tx, r: RequestRow, profile: SubjectRow | unde
   const [requestTexts] = await tx.select({ n: count() }).from(requests).where(inArray(requests.subjectKeyId, ids));
   const [threadMessages] = await tx.select({ n: count() }).from(requestMessages).where(inArray(requestMessages.requestId, tx.select({ id: requests.id }).from(requests).where(inArray(requests.subjectKeyId, ids))));
   const [auditDetails] = profile ? await tx.select({ n: count() }).from(auditLog).where(and(eq(auditLog.subjectId, profile.id), isNotNull(auditLog.detailsEnc))) : [{ n: 0 }];
+  const mail = await cancelMailUnder(tx, ids);
   await tx.delete(subjectKeys).where(inArray(subjectKeys.id, ids));
-  return { subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), request_texts: Number(requestTexts?.n ?? 0), request_messages: Number(threadMessages?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
+  return { ...mail, subject_keys: ids.length, eid_identities: eid, profile_fields: profileFields, complaint_texts: Number(complaintTexts?.n ?? 0), request_texts: Number(requestTexts?.n ?? 0), request_messages: Number(threadMessages?.n ?? 0), audit_details: Number(auditDetails?.n ?? 0) };
 }
 
 /**
@@ -166,18 +165,21 @@ async function eraseProfile(tx: Tx, ctx: AppContext, r: RequestRow, s: SubjectRo
   await tx.delete(passwordResets).where(eq(passwordResets.subjectId, s.id));
   if (s.email) {
     await tx.delete(verificationCodes).where(and(eq(verificationCodes.orgId, s.orgId), eq(verificationCodes.emailHash, emailHash(ctx.keys, s.email))));
-    await scrubAddressFromOutbox(tx, s.orgId, s.email, r.id);
   }
   await tx.update(requests).set({ details: {} })
     .where(and(eq(requests.subjectId, s.id), or(eq(requests.id, r.id), inArray(requests.status, [...closedStatuses]))));
   return countOf(tx, sql`with d as (delete from ${subjects} where ${subjects.id} = ${s.id} returning 1) select count(*) as n from d`);
 }
 
-async function scrubAddressFromOutbox(tx: Tx, orgId: string, email: string, requestId: string): Promise<void> {
-  const toThem = and(eq(outbox.orgId, orgId), eq(outbox.kind, "email"), eq(outbox.recipient, email));
-  const notTheNotice = or(ne(outbox.template, COMPLETION_NOTICE_TEMPLATE), sql`${outbox.requestId} is distinct from ${requestId}`);
-  await tx.delete(outbox).where(and(toThem, notTheNotice, inArray(outbox.status, ["pending", "failed"])));
-  await tx.update(outbox).set({ recipient: ERASED_ADDRESS }).where(and(toThem, notTheNotice, eq(outbox.status, "sent")));
+/**
+ * Mail to the person still waiting (or failed) is cancelled before their keys go; mail already
+ * sent is shredded with the keys (its key reference is set null). The completion notice is sealed
+ * under a key of its own row, so it still goes out; a job destroys that key once it is delivered.
+ */
+async function cancelMailUnder(tx: Tx, keyIds: string[]): Promise<{ outbox_cancelled: number; outbox_shredded: number }> {
+  const cancelled = await tx.delete(outbox).where(and(inArray(outbox.subjectKeyId, keyIds), inArray(outbox.status, ["pending", "failed"]))).returning({ id: outbox.id });
+  const [shredded] = await tx.select({ n: count() }).from(outbox).where(inArray(outbox.subjectKeyId, keyIds));
+  return { outbox_cancelled: cancelled.length, outbox_shredded: Number(shredded?.n ?? 0) };
 }
 
 /**

@@ -63,7 +63,7 @@ export const completeOnExportReady: ExportReadyHook = async (tx, ctx, exportRow)
   if (!email) return; // a receipt-code requester sees it on the request page, as a banner
   const org = await organizationOf(tx, r.orgId);
   await queueMail(tx, ctx, {
-    orgId: r.orgId, to: email, template: "package_ready", locale: r.locale, requestId: r.id, dedupeKey: `package-ready:${exportRow.id}`,
+    orgId: r.orgId, to: email, subjectId: r.subjectId, template: "package_ready", locale: r.locale, requestId: r.id, dedupeKey: `package-ready:${exportRow.id}`,
     data: {
       reference: r.reference, orgName: org.name, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`,
       expiresOn: localDate(exportRow.expiresAt ?? now, org.timeZone),

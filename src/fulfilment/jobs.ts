@@ -1,11 +1,10 @@
-import { and, inArray, like, ne } from "drizzle-orm";
+import { and, inArray, isNotNull, like } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { outbox } from "../db/schema/index.js";
 import { systemActor } from "../platform/audit.js";
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../platform/errors.js";
 import { z } from "zod";
 import { job, type JobDefinition } from "../platform/jobs.js";
-import { ERASED_ADDRESS } from "./erase.js";
 import { ERASED_PROFILE_NOTICE } from "./notices.js";
 import { CARRY_OUT_JOB, fulfilRequest } from "./start-fulfilment.js";
 
@@ -33,11 +32,11 @@ export async function carryOutQueued(ctx: AppContext, { requestId, orgId }: Carr
 
 /**
  * The completion notice of an erasure is the one place the erased address lives on, until it is
- * delivered: afterwards it is cleared from the outbox row.
+ * delivered: afterwards its row's key is destroyed, which shreds the sealed address and payload.
  */
 export async function scrubErasureNotices(ctx: AppContext): Promise<number> {
-  const rows = await ctx.db.update(outbox).set({ recipient: ERASED_ADDRESS })
-    .where(and(like(outbox.dedupeKey, `${ERASED_PROFILE_NOTICE}:%`), inArray(outbox.status, ["sent", "failed"]), ne(outbox.recipient, ERASED_ADDRESS)))
+  const rows = await ctx.db.update(outbox).set({ keyWrapped: null, recipientEnc: null, payloadEnc: null })
+    .where(and(like(outbox.dedupeKey, `${ERASED_PROFILE_NOTICE}:%`), inArray(outbox.status, ["sent", "failed"]), isNotNull(outbox.keyWrapped)))
     .returning({ id: outbox.id });
   return rows.length;
 }

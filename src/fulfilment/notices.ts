@@ -77,6 +77,8 @@ export async function sendCompletionNotice(tx: Tx, ctx: AppContext, org: Organiz
   const byReason = (reason: string) => kept.filter((k) => k.reason === reason).length;
   await queueMail(tx, ctx, {
     orgId: org.id, to: email, template: "fulfilment_completed", locale: r.locale, requestId: r.id,
+    // The profile's key goes in this very transaction: the final notice is sealed under its row's own key instead.
+    subjectId: s.profileErased ? null : r.subjectId,
     // The marker lets a job clear the address once delivered when the profile no longer exists.
     dedupeKey: `${s.profileErased ? ERASED_PROFILE_NOTICE : "fulfilment-completed"}:${r.id}`,
     data: {
@@ -101,7 +103,7 @@ export async function sendLiftNotice(tx: Tx, ctx: AppContext, org: Organization,
   await recordNotice(tx, ctx.clock.now(), r.id, "message", { mailed: !!email });
   if (!email) return;
   await queueMail(tx, ctx, {
-    orgId: org.id, to: email, template: "restriction_lift_notice", locale: r.locale, requestId: r.id,
+    orgId: org.id, to: email, subjectId: r.subjectId, template: "restriction_lift_notice", locale: r.locale, requestId: r.id,
     dedupeKey: `restriction-lift-notice:${r.id}`,
     data: { reference: r.reference, orgName: org.name, requestUrl: requestUrl(ctx, r) },
   });

@@ -9,7 +9,7 @@ import { randomToken } from "../platform/crypto.js";
 import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { parseInput } from "../platform/http/validate.js";
 import { AddressNotAllowedError, outboundPolicy, postOutbound, targetProblem, type TargetProblem } from "../platform/outbound.js";
-import { enqueueOutbox, MAX_ATTEMPTS, PermanentDeliveryError, type OutboxRow } from "../platform/outbox.js";
+import { enqueueOutbox, MAX_ATTEMPTS, PermanentDeliveryError, type OpenedOutboxRow } from "../platform/outbox.js";
 
 /**
  * Outbound webhooks to recipients (the chat platform first): when an erasure, rectification or
@@ -100,6 +100,7 @@ export async function enqueueRecipientWebhook(
   if (queued) return true;
   await enqueueOutbox(
     tx,
+    ctx.keys,
     {
       orgId: input.orgId,
       kind: "webhook",
@@ -117,7 +118,7 @@ export async function enqueueRecipientWebhook(
 }
 
 /** The JSON a receiver gets. `id` is stable across retries, so receivers can drop duplicates. */
-export function webhookBody(row: OutboxRow): string {
+export function webhookBody(row: OpenedOutboxRow): string {
   const payload = row.payload as { event?: string; data?: unknown };
   return JSON.stringify({
     id: row.id,
@@ -156,7 +157,7 @@ export function verifyWebhookSignature(
  * network errors: retried with the outbox's backoff. Other 4xx: permanent. The recipient task of
  * (request, recipient) shows the outcome.
  */
-export async function deliverWebhook(ctx: AppContext, row: OutboxRow): Promise<void> {
+export async function deliverWebhook(ctx: AppContext, row: OpenedOutboxRow): Promise<void> {
   try {
     const [recipient] = await ctx.db.select().from(recipients).where(eq(recipients.id, row.recipient));
     if (!recipient?.active || !recipient.webhookUrl || !recipient.webhookSecretEnc) {

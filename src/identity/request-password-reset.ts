@@ -4,6 +4,7 @@ import { passwordResets } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
 import { enqueueOutbox } from "../platform/outbox.js";
+import { keyOfSubject } from "../platform/subject-keys.js";
 import type { MailTemplates } from "../mail/templates.js";
 import { emailHash, identifierPseudonym, normalizeEmail } from "./email-address.js";
 import { subjectByEmail, type SignInOrg } from "./requester-session.js";
@@ -57,7 +58,9 @@ export async function requestPasswordReset(ctx: AppContext, input: RequestPasswo
       resetUrl = `${input.baseUrl}/password-reset/${token}`;
     }
     const payload: MailTemplates["password_reset"] = { resetUrl, minutes: PASSWORD_RESET_TTL_MS / 60_000, orgName: input.org.name };
-    await enqueueOutbox(tx, { orgId, kind: "email", recipient: email, template: "password_reset", locale: input.locale, payload }, now);
+    // The address is a subject's: sealed under their key, so an erasure shreds the mail too.
+    const subjectKey = subject ? await keyOfSubject(tx, ctx.keys, subject.id) : undefined;
+    await enqueueOutbox(tx, ctx.keys, { orgId, kind: "email", recipient: email, template: "password_reset", locale: input.locale, payload, subjectKey }, now);
     await appendAudit(tx, ctx, {
       orgId,
       actor: signInActor(null),

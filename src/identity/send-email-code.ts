@@ -60,6 +60,7 @@ export async function sendEmailCode(ctx: AppContext, input: SendEmailCodeInput):
     };
     await enqueueOutbox(
       tx,
+      ctx.keys,
       { orgId: input.org.id, kind: "email", recipient: email, template: "verification_code", locale: input.locale, payload },
       now,
     );

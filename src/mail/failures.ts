@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { outbox, requests } from "../db/schema/index.js";
+import { openOutboxRecipient } from "../platform/outbox.js";
 
 /**
  * E-mails that will not be delivered: refused for good by the receiving server (typically an
@@ -14,8 +15,8 @@ export interface FailedMail {
   /** The request's reference, when the mail belonged to a request. */
   requestReference: string | null;
   template: string;
-  /** Staff may see the address the mail was for (never shown to anyone else). */
-  recipient: string;
+  /** Staff may see the address the mail was for (never shown to anyone else); null once shredded. */
+  recipient: string | null;
   /** rejected: the server refused it; gave_up: it could not be delivered in time. */
   kind: "rejected" | "gave_up";
   /** A short technical reason without personal data, e.g. "SMTP 550 5.1.1". */
@@ -31,7 +32,10 @@ const columns = {
   requestId: outbox.requestId,
   requestReference: requests.reference,
   template: outbox.template,
-  recipient: outbox.recipient,
+  recipientEnc: outbox.recipientEnc,
+  subjectKeyId: outbox.subjectKeyId,
+  keyWrapped: outbox.keyWrapped,
+  payloadEnc: outbox.payloadEnc,
   lastError: outbox.lastError,
   attempts: outbox.attempts,
   queuedAt: outbox.createdAt,
@@ -45,7 +49,7 @@ function selectFailed(ctx: AppContext) {
 
 type Row = Awaited<ReturnType<typeof selectFailed>>[number];
 
-function toFailedMail(r: Row): FailedMail {
+async function toFailedMail(ctx: AppContext, r: Row): Promise<FailedMail> {
   const reason = r.lastError ?? "unknown";
   return {
     id: r.id,
@@ -53,7 +57,7 @@ function toFailedMail(r: Row): FailedMail {
     requestId: r.requestId,
     requestReference: r.requestReference,
     template: r.template,
-    recipient: r.recipient,
+    recipient: await openOutboxRecipient(ctx.db, ctx.keys, r),
     kind: reason.startsWith("gave up") ? "gave_up" : "rejected",
     reason,
     attempts: r.attempts,
@@ -79,7 +83,7 @@ export async function listFailedMail(
     )
     .orderBy(desc(outbox.nextAttemptAt), desc(outbox.id))
     .limit(Math.min(Math.max(opts.limit ?? 100, 1), 500));
-  return rows.map(toFailedMail);
+  return Promise.all(rows.map((r) => toFailedMail(ctx, r)));
 }
 
 /**
@@ -90,5 +94,5 @@ export async function failedMailForRequest(ctx: AppContext, requestId: string): 
   const rows = await selectFailed(ctx)
     .where(and(eq(outbox.requestId, requestId), eq(outbox.kind, "email"), eq(outbox.status, "failed")))
     .orderBy(desc(outbox.nextAttemptAt), desc(outbox.id));
-  return rows.map(toFailedMail);
+  return Promise.all(rows.map((r) => toFailedMail(ctx, r)));
 }

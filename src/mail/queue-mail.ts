@@ -2,6 +2,7 @@ import type { AppContext } from "../context.js";
 import type { Executor } from "../db/client.js";
 import { isLocale } from "../platform/i18n.js";
 import { enqueueOutbox } from "../platform/outbox.js";
+import { keyOfSubject } from "../platform/subject-keys.js";
 import type { MailTemplates, TemplateName } from "./templates.js";
 
 export interface QueueMailInput<K extends TemplateName> {
@@ -16,6 +17,12 @@ export interface QueueMailInput<K extends TemplateName> {
   requestId?: string | null;
   /** The same key is never queued twice (e.g. "decision:<requestId>"). */
   dedupeKey?: string;
+  /**
+   * The requester the mail is for: it is sealed under their data key, so erasing them shreds it
+   * wherever a copy lives. Without one (staff, the final notice of an erasure) it is sealed under
+   * a key of the outbox row's own.
+   */
+  subjectId?: string | null;
 }
 
 /**
@@ -26,8 +33,15 @@ export async function queueMail<K extends TemplateName>(tx: Executor, ctx: AppCo
   const to = input.to.trim();
   if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(to)) throw new TypeError("queueMail: recipient is not a single e-mail address");
   assertSafePayload(input.template, input.data as unknown as Record<string, unknown>);
+  const subjectKey = input.subjectId ? await keyOfSubject(tx, ctx.keys, input.subjectId) : undefined;
+  if (input.subjectId && !subjectKey) {
+    // Erased meanwhile (or never given a key): there is no one to write to under their key.
+    ctx.logger.info({ template: input.template }, "mail not queued: the requester's key is gone");
+    return false;
+  }
   return enqueueOutbox(
     tx,
+    ctx.keys,
     {
       orgId: input.orgId,
       kind: "email",
@@ -37,6 +51,7 @@ export async function queueMail<K extends TemplateName>(tx: Executor, ctx: AppCo
       payload: { ...(input.data as unknown as Record<string, unknown>) },
       requestId: input.requestId ?? null,
       dedupeKey: input.dedupeKey,
+      subjectKey,
     },
     ctx.clock.now(),
   );

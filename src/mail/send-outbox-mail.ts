@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import { organizations } from "../db/schema/index.js";
-import { ChannelUnavailableError, PermanentDeliveryError, type OutboxRow } from "../platform/outbox.js";
+import { ChannelUnavailableError, PermanentDeliveryError, type OpenedOutboxRow } from "../platform/outbox.js";
 import { renderMail } from "./render.js";
 import { isTemplateName, type MailTemplates, type TemplateName } from "./templates.js";
 import type { MailAddress } from "../platform/mail-transport.js";
 
 /** The outbox's e-mail deliverer: renders at send time, so a template fix reaches queued mail. */
-export async function sendOutboxMail(ctx: AppContext, row: OutboxRow, from: MailAddress): Promise<void> {
+export async function sendOutboxMail(ctx: AppContext, row: OpenedOutboxRow, from: MailAddress): Promise<void> {
   if (!isTemplateName(row.template)) throw new PermanentDeliveryError(`unknown template ${row.template}`);
   const rendered = await renderMail(
     row.template,

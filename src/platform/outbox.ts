@@ -4,6 +4,8 @@ import type { AppContext } from "../context.js";
 import { isDatabaseUnavailable, type Executor } from "../db/client.js";
 import { outbox } from "../db/schema/index.js";
 import { persistThroughOutage } from "./outage.js";
+import { open, seal, type KeyRing } from "./crypto.js";
+import { keyById, openField, sealField, type SubjectKey } from "./subject-keys.js";
 
 /**
  * The transactional outbox: a notification is a row written in the same transaction as the change
@@ -20,9 +22,17 @@ import { persistThroughOutage } from "./outage.js";
  * A database outage pauses delivery rather than losing or repeating it: each write about a
  * claimed row (renewal, sent, failed) waits for the database to come back, within the lease, so a
  * message the server accepted is marked sent, not sent again once the lease runs out.
+ *
+ * The recipient and payload are sealed (issue 18): mail to a requester under that person's data
+ * key (subject_key_id), so erasing them shreds it, pending or sent; everything else (mail to staff,
+ * webhooks, the final notice of an erasure) under a key of the row's own, wrapped by the master
+ * key (key_wrapped; rotated by keys:rotate). The associated data names the row and the field, so
+ * a ciphertext opens nowhere else. Nothing an operator reads in the table names the recipient.
  */
 export type OutboxRow = typeof outbox.$inferSelect;
-export type OutboxDeliverer = (ctx: AppContext, row: OutboxRow) => Promise<void>;
+/** A row with its recipient and payload opened, as deliverers get it. */
+export type OpenedOutboxRow = OutboxRow & { recipient: string; payload: Record<string, unknown> };
+export type OutboxDeliverer = (ctx: AppContext, row: OpenedOutboxRow) => Promise<void>;
 
 /** Thrown by a deliverer when retrying cannot help (a rejected address, a 4xx from a webhook). */
 export class PermanentDeliveryError extends Error {}
@@ -43,14 +53,44 @@ export interface EnqueueInput {
   payload: Record<string, unknown>;
   requestId?: string | null;
   dedupeKey?: string;
+  /** The requester's key when the notification is for a requester: their erasure shreds it. */
+  subjectKey?: SubjectKey;
+}
+
+const RECIPIENT = "recipient";
+const PAYLOAD = "payload";
+const fieldOf = (rowId: string, field: string) => `outbox:${rowId}:${field}`;
+
+/** A sealer for one row: under the requester's key, or under a fresh key of the row's own. */
+function rowSealer(keys: KeyRing, rowId: string, subjectKey: SubjectKey | undefined) {
+  if (subjectKey) {
+    return { subjectKeyId: subjectKey.id, keyWrapped: null, seal: (field: string, value: string) => sealField(subjectKey, fieldOf(rowId, field), value) };
+  }
+  const { key, wrapped } = keys.newDataKey();
+  return { subjectKeyId: null, keyWrapped: wrapped, seal: (field: string, value: string) => seal(key, value, fieldOf(rowId, field)) };
+}
+
+/** The sealed columns of a new row (also for the data migration that seals rows written before). */
+export function sealOutboxRow(keys: KeyRing, rowId: string, content: { recipient: string; payload: Record<string, unknown>; subjectKey?: SubjectKey }) {
+  const sealer = rowSealer(keys, rowId, content.subjectKey);
+  return {
+    subjectKeyId: sealer.subjectKeyId,
+    keyWrapped: sealer.keyWrapped,
+    recipientEnc: sealer.seal(RECIPIENT, content.recipient),
+    payloadEnc: sealer.seal(PAYLOAD, JSON.stringify(content.payload)),
+  };
 }
 
 /** Queues a notification; false when a row with the same dedupeKey already exists. */
-export async function enqueueOutbox(db: Executor, input: EnqueueInput, now: Date): Promise<boolean> {
+export async function enqueueOutbox(db: Executor, keys: KeyRing, input: EnqueueInput, now: Date): Promise<boolean> {
+  const { recipient, payload, subjectKey, ...rest } = input;
+  const id = crypto.randomUUID();
   const inserted = await db
     .insert(outbox)
     .values({
-      ...input,
+      ...rest,
+      id,
+      ...sealOutboxRow(keys, id, { recipient, payload, subjectKey }),
       requestId: input.requestId ?? null,
       messageId: `<${crypto.randomUUID()}@rightsdesk>`,
       nextAttemptAt: now,
@@ -59,6 +99,33 @@ export async function enqueueOutbox(db: Executor, input: EnqueueInput, now: Date
     .onConflictDoNothing()
     .returning({ id: outbox.id });
   return inserted.length > 0;
+}
+
+type SealedColumns = Pick<OutboxRow, "id" | "subjectKeyId" | "keyWrapped" | "recipientEnc" | "payloadEnc">;
+
+/** Opens one sealed field of a row, or null when it is gone: shredded with its key, or cleared after delivery. */
+async function opener(db: Executor, keys: KeyRing, row: SealedColumns): Promise<((field: string, sealed: Buffer | null) => string | null) | null> {
+  if (row.subjectKeyId) {
+    const key = await keyById(db, keys, row.subjectKeyId);
+    return key ? (field, sealed) => openField(key, fieldOf(row.id, field), sealed) : null;
+  }
+  if (!row.keyWrapped) return null;
+  const key = keys.unwrapDataKey(row.keyWrapped);
+  return (field, sealed) => (sealed ? open(key, sealed, fieldOf(row.id, field)).toString("utf8") : null);
+}
+
+/** The recipient of a row (staff see it for undeliverable mail), or null once shredded. */
+export async function openOutboxRecipient(db: Executor, keys: KeyRing, row: SealedColumns): Promise<string | null> {
+  return (await opener(db, keys, row))?.(RECIPIENT, row.recipientEnc) ?? null;
+}
+
+/** The row with recipient and payload opened; null once the recipient's key is shredded. */
+export async function openOutboxRow(db: Executor, keys: KeyRing, row: OutboxRow): Promise<OpenedOutboxRow | null> {
+  const openSealed = await opener(db, keys, row);
+  const recipient = openSealed?.(RECIPIENT, row.recipientEnc);
+  if (!openSealed || !recipient) return null;
+  const payload = openSealed(PAYLOAD, row.payloadEnc);
+  return { ...row, recipient, payload: payload ? (JSON.parse(payload) as Record<string, unknown>) : {} };
 }
 
 /** Longer than a delivery can take: the SMTP transport's own timeouts end well within it. */
@@ -162,7 +229,10 @@ async function deliverOne(
   try {
     const deliver = deliverers[row.kind];
     if (!deliver) throw new PermanentDeliveryError(`no deliverer for ${row.kind}`);
-    await deliver(ctx, row);
+    const opened = await openOutboxRow(ctx.db, ctx.keys, row);
+    // The requester was erased after the mail was queued: their key, and the address with it, is gone.
+    if (!opened) throw new PermanentDeliveryError("recipient erased");
+    await deliver(ctx, opened);
   } catch (err) {
     // The deliverer's own look-ups (the sender's address) met the outage: not the message's fault.
     if (isDatabaseUnavailable(err)) return deferUntilBack(ctx, row, persist);
@@ -174,7 +244,7 @@ async function deliverOne(
     ctx.db
       .update(outbox)
       // The payload may hold a sign-in code or a reset link: once delivered it is not kept.
-      .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null, payload: {} })
+      .set({ status: "sent", sentAt: ctx.clock.now(), lockedUntil: null, lastError: null, payloadEnc: null })
       .where(owned(row))
       .returning({ id: outbox.id }),
   );
@@ -197,7 +267,7 @@ async function recordFailure(ctx: AppContext, row: OutboxRow, reason: string, pe
       .update(outbox)
       .set({
         status: permanent ? "failed" : "pending",
-        ...(permanent ? { payload: {} } : {}),
+        ...(permanent ? { payloadEnc: null } : {}),
         lockedUntil: null,
         lastError: gaveUp ? `gave up after ${row.attempts} attempts: ${reason}`.slice(0, 240) : reason,
         nextAttemptAt: permanent ? now : new Date(now.getTime() + backoffMs(row.attempts)),

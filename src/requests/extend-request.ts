@@ -50,7 +50,7 @@ export async function extendRequest(ctx: AppContext, actor: Actor, orgId: string
     if (email) {
       // The e-mail says why by the reason's kind; staff's own words stay behind sign-in (no free text in mail).
       await queueMail(tx, ctx, {
-        orgId, to: email, template: "extension", locale: current.locale, requestId: current.id,
+        orgId, to: email, subjectId: current.subjectId, template: "extension", locale: current.locale, requestId: current.id,
         data: { reference: current.reference, newDueDate: updated!.effectiveDueDate, reasonKind: kind as ExtensionKind, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org!.name },
       });
     }

@@ -37,7 +37,7 @@ export async function postRequestMessage(
     await recordNotice(tx, ctx.clock.now(), current.id, "message", { mailed: !!email });
     if (email) {
       await queueMail(tx, ctx, {
-        orgId: org.id, to: email, template: "message_waiting", locale: current.locale, requestId: current.id,
+        orgId: org.id, to: email, subjectId: current.subjectId, template: "message_waiting", locale: current.locale, requestId: current.id,
         data: { reference: current.reference, requestUrl: `${ctx.config.BASE_URL}/requests/${current.reference}`, orgName: org.name },
       });
     }

@@ -58,7 +58,7 @@ export async function submitRequest(ctx: AppContext, org: Organization, requeste
     const email = requester.email ?? await emailOfSubject(tx, ctx.keys, subjectId);
     if (email) {
       await queueMail(tx, ctx, {
-        orgId: org.id, to: email, template: "request_received", locale, requestId: request!.id,
+        orgId: org.id, to: email, subjectId: request!.subjectId, template: "request_received", locale, requestId: request!.id,
         dedupeKey: `request_received:${request!.id}`,
         data: { reference: request!.reference, dueDate: due, requestUrl: `${ctx.config.BASE_URL}/requests/${request!.reference}`, orgName: org.name },
       });

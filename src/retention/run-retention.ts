@@ -3,7 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import type { AppContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { organizations, retentionRuns } from "../db/schema/index.js";
-import { appendAudit, pruneAuditPrefix, systemActor } from "../platform/audit.js";
+import { appendAudit, chainOf, LEGACY_CHAIN, PLATFORM_CHAIN, pruneAuditPrefix, systemActor } from "../platform/audit.js";
 import { exportBlobStore } from "../platform/blob-store.js";
 import type { RetentionCategory } from "./categories.js";
 import { policiesOf, policyValues, type PolicyRow } from "./list-policies.js";
@@ -100,7 +100,7 @@ async function previewOrg(ctx: AppContext, orgId: string, policies: Map<Retentio
     const policy = policies.get(category);
     if (!policy) continue;
     if (category === "audit_log") {
-      counts.audit_log = await countPrunableAudit(ctx.db, now);
+      counts.audit_log = await countPrunableAudit(ctx.db, now, orgId);
       continue;
     }
     const c = await countCandidates(ctx.db, sweepers[category], { orgId, policy: policyValues(policy), now });
@@ -217,7 +217,13 @@ async function sweepBatch(tx: Tx, ctx: AppContext, sweeper: Sweeper, scope: Swee
 
 async function pruneAuditBatch(tx: Tx, ctx: AppContext, scope: SweepScope, opts: RetentionOptions): Promise<Step> {
   const limit = opts.batchSize ?? DEFAULT_BATCH;
-  const done = await pruneAuditPrefix(tx, ctx, auditRemovable("a", scope.now), limit);
+  // The organization's own chain, then the shared ones whose entries may be due by its policy (in
+  // this order every time, so two organizations' runs take the chains' locks in the same order).
+  let done = 0;
+  for (const chain of [chainOf(scope.orgId), LEGACY_CHAIN, PLATFORM_CHAIN]) {
+    if (done >= limit) break;
+    done += await pruneAuditPrefix(tx, ctx, auditRemovable("a", scope.now), limit - done, chain);
+  }
   return { done, kept: 0, extra: {}, files: [], next: null, finished: done < limit };
 }
 

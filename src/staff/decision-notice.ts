@@ -60,7 +60,7 @@ export async function sendDecision(tx: Tx, ctx: AppContext, org: Organization, a
   if (!email) return;
   const a = authority(org);
   await queueMail(tx, ctx, {
-    orgId: org.id, to: email, template: "decision", locale: r.locale, requestId: r.id,
+    orgId: org.id, to: email, subjectId: r.subjectId, template: "decision", locale: r.locale, requestId: r.id,
     dedupeKey: `decision:${r.id}:${outcome}:${ctx.clock.now().getTime()}`,
     data: { reference: r.reference, outcome, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}`, orgName: org.name, authorityName: a.name, authorityUrl: a.url },
   });

@@ -107,7 +107,7 @@ describe("audit log views for the DPO", function () {
     const lines = (res.body as string).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).to.have.length(1050);
     expect(lines.map((l) => (l.details as { i: number }).i)).to.deep.equal(Array.from({ length: 1050 }, (_, i) => i));
-    expect(lines[0]).to.have.all.keys("seq", "at", "orgId", "actorType", "actorId", "actorRole", "action", "targetType", "targetId", "subjectId", "ipPseudonym", "details", "prevHash", "hash");
+    expect(lines[0]).to.have.all.keys("seq", "chain", "chainSeq", "at", "orgId", "actorType", "actorId", "actorRole", "action", "targetType", "targetId", "subjectId", "ipPseudonym", "details", "prevHash", "hash");
     expect(lines.every((l) => l.orgId === org.id)).to.equal(true);
     const [exported] = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "audit.exported"));
     expect(exported!.actorId).to.equal(dpoId);

@@ -90,7 +90,7 @@ describe("audit chain with retention anchors", () => {
   it("oldest entries deleted by hand with a forged anchor fail: no kept entry vouches for it", async () => {
     const [third] = await ctx.db.select().from(auditLog).where(sql`seq = 3`);
     await ctx.db.execute(sql`delete from audit_log where seq <= 3`);
-    await ctx.db.insert(auditAnchors).values({ seq: 3, hash: third!.hash, at: ctx.clock.now(), removedCount: 3 });
+    await ctx.db.insert(auditAnchors).values({ chain: org.id, seq: 3, hash: third!.hash, at: ctx.clock.now(), removedCount: 3 });
     expect(await verifyAuditChain(ctx.db)).to.deep.include({ ok: false, seq: 4, reason: "unattested_anchor" });
   });
 

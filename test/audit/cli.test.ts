@@ -86,3 +86,48 @@ describe("command line: npm run audit:verify and npm run retention", function ()
     expect(broken.stderr).to.include(`audit log BROKEN at entry seq=${altered} (altered)`);
   });
 });
+
+describe("command line: npm run audit:verify with a chain per organization", function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  before(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rd-cli-chains-"));
+  });
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it("checks every chain and prints each one's result; a tampered chain fails alone", async () => {
+    let tampered = "";
+    const database = await openPglite(path.join(dataDir, "pglite"));
+    await database.migrate();
+    try {
+      const ctx = { db: database.db, clock: new TestClock(new Date()), keys: createKeyRing(Buffer.alloc(32, 7)) };
+      for (const slug of ["north", "south"]) {
+        const org = await createOrganization(ctx.db, ctx.keys, { slug, name: `Helpline ${slug}`, country: "FI", timeZone: "Europe/Helsinki", defaultLocale: "fi", locales: ["fi"] });
+        for (let i = 0; i < 3; i++) await recordAudit(ctx, { orgId: org.id, actor: { type: "system" }, action: "test.chain", details: { i } });
+        if (slug === "south") tampered = org.id;
+      }
+      await recordAudit(ctx, { actor: { type: "system" }, action: "test.platform" });
+    } finally {
+      await database.close();
+    }
+    const ok = await script("scripts/audit-verify.ts", dataDir);
+    expect(ok.code).to.equal(0);
+    expect(ok.stdout).to.match(/chain platform: audit log intact: \d+ entries verified\n/);
+    expect(ok.stdout).to.match(/chain organization north \([0-9a-f-]{36}\): audit log intact: \d+ entries verified\n/);
+    expect(ok.stdout).to.match(/chain organization south \([0-9a-f-]{36}\): audit log intact: \d+ entries verified\n/);
+    expect(ok.stdout).to.include("all 3 chains intact");
+
+    const again = await openPglite(path.join(dataDir, "pglite"));
+    try {
+      await again.db.execute(sql`update audit_log set action = 'test.forged' where chain = ${tampered} and chain_seq = (select max(chain_seq) from audit_log where chain = ${tampered})`);
+    } finally {
+      await again.close();
+    }
+    const broken = await script("scripts/audit-verify.ts", dataDir);
+    expect(broken.code).to.equal(1);
+    expect(broken.stdout).to.match(/chain organization north .*: audit log intact/);
+    expect(broken.stdout).to.match(/chain platform: audit log intact/);
+    expect(broken.stderr).to.match(/chain organization south .*: audit log BROKEN at entry seq=\d+ \(altered\)/);
+    expect(broken.stderr).to.include("1 of 3 chains broken");
+  });
+});

@@ -11,6 +11,7 @@ import type { MailTemplates, TemplateName } from "../../src/mail/templates.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
 import { dueDate } from "../../src/requests/deadlines.js";
 import { buildApp, countryOrg, freshComplaintsContext, insertRequest, postForm, requesterAgent, staffAgent, type Org, type Staff, type Subject } from "./helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 const COMPLAINT = "You refused my request without looking at it. SENTINEL-complaint-text-4e1";
 const ANSWER = "We checked again: the refusal was wrong. We will send your copy this week. SENTINEL-answer-9b2";
@@ -36,7 +37,7 @@ describe("complaints: to the DPO, the answer, and the step to the authority", ()
   async function fileVia(agent: Agent, reference: string, form: Record<string, string>) {
     return postForm(agent, `/requests/${reference}/complaints`, form, complaintPage(reference));
   }
-  const mailsTo = (template: string) => ctx.db.select().from(outbox).where(eq(outbox.template, template));
+  const mailsTo = (template: string) => openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, template)));
 
   it("files a complaint about a refused request: stored with a reference and a one-month due date, event and audit, mails without its text", async () => {
     const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "rejected", locale: "nl", set: { decision: "rejected", decidedAt: ctx.clock.now() } });
@@ -105,7 +106,7 @@ describe("complaints: to the DPO, the answer, and the step to the authority", ()
     }
     expect(await ctx.db.select().from(complaints)).to.have.length(0);
     expect(await ctx.db.select().from(requestEvents).where(eq(requestEvents.kind, "complaint_filed"))).to.have.length(0);
-    expect(await ctx.db.select().from(outbox)).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox))).to.have.length(0);
     expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "complaint.filed"))).to.have.length(0);
   });
 

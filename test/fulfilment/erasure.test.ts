@@ -15,6 +15,7 @@ import { readResult } from "../../src/requests/result.js";
 import { setLegalHold } from "../../src/fulfilment/legal-hold.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { actorOf, insertRequest, postForm, scan, snapshot, staffAgent, world, type World } from "./helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 /** Everything of the subject that must be gone after an erasure of their whole history. */
 function erasedNeedles(w: World): string[] {
@@ -76,11 +77,11 @@ describe("fulfilment: erasure", function () {
     const done = await fulfilRequest(ctx, { type: "system" }, w.org.id, r.id);
     expect(done.status).to.equal("completed");
 
-    // The completion notice still carries the address until delivered; nothing else does.
+    // The completion notice carries the address until delivered, but sealed under its row's own key (issue 18): no plaintext anywhere.
     const before = await scan(ctx, [...erasedNeedles(w), ...keys, ...ciphertexts]);
-    expect(before).to.deep.equal(["outbox: " + w.secrets.email]);
+    expect(before).to.deep.equal([]);
     // The completion notice: counts and reasons, rights named, no link (the account is gone), no content.
-    const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.template, "fulfilment_completed"));
+    const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, "fulfilment_completed")));
     expect(mail!.payload).to.deep.include({ kind: "erasure", conversationsErased: 2, profileErased: "yes", keptChildProtection: 1, keptPoliceReport: 0, recipients: 1 });
     expect(mail!.payload).to.not.have.property("requestUrl");
     expect(String(mail!.payload.authorityName)).to.include("Tietosuoja");
@@ -188,7 +189,7 @@ describe("fulfilment: erasure", function () {
     const [first] = await ctx.db.select().from(conversations).where(eq(conversations.id, w.first.id));
     expect((await readMessages(ctx.db, ctx.keys, first!)).length).to.equal(2);
     expect((await subjectById(ctx.db, ctx.keys, w.subject.id))!.email).to.equal(w.secrets.email);
-    const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.template, "fulfilment_completed"));
+    const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, "fulfilment_completed")));
     expect(mail!.payload).to.include({ profileErased: "no", conversationsErased: 1 });
     expect(String(mail!.payload.requestUrl)).to.include(`/requests/${r.reference}`);
 

@@ -11,6 +11,7 @@ import { readResult } from "../../src/requests/result.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { actorOf, insertRequest, postForm, releaseUnreviewed, snapshot, staffAgent, world, type World } from "./helpers.js";
 import { releasePackage } from "../../src/fulfilment/package-review.js";
+import { openedOutbox } from "../support/outbox.js";
 
 describe("fulfilment: hand-over to exports", function () {
   this.timeout(120_000);
@@ -59,7 +60,7 @@ describe("fulfilment: hand-over to exports", function () {
       expect(events.map((e) => e.toStatus).filter(Boolean)).to.deep.equal(["approved", "in_progress", "completed"]);
 
       // "Your package is ready, sign in to download": no attachment, no link with a token.
-      const [mail] = await ctx.db.select().from(outbox).where(and(eq(outbox.requestId, r.id), eq(outbox.template, "package_ready")));
+      const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.requestId, r.id), eq(outbox.template, "package_ready"))));
       expect(mail!.recipient).to.equal(w.secrets.email);
       expect(mail!.payload).to.deep.include({ reference: r.reference, requestUrl: `${ctx.config.BASE_URL}/requests/${r.reference}` });
       expect(JSON.stringify(mail!.payload)).to.not.match(/download|token|exports\//i);
@@ -83,7 +84,7 @@ describe("fulfilment: hand-over to exports", function () {
     await runJobs(ctx);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row).to.deep.equal(before[0]);
-    expect(await ctx.db.select().from(outbox).where(eq(outbox.template, "package_ready"))).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, "package_ready")))).to.have.length(0);
     const [failed] = await ctx.db.select().from(exports).where(eq(exports.requestId, r.id));
     expect(failed!.status).to.equal("failed");
 
@@ -92,7 +93,7 @@ describe("fulfilment: hand-over to exports", function () {
     await runJobs(ctx);
     const [done] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(done!.status).to.equal("completed");
-    expect(await ctx.db.select().from(outbox).where(eq(outbox.template, "package_ready"))).to.have.length(1);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, "package_ready")))).to.have.length(1);
     // A second ready export of the same request (e.g. staff rebuilt it) changes nothing more.
     const snap = await snapshot(ctx);
     const [hook] = exportReadyHooks;

@@ -8,6 +8,7 @@ import { sendDpoDigests } from "../../src/requests/staff-reminders.js";
 import { renderMail } from "../../src/mail/render.js";
 import type { MailTemplates } from "../../src/mail/templates.js";
 import { actorOf, insertRequest, postForm, staffAgent, world, type World } from "./helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 const DAY = 86_400_000;
 
@@ -89,7 +90,7 @@ describe("fulfilment: legal hold review date, renew and lift", function () {
   it("the DPO's digest names the holds due for review from their review date on, and the case page tags them", async () => {
     const r = await erasure();
     await setLegalHold(ctx, actorOf(w.dpo), r.id, w.held.id, { reason: "child_protection_report", reviewOn: inDays(10) });
-    const digests = async () => (await ctx.db.select().from(outbox).where(and(eq(outbox.template, "staff_digest"), eq(outbox.orgId, w.org.id))));
+    const digests = async () => (await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.template, "staff_digest"), eq(outbox.orgId, w.org.id)))));
     await sendDpoDigests(ctx);
     const before = await digests();
     expect(before.filter((m) => (m.payload as { holdsDue?: number }).holdsDue)).to.have.length(0);

@@ -17,6 +17,7 @@ import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { makeConversation } from "../support/factories.js";
 import { actorOf, insertRequest, postForm, snapshot, staffAgent, world, type World } from "./helpers.js";
 import { threadOf } from "../support/request-texts.js";
+import { openedOutbox } from "../support/outbox.js";
 
 describe("fulfilment: rectification, restriction, objection", function () {
   this.timeout(120_000);
@@ -38,7 +39,7 @@ describe("fulfilment: rectification, restriction, objection", function () {
     expect(audit!.details).to.deep.equal({ field: "displayName", reference: r.reference });
     expect(JSON.stringify(audit!.details)).to.not.include(w.secrets.name);
     expect(await openAuditPersonal(ctx.db, ctx.keys, audit!)).to.deep.equal({ old: w.secrets.name, new: "Corrected Name" });
-    const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
+    const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id)));
     const [thread] = await threadOf(ctx, r.id);
     for (const text of [JSON.stringify(mail!.payload), thread!.body]) {
       expect(text).to.not.include("Corrected Name");
@@ -107,7 +108,7 @@ describe("fulfilment: rectification, restriction, objection", function () {
     expect((await ctx.db.select().from(subjects).where(eq(subjects.id, w.subject.id)))[0]!.restrictedAt).to.not.equal(null);
 
     expect((await postForm(dpoAgent, `/staff/requests/${r.id}/restriction/notify-lift`, {})).status).to.equal(303);
-    const [notice] = await ctx.db.select().from(outbox).where(and(eq(outbox.requestId, r.id), eq(outbox.template, "restriction_lift_notice")));
+    const [notice] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.requestId, r.id), eq(outbox.template, "restriction_lift_notice"))));
     expect(notice!.recipient).to.equal(w.secrets.email);
     expect(readResult((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!)!.restriction!.liftNotifiedAt).to.be.a("string");
     const requester = await signedInAgent(ctx, app, { orgId: w.org.id, subjectId: w.subject.id, email: w.secrets.email, host: `${w.org.slug}.test` });

@@ -8,6 +8,7 @@ import { createApiToken } from "../../src/chats/create-api-token.js";
 import { createRecipient } from "../../src/fulfilment/webhooks.js";
 import { fulfilRequest } from "../../src/fulfilment/start-fulfilment.js";
 import { insertRequest, world, type World } from "./helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 /** Art. 21(6): an objection to research reaches the chat platform and research partners. */
 describe("fulfilment: an objection to research leaves Rightsdesk", function () {
@@ -25,7 +26,7 @@ describe("fulfilment: an objection to research leaves Rightsdesk", function () {
     await fulfilRequest(ctx, { type: "system" }, w.org.id, r.id);
     const tasks = await ctx.db.select().from(recipientTasks).where(eq(recipientTasks.requestId, r.id));
     expect(tasks.map((t) => t.action)).to.deep.equal(["research_objection", "research_objection"]);
-    const hooks = await ctx.db.select().from(outbox).where(and(eq(outbox.kind, "webhook"), eq(outbox.template, "research_objection")));
+    const hooks = await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.kind, "webhook"), eq(outbox.template, "research_objection"))));
     expect(hooks).to.have.length(1);
     expect(hooks[0]!.payload).to.deep.equal({ event: "research_objection", data: { action: "research_objection", subject: null, conversations: [w.secrets.convExt[0]] } });
     expect(JSON.stringify(hooks[0]!.payload)).to.not.include(w.secrets.email);

@@ -6,10 +6,11 @@ import { outbox } from "../../src/db/schema/index.js";
 import { createMailTransport, type MailTransport, type OutgoingMail } from "../../src/platform/mail-transport.js";
 import { queueMail } from "../../src/mail/queue-mail.js";
 import { deliverOutbox } from "../../src/jobs.js";
-import { LEASE_MS, MAX_ATTEMPTS, deliverDueOutbox } from "../../src/platform/outbox.js";
+import { LEASE_MS, MAX_ATTEMPTS, deliverDueOutbox, enqueueOutbox } from "../../src/platform/outbox.js";
 import { sendOutboxMail } from "../../src/mail/send-outbox-mail.js";
 import { failedMailForRequest, listFailedMail } from "../../src/mail/failures.js";
 import { SmtpPeer, insertRequest } from "./helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 const MINUTE = 60_000;
 
@@ -28,7 +29,7 @@ function counting(inner: MailTransport): MailTransport & { calls: number } {
 }
 
 async function rows(ctx: TestContext) {
-  return ctx.db.select().from(outbox).orderBy(outbox.createdAt);
+  return openedOutbox(ctx, ctx.db.select().from(outbox).orderBy(outbox.createdAt));
 }
 
 async function queueSome(ctx: TestContext, orgId: string, n: number, to = (i: number) => `person${i}@example.test`, requestId?: string) {
@@ -233,7 +234,7 @@ describe("mail: outbox leases", () => {
     expect(resultA.sent).to.equal(1);
     expect(sent).to.have.length(6);
     expect(new Set(sent).size).to.equal(5);
-    const all = await ctx.db.select().from(outbox);
+    const all = await openedOutbox(ctx, ctx.db.select().from(outbox));
     expect(all.every((r) => r.status === "sent")).to.equal(true);
     expect(all.find((r) => r.messageId === sent[5])?.attempts).to.equal(2);
   });
@@ -241,12 +242,9 @@ describe("mail: outbox leases", () => {
   it("fails a row whose template no longer exists for good", async () => {
     const ctx = await freshContext();
     const org = await makeOrg(ctx);
-    await ctx.db.insert(outbox).values({
-      orgId: org.id, kind: "email", recipient: "x@example.test", template: "no_such_template", locale: "en",
-      payload: {}, messageId: "<t@rightsdesk>", nextAttemptAt: ctx.clock.now(),
-    });
+    await enqueueOutbox(ctx.db, ctx.keys, { orgId: org.id, kind: "email", recipient: "x@example.test", template: "no_such_template", locale: "en", payload: {} }, ctx.clock.now());
     expect(await deliverOutbox(ctx)).to.deep.equal({ sent: 0, retried: 0, failed: 1 });
-    const [row] = await ctx.db.select().from(outbox).where(eq(outbox.orgId, org.id));
+    const [row] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.orgId, org.id)));
     expect(row!.lastError).to.equal("unknown template no_such_template");
   });
 });

@@ -8,6 +8,7 @@ import { classifySmtpError } from "../../src/mail/send-outbox-mail.js";
 import { ChannelUnavailableError, PermanentDeliveryError } from "../../src/platform/outbox.js";
 import { listMailbox } from "../../src/platform/mail-transport.js";
 import { deliverOutbox } from "../../src/jobs.js";
+import { openedOutbox } from "../support/outbox.js";
 
 describe("mail: queueMail", () => {
   let ctx: TestContext;
@@ -25,7 +26,7 @@ describe("mail: queueMail", () => {
     );
     const again = await queueMail(ctx.db, ctx, { orgId, to: "person@example.test", template: "request_received", locale: "sv", data: data(), dedupeKey: "request_received:1" });
     expect([first, again]).to.deep.equal([true, false]);
-    const rows = await ctx.db.select().from(outbox);
+    const rows = await openedOutbox(ctx, ctx.db.select().from(outbox));
     expect(rows).to.have.length(1);
     expect(rows[0]).to.include({ kind: "email", recipient: "Person@Example.test", template: "request_received", locale: "sv", status: "pending", orgId });
     expect(rows[0]!.payload).to.deep.equal(data());
@@ -40,12 +41,12 @@ describe("mail: queueMail", () => {
         throw new Error("rollback");
       })
       .catch(() => undefined);
-    expect(await ctx.db.select().from(outbox)).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox))).to.have.length(0);
   });
 
   it("falls back to English for a language the portal does not offer", async () => {
     await queueMail(ctx.db, ctx, { orgId, to: "p@example.test", template: "request_received", locale: "de", data: data() });
-    expect((await ctx.db.select().from(outbox))[0]!.locale).to.equal("en");
+    expect((await openedOutbox(ctx, ctx.db.select().from(outbox)))[0]!.locale).to.equal("en");
   });
 
   it("refuses data that could carry chat content or someone else's address", async () => {
@@ -72,7 +73,7 @@ describe("mail: queueMail", () => {
       }
       expect(error, to).to.be.instanceOf(TypeError);
     }
-    expect(await ctx.db.select().from(outbox)).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox))).to.have.length(0);
   });
 
   it("delivers to the file mailbox when no SMTP_URL is set", async () => {

@@ -89,7 +89,7 @@ describe("platform: Prometheus metrics at /metrics", () => {
       await enqueueJob(ctx.db, "metrics-probe", {}, { runAt: new Date(now.getTime() - 90_000) });
       await enqueueJob(ctx.db, "metrics-probe", {}, { runAt: new Date(now.getTime() - 30_000) });
       await enqueueJob(ctx.db, "metrics-probe", {}, { runAt: new Date(now.getTime() + 3_600_000) }); // not due yet
-      await enqueueOutbox(ctx.db, { orgId: org.id, kind: "email", recipient: "someone@example.test", template: "staff_digest", locale: "en", payload: {} }, new Date(now.getTime() - 120_000));
+      await enqueueOutbox(ctx.db, ctx.keys, { orgId: org.id, kind: "email", recipient: "someone@example.test", template: "staff_digest", locale: "en", payload: {} }, new Date(now.getTime() - 120_000));
       const overdue = await insertRequest(ctx, org.id, { effectiveDueDate: "2026-02-20", dueDate: "2026-02-20" });
       await insertRequest(ctx, org.id, { effectiveDueDate: "2026-04-01", dueDate: "2026-04-01" });
       await insertRequest(ctx, org.id, { effectiveDueDate: "2026-02-10", dueDate: "2026-02-10", status: "completed" });

@@ -13,6 +13,7 @@ import { guardedLookup, isAllowedAddress, targetProblem, type OutboundPolicy } f
 import { deliverDueOutbox, enqueueOutbox } from "../../src/platform/outbox.js";
 import { freshContext, type TestContext } from "../support/context.js";
 import { actorOf, postForm, staffAgent, world, type World } from "../fulfilment/helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 const production: OutboundPolicy = { httpsOnly: true, allowLoopback: false };
 const development: OutboundPolicy = { httpsOnly: false, allowLoopback: false };
@@ -109,9 +110,9 @@ describe("outbound requests: https in production, public addresses only", () => 
         for (const url of [`https://localhost:${port}/h`, `https://127.0.0.1:${port}/h`, `https://[::ffff:127.0.0.1]:${port}/h`]) {
           await ctx.db.update(recipients).set({ webhookUrl: url }).where(eq(recipients.id, recipient.id));
           await ctx.db.delete(outbox);
-          await ctx.db.transaction((tx) => enqueueOutbox(tx, { orgId: w.org.id, kind: "webhook", recipient: recipient.id, template: "erasure", locale: "en", payload: { event: "erasure", data: {} }, dedupeKey: `t:${url}` }, ctx.clock.now()));
+          await ctx.db.transaction((tx) => enqueueOutbox(tx, ctx.keys, { orgId: w.org.id, kind: "webhook", recipient: recipient.id, template: "erasure", locale: "en", payload: { event: "erasure", data: {} }, dedupeKey: `t:${url}` }, ctx.clock.now()));
           expect(await deliverDueOutbox(prod, outboxDeliverers()), url).to.deep.equal({ sent: 0, retried: 0, failed: 1 });
-          const [row] = await ctx.db.select().from(outbox);
+          const [row] = await openedOutbox(ctx, ctx.db.select().from(outbox));
           expect(row!.lastError, url).to.equal("webhook address not allowed");
         }
         expect(connections).to.equal(0);

@@ -8,6 +8,7 @@ import { idProblems, parseHtml } from "../support/crawl.js";
 import { buildApp } from "../../src/app.js";
 import { auditLog, conversations, outbox, requestEvents, requests } from "../../src/db/schema/index.js";
 import { verifyAuditChain } from "../../src/platform/audit.js";
+import { openedOutbox } from "../support/outbox.js";
 
 describe("requester journey over HTTP", () => {
   let ctx: TestContext;
@@ -61,7 +62,7 @@ describe("requester journey over HTTP", () => {
     expect(events.map((e) => e.kind)).to.deep.equal(["submitted"]);
     const audits = await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.submitted"));
     expect(audits).to.have.length(1);
-    const mails = await ctx.db.select().from(outbox).where(eq(outbox.requestId, row!.id));
+    const mails = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, row!.id)));
     expect(mails.map((m) => m.template)).to.deep.equal(["request_received"]);
     expect(JSON.stringify(mails[0]!.payload)).not.to.include("Bullying");
     expect((await verifyAuditChain(ctx.db)).ok).to.equal(true);

@@ -7,6 +7,7 @@ import { buildApp } from "../../src/app.js";
 import { outbox, requestMessages, requests } from "../../src/db/schema/index.js";
 import { submitRequest } from "../../src/requests/submit-request.js";
 import { threadOf } from "../support/request-texts.js";
+import { openedOutbox } from "../support/outbox.js";
 
 /** The banners of the requester's status page, as text. */
 function banners(html: string): string[] {
@@ -49,7 +50,7 @@ describe("every notice reaches every requester", () => {
     expect((await post(staff, `${at}/messages`, { body: "We are still on it." }, at)).status).to.equal(303);
     expect((await post(requester, `/requests/${r.reference}/messages`, { body: "Hi" }, `/requests/${r.reference}`)).status).to.equal(303);
     expect((await post(staff, `${at}/reject`, { legalGround: "identity_not_established", reason: "The first words you gave do not match the chat." }, at)).status).to.equal(303);
-    expect(await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id))).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id)))).to.have.length(0);
 
     const page = await requester.get(`/requests/${r.reference}`);
     const shown = banners(page.text);
@@ -68,7 +69,7 @@ describe("every notice reaches every requester", () => {
     expect((await post(staff, `/staff/requests/${r.id}/extend`, { reason: "Three systems hold the chats.", kind: "number_of_requests" }, "/staff")).status).to.equal(303);
     const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include("Three systems hold the chats.").and.include("many requests at the same time").and.include("Art. 12(3)");
-    const mails = await ctx.db.select().from(outbox).where(eq(outbox.template, "extension"));
+    const mails = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.template, "extension")));
     expect(mails).to.have.length(1);
     expect(mails[0]!.payload.reasonKind).to.equal("number_of_requests");
   });

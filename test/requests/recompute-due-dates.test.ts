@@ -57,7 +57,7 @@ describe("data migration: recompute the due dates of open requests", () => {
     const closed = await stored(fi, { received: "2026-01-31", status: "completed", dueDate: "2026-03-02", effectiveDueDate: "2026-03-09", pausedDays: 5 });
     const withdrawn = await stored(nl, { received: "2026-01-31", status: "withdrawn", dueDate: "2026-03-02", extendedDueDate: "2026-04-30", effectiveDueDate: "2026-04-30" });
 
-    expect(await runDataMigrations(ctx, dataMigrationDefinitions())).to.deep.equal(["requests.recompute-due-dates-unrolled-end", "subjects.seal-personal-fields", "exports.encrypt-existing-files", "requests.seal-texts"]);
+    expect(await runDataMigrations(ctx, dataMigrationDefinitions())).to.deep.equal(["requests.recompute-due-dates-unrolled-end", "subjects.seal-personal-fields", "exports.encrypt-existing-files", "requests.seal-texts", "outbox.seal-rows"]);
 
     expect(dates(await reread(paused.id))).to.deep.equal({ dueDate: "2026-03-02", extendedDueDate: null, effectiveDueDate: "2026-03-05" });
     expect(dates(await reread(extended.id))).to.deep.equal({ dueDate: "2026-03-02", extendedDueDate: "2026-04-28", effectiveDueDate: "2026-04-28" });

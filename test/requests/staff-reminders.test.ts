@@ -10,16 +10,15 @@ import type { MailTemplates } from "../../src/mail/templates.js";
 import { jobDefinitions } from "../../src/jobs.js";
 import { JobRunner } from "../../src/platform/jobs.js";
 import { insertRequest } from "../mail/helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 async function mails(ctx: TestContext, template: string, orgId?: string) {
-  return ctx.db
-    .select()
-    .from(outbox)
-    .where(and(eq(outbox.template, template), orgId ? eq(outbox.orgId, orgId) : undefined))
-    .orderBy(outbox.recipient);
+  const rows = await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.template, template), orgId ? eq(outbox.orgId, orgId) : undefined)));
+  // The recipient is sealed: sorted once opened.
+  return rows.sort((a, b) => (a.recipient! < b.recipient! ? -1 : a.recipient! > b.recipient! ? 1 : 0));
 }
 
 describe("mail: staff reminders", () => {
@@ -153,7 +152,7 @@ describe("mail: staff reminders", () => {
     const solo = await makeOrg(ctx, { dpoEmail: "dpo@solo.example" });
     const late = await insertRequest(ctx, solo.id, { effectiveDueDate: "2026-02-26", dueDate: "2026-02-26" });
     await alertNewlyOverdue(ctx);
-    const rows = await ctx.db.select().from(outbox).where(and(eq(outbox.template, "staff_overdue_alert"), eq(outbox.orgId, solo.id)));
+    const rows = await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.template, "staff_overdue_alert"), eq(outbox.orgId, solo.id))));
     expect(rows.map((r) => r.recipient)).to.deep.equal(["dpo@solo.example"]);
     const [marked] = await ctx.db.select().from(requests).where(eq(requests.id, late.id));
     expect(marked!.overdueNotifiedAt).to.be.instanceOf(Date);
@@ -161,7 +160,7 @@ describe("mail: staff reminders", () => {
     await ctx.db.delete(outbox);
     ctx.clock.advance(DAY);
     await alertNewlyOverdue(ctx);
-    expect(await ctx.db.select().from(outbox).where(eq(outbox.orgId, solo.id))).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.orgId, solo.id)))).to.have.length(0);
   });
 
   it("runs both as recurring jobs: the digest daily, the overdue check hourly", async () => {
@@ -175,7 +174,7 @@ describe("mail: staff reminders", () => {
     await ctx.db.delete(outbox);
     ctx.clock.advance(10 * 60_000);
     await runner.tick(); // same slots: neither runs again
-    expect(await ctx.db.select().from(outbox)).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox))).to.have.length(0);
     ctx.clock.advance(HOUR);
     await insertRequest(ctx, org.id, { effectiveDueDate: "2026-03-02", dueDate: "2026-03-02", status: "submitted" });
     ctx.clock.set("2026-03-02T22:05:00Z"); // next hour slot, past local midnight: it turned overdue

@@ -4,6 +4,7 @@ import { freshContext, type TestContext } from "../support/context.js";
 import { makeConversation, makeOrg, makeSubject } from "../support/factories.js";
 import { makeRequest } from "../staff/helpers.js";
 import { conversations, exports, outbox, requests } from "../../src/db/schema/index.js";
+import { enqueueOutbox } from "../../src/platform/outbox.js";
 import { recordAudit, verifyAuditChain } from "../../src/platform/audit.js";
 import { runRetention } from "../../src/retention/run-retention.js";
 import type { PolicyValues, RetentionCategory } from "../../src/retention/categories.js";
@@ -149,11 +150,10 @@ const cases: Case[] = [
     category: "outbox",
     policy: { periodDays: 90, basis: "created", action: "delete" },
     make: async (ctx, org) => {
-      const [o] = await ctx.db.insert(outbox).values({
-        orgId: org.id, kind: "email", recipient: "someone@example.test", template: "verification_code", payload: {}, messageId: "<m@x>", status: "sent", sentAt: BASIS, createdAt: BASIS,
-      }).returning();
+      await enqueueOutbox(ctx.db, ctx.keys, { orgId: org.id, kind: "email", recipient: "someone@example.test", template: "verification_code", locale: "en", payload: {}, dedupeKey: "sent" }, BASIS);
+      const [o] = await ctx.db.update(outbox).set({ status: "sent", sentAt: BASIS }).where(eq(outbox.dedupeKey, "sent")).returning();
       // Mail not yet delivered is never removed, however old.
-      await ctx.db.insert(outbox).values({ orgId: org.id, kind: "email", recipient: "b@example.test", template: "t", payload: {}, messageId: "<n@x>", status: "pending", createdAt: at(BASIS, -400) });
+      await enqueueOutbox(ctx.db, ctx.keys, { orgId: org.id, kind: "email", recipient: "b@example.test", template: "t", locale: "en", payload: {} }, at(BASIS, -400));
       return o!.id;
     },
     gone: async (ctx, id) => (await count(ctx, "outbox", `id = '${id}'`)) === 0 && (await count(ctx, "outbox", "status = 'pending'")) === 1,

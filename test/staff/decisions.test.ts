@@ -9,6 +9,7 @@ import { verifyAuditChain } from "../../src/platform/audit.js";
 import { mayStartFulfilment } from "../../src/fulfilment/start-fulfilment.js";
 import { makeRequest } from "./helpers.js";
 import { threadOf } from "../support/request-texts.js";
+import { openedOutbox } from "../support/outbox.js";
 
 describe("staff decisions, detail and queue", () => {
   let ctx: TestContext;
@@ -45,7 +46,7 @@ describe("staff decisions, detail and queue", () => {
     expect(row!.status).to.equal("in_review");
     expect(row!.decision).to.equal(null);
     expect(await ctx.db.select().from(requestMessages)).to.have.length(0);
-    expect(await ctx.db.select().from(outbox)).to.have.length(0);
+    expect(await openedOutbox(ctx, ctx.db.select().from(outbox))).to.have.length(0);
     expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.rejected"))).to.have.length(0);
   });
 
@@ -60,7 +61,7 @@ describe("staff decisions, detail and queue", () => {
     expect(row!.decidedBy).to.equal(dpo.id);
     const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include("Art. 12(5)").and.include("Fifth identical request").and.include("Tietosuojavaltuutetun toimisto").and.include("court");
-    const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
+    const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id)));
     expect(mail!.template).to.equal("decision");
     expect(mail!.payload).to.include.keys("reference", "outcome", "requestUrl", "orgName", "authorityName", "authorityUrl");
     expect(mail!.payload.outcome).to.equal("rejected");
@@ -146,7 +147,7 @@ describe("staff decisions, detail and queue", () => {
       expect(row!.status).to.equal("in_review");
       expect(row!.pausedSince).to.equal(null);
       expect(await threadOf(ctx, id)).to.have.length(0);
-      expect(await ctx.db.select().from(outbox).where(eq(outbox.requestId, id))).to.have.length(0);
+      expect(await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, id)))).to.have.length(0);
       expect(await ctx.db.select().from(auditLog).where(eq(auditLog.action, "request.identity_requested"))).to.have.length(0);
       expect(await identityEvents(id)).to.have.length(0);
     };
@@ -198,7 +199,7 @@ describe("staff decisions, detail and queue", () => {
       expect(own.status).to.equal(200);
       expect(own.text).to.include("Please answer from the e-mail address you gave in the chat.");
       expect(own.text).to.not.include(reason);
-      const [mail] = await ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id));
+      const [mail] = await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id)));
       expect(JSON.stringify(mail!.payload)).to.not.include(reason);
     });
 

@@ -6,6 +6,7 @@ import { buildApp } from "../../src/app.js";
 import { outbox, sessions, staffUsers } from "../../src/db/schema/index.js";
 import { alertNewlyOverdue, sendDpoDigests } from "../../src/requests/staff-reminders.js";
 import { makeRequest, staffBrowser } from "./helpers.js";
+import { openedOutbox } from "../support/outbox.js";
 
 describe("staff language: chosen per staff member, used for the staff area and staff e-mails", function () {
   this.timeout(60_000);
@@ -44,7 +45,7 @@ describe("staff language: chosen per staff member, used for the staff area and s
     await alertNewlyOverdue(ctx);
     await sendDpoDigests(ctx);
     for (const template of ["staff_overdue_alert", "staff_digest"]) {
-      const rows = await ctx.db.select().from(outbox).where(and(eq(outbox.orgId, org.id), eq(outbox.template, template)));
+      const rows = await openedOutbox(ctx, ctx.db.select().from(outbox).where(and(eq(outbox.orgId, org.id), eq(outbox.template, template))));
       const byRecipient = Object.fromEntries(rows.map((r) => [r.recipient, r.locale]));
       expect(byRecipient, template).to.deep.equal({ [plain.email]: "fi", [swedish.email]: "sv" });
     }

@@ -2,12 +2,21 @@ import { bigint, index, integer, jsonb, pgTable, primaryKey, text, unique, uniqu
 import { sql } from "drizzle-orm";
 import { bytea, createdAt, id, ts } from "./columns.js";
 import { organizations } from "./organizations.js";
+import { subjectKeys } from "./chats.js";
 
 /** Append-only, hash-chained: hash = sha256(prev_hash + canonical entry). See platform/audit.ts. */
 export const auditLog = pgTable(
   "audit_log",
   {
-    seq: bigint("seq", { mode: "number" }).primaryKey(),
+    /** Global order of writing (browse, export, links); positions within a chain are chain_seq. */
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    /**
+     * The hash chain the entry belongs to: the organization's id, "platform" for events of no
+     * organization, "legacy" for entries written while there was one chain for all (platform/audit.ts).
+     */
+    chain: text("chain").notNull(),
+    /** Position in its chain: 1, 2, 3 … with no gaps (legacy entries keep their global seq). */
+    chainSeq: bigint("chain_seq", { mode: "number" }).notNull(),
     at: ts("at").notNull(),
     orgId: uuid("org_id"),
     actorType: text("actor_type").notNull(),
@@ -30,6 +39,7 @@ export const auditLog = pgTable(
     index("audit_org_at").on(t.orgId, t.at),
     index("audit_subject").on(t.subjectId, t.at),
     index("audit_action").on(t.action),
+    uniqueIndex("audit_chain_position").on(t.chain, t.chainSeq),
   ],
 );
 
@@ -39,11 +49,17 @@ export const outbox = pgTable(
     id: id(),
     orgId: uuid("org_id").references(() => organizations.id),
     kind: text("kind").$type<"email" | "webhook">().notNull(),
-    /** E-mail: the recipient address. Webhook: the recipient id. */
-    recipient: text("recipient").notNull(),
+    /**
+     * The recipient (e-mail: the address; webhook: the recipient id) and the payload, sealed
+     * (platform/outbox.ts): under the requester's data key when subject_key_id is set, so erasure
+     * shreds them; otherwise under the row's own key, wrapped by the master key (key_wrapped).
+     */
+    recipientEnc: bytea("recipient_enc"),
+    payloadEnc: bytea("payload_enc"),
+    subjectKeyId: uuid("subject_key_id").references(() => subjectKeys.id, { onDelete: "set null" }),
+    keyWrapped: bytea("key_wrapped"),
     template: text("template").notNull(),
     locale: text("locale").notNull().default("en"),
-    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
     requestId: uuid("request_id"),
     /** A stable key so the same notification is never queued twice. */
     dedupeKey: text("dedupe_key").unique(),
@@ -57,7 +73,7 @@ export const outbox = pgTable(
     sentAt: ts("sent_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("outbox_due").on(t.status, t.nextAttemptAt)],
+  (t) => [index("outbox_due").on(t.status, t.nextAttemptAt), index("outbox_subject_key").on(t.subjectKeyId)],
 );
 
 export const jobs = pgTable(
@@ -163,12 +179,19 @@ export const retentionPolicies = pgTable(
  * Where the audit chain legitimately starts after retention removed older entries: the first kept
  * entry's prev_hash must equal an anchor's hash, or audit:verify reports the gap.
  */
-export const auditAnchors = pgTable("audit_anchors", {
-  seq: bigint("seq", { mode: "number" }).primaryKey(),
-  hash: text("hash").notNull(),
-  at: ts("at").notNull(),
-  removedCount: integer("removed_count").notNull(),
-});
+export const auditAnchors = pgTable(
+  "audit_anchors",
+  {
+    /** The chain it anchors (audit_log.chain). */
+    chain: text("chain").notNull(),
+    /** The chain position (chain_seq) of the last removed entry. */
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    hash: text("hash").notNull(),
+    at: ts("at").notNull(),
+    removedCount: integer("removed_count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chain, t.seq] })],
+);
 
 export const retentionRuns = pgTable("retention_runs", {
   id: id(),
