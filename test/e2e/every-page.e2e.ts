@@ -185,7 +185,7 @@ describe("every requester and staff page at 360 px and at 200 % zoom (Chromium)"
     await startReview(portal.ctx, dpo, org, second.id);
     await rejectRequest(portal.ctx, dpo, org, second.id, { legalGround: "manifestly_unfounded_or_excessive", reason: "Asked for the same chat yesterday.", message: "" });
     const requester = { subjectId: second.subjectId, conversationId: null, email: who.email, assurance: "email" as const };
-    const complaint = await fileComplaint(portal.ctx, org, requester as never, refused.reference, { grounds: "rejected", body: "I asked only once." });
+    const complaint = await fileComplaint(portal.ctx, requester as never, { org, reference: refused.reference, grounds: "rejected", body: "I asked only once." });
 
     // The guided form filled in up to "Check your answers", so each of its pages can be shown again.
     const { page } = requesterBrowser;
