@@ -90,6 +90,8 @@ export interface PageRoute<A = unknown, I = unknown, L = unknown, Act extends st
   reauth?: boolean | ((loaded: L) => boolean);
   /** The page shown again, with the field errors, when the input or the use case finds it invalid (422). */
   form?(call: Call<NoInfer<A>, unknown, NoInfer<L>>): Promise<Answer> | Answer;
+  /** Put before each field error's key when one page holds several forms ("conversations-periodDays"). */
+  fieldPrefix?(call: Call<NoInfer<A>>): string;
   run(call: Call<NoInfer<A>, NoInfer<I>, NoInfer<L>>): Promise<Answer> | Answer;
 }
 
@@ -141,8 +143,10 @@ async function invalid<A>(res: Response, r: PageRoute<A, unknown, unknown>, call
   if (!r.form) throw new ValidationError(fieldErrors);
   const page = await r.form(call);
   if (!("view" in page)) return answer(res, page);
+  const prefix = r.fieldPrefix?.(call);
+  const errors = prefix ? Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [`${prefix}-${k}`, v])) : fieldErrors;
   // What was typed wins over what the form shows when it is first opened.
-  await answer(res, { ...page, status: page.status ?? 422, locals: { ...page.locals, values: echoedValues(call.form), fieldErrors } });
+  await answer(res, { ...page, status: page.status ?? 422, locals: { ...page.locals, values: echoedValues(call.form), fieldErrors: errors } });
 }
 
 /** Mounts every route of a table on the router: guard, limits, then one handler doing the rest. */
