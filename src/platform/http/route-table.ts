@@ -33,6 +33,8 @@ export interface Call<A = unknown, I = unknown, L = unknown> {
   ip: string | undefined;
   /** "GET", "HEAD" (a GET route answers it too: a download then sends its headers only) or "POST". */
   method: string;
+  /** The first of these types the client accepts (content negotiation, as Express's req.accepts), or false. */
+  accepts(...types: string[]): string | false;
   /** The path asked for, without the query string. */
   path: string;
   /** The path with its query string, e.g. to come back after signing in. */
@@ -117,7 +119,7 @@ function callOf<A>(ctx: AppContext, req: Request, actor: A): Call<A> {
     ctx, org: req.org, actor, input: undefined, loaded: undefined,
     params: req.params as Record<string, string>, query: req.query as Record<string, unknown>,
     form: req.method === "GET" || req.method === "HEAD" ? (req.query as Record<string, unknown>) : body,
-    cookies: (req.cookies ?? {}) as Record<string, string>, session: req.session, locale: req.locale, t: req.t, ip: req.ip, method: req.method,
+    cookies: (req.cookies ?? {}) as Record<string, string>, session: req.session, locale: req.locale, t: req.t, ip: req.ip, method: req.method, accepts: (...types) => req.accepts(types),
     path: req.originalUrl.split("?")[0]!, url: req.originalUrl,
   };
 }
