@@ -94,11 +94,11 @@ export const caseRoutes = [
   }),
   caseAction({
     path: "assign", action: "assign", outcome: "assigned", input: assignSchema,
-    run: ({ ctx, actor, input, loaded }) => assignRequest(ctx, actor, loaded.id, input.assigneeId === "me" ? actor.id : input.assigneeId || null),
+    run: ({ ctx, actor, input, loaded }) => assignRequest(ctx, actor, { requestId: loaded.id, assigneeId: input.assigneeId === "me" ? actor.id : input.assigneeId || null }),
   }),
   caseAction({
     path: "notes", action: "note", outcome: "noteAdded", input: textSchema("body", 5000), anchor: "#notes",
-    run: ({ ctx, actor, input, loaded }) => addRequestNote(ctx, actor, loaded.id, String(input.body)),
+    run: ({ ctx, actor, input, loaded }) => addRequestNote(ctx, actor, { requestId: loaded.id, body: String(input.body) }),
   }),
   caseAction({
     path: "messages", action: "message", outcome: "messageSent", input: messageBodySchema, anchor: "#thread",
@@ -106,24 +106,24 @@ export const caseRoutes = [
   }),
   caseAction({
     path: "start-review", action: "startReview", outcome: "reviewStarted",
-    run: ({ ctx, actor, org, loaded }) => startReview(ctx, actor, org, loaded.id),
+    run: ({ ctx, actor, org, loaded }) => startReview(ctx, actor, { org, requestId: loaded.id }),
   }),
   caseAction({
     path: "ask-information", action: "askInfo", outcome: "askedInfo", input: messageSchema,
-    run: ({ ctx, actor, org, input, loaded }) => askRequester(ctx, actor, org, loaded.id, String(input.message)),
+    run: ({ ctx, actor, org, input, loaded }) => askRequester(ctx, actor, { org, requestId: loaded.id, message: String(input.message) }),
   }),
   caseAction({
     path: "ask-identity", action: "askIdentity", outcome: "askedIdentity", input: askIdentityForm,
-    run: ({ ctx, actor, org, input, loaded }) => askForIdentity(ctx, actor, org, loaded.id, input),
+    run: ({ ctx, actor, org, input, loaded }) => askForIdentity(ctx, actor, { ...input, org, requestId: loaded.id }),
   }),
   caseAction({
     path: "approve", action: "approve", outcome: "approved", input: messageSchema,
     reauth: (r) => r.type === "erasure", confirm: erasureStep("approve"),
-    run: ({ ctx, actor, org, input, loaded }) => approveRequest(ctx, actor, org, loaded.id, String(input.message)),
+    run: ({ ctx, actor, org, input, loaded }) => approveRequest(ctx, actor, { org, requestId: loaded.id, message: String(input.message) }),
   }),
   caseAction({
     path: "reject", action: "reject", outcome: "rejected", input: refusalSchema, reauth: always,
-    run: ({ ctx, actor, org, input, loaded }) => rejectRequest(ctx, actor, org, loaded.id, input),
+    run: ({ ctx, actor, org, input, loaded }) => rejectRequest(ctx, actor, { ...input, org, requestId: loaded.id }),
   }),
   caseAction({
     path: "extend", action: "extend", outcome: "extended", input: extendSchema,
@@ -131,7 +131,7 @@ export const caseRoutes = [
   }),
   caseAction({
     path: "confirm-erasure", action: "confirmErasure", outcome: "erasureConfirmed", reauth: always, confirm: erasureStep("confirm"),
-    run: ({ ctx, actor, org, loaded }) => confirmErasure(ctx, actor, org, loaded.id),
+    run: ({ ctx, actor, org, loaded }) => confirmErasure(ctx, actor, { org, requestId: loaded.id }),
   }),
   transcriptRoute(),
 ];
