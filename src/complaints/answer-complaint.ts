@@ -6,22 +6,20 @@ import { complaints } from "../db/schema/index.js";
 import { appendAudit } from "../platform/audit.js";
 import { ConflictError, NotFoundError } from "../platform/errors.js";
 import type { Organization } from "../platform/http/types.js";
-import { parseInput } from "../platform/http/validate.js";
 import { lockRequest } from "../requests/change-status.js";
 import { localDate } from "../requests/deadlines.js";
 import { recordEvent } from "../requests/events.js";
 import type { StaffActor } from "../platform/policy.js";
 import { notifyAnswered, type ComplaintRow } from "./notify.js";
 import { authorizeComplaint } from "./policies.js";
-import { answerSchema } from "./schema.js";
 
 /**
  * The DPO answers a complaint. The answer is shown to the requester on their complaint page; the
  * e-mail only tells them to sign in. An escalated complaint can still be answered (the authority
  * usually asks what the controller said) and stays "escalated".
  */
-export async function answerComplaint(ctx: AppContext, actor: StaffActor, org: Organization, complaintId: string, input: unknown): Promise<ComplaintRow> {
-  const { answer } = parseInput(answerSchema, input);
+export async function answerComplaint(ctx: AppContext, actor: StaffActor, input: { org: Organization; complaintId: string; answer: string }): Promise<ComplaintRow> {
+  const { org, complaintId, answer } = input;
   return ctx.db.transaction(async (tx) => {
     const find = () => tx.select().from(complaints).where(and(eq(complaints.id, complaintId), eq(complaints.orgId, org.id)));
     const [seen] = await find();

@@ -16,8 +16,7 @@ import { getMyRequest } from "../requests/requester-queries.js";
 import { requestStatusView } from "../requests/status-view.js";
 import { notifyComplaintFiled, type ComplaintRow } from "./notify.js";
 import type { ComplaintGround } from "../requests/complaint-paths.js";
-import { fileComplaintSchema } from "./schema.js";
-import { parseInput } from "../platform/http/validate.js";
+import type { FileComplaintInput } from "./schema.js";
 
 export function requesterActor(requester: Requester): Actor {
   return { type: "subject", id: requester.subjectId, role: requester.assurance };
@@ -65,8 +64,11 @@ export async function insertComplaint(
  * overdue, or was completed in a way they dispute. One open complaint per request at a time.
  * The complaint, the request's event, the audit entry and the e-mails commit together.
  */
-export async function fileComplaint(ctx: AppContext, org: Organization, requester: Requester, reference: string, input: unknown): Promise<ComplaintRow> {
-  const { grounds, body } = parseInput(fileComplaintSchema, input);
+/** Which organization, which of the requester's requests (by reference), and the complaint as parsed. */
+export interface MyRequestRef { org: Organization; reference: string }
+
+export async function fileComplaint(ctx: AppContext, requester: Requester, input: MyRequestRef & FileComplaintInput): Promise<ComplaintRow> {
+  const { org, reference, grounds, body } = input;
   const mine = await getMyRequest(ctx, org.id, requester, reference);
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, mine.id, org.id);

@@ -4,15 +4,12 @@ import { complaints } from "../db/schema/index.js";
 import type { Requester } from "../identity/guards.js";
 import { appendAudit } from "../platform/audit.js";
 import { ValidationError } from "../platform/errors.js";
-import type { Organization } from "../platform/http/types.js";
-import { parseInput } from "../platform/http/validate.js";
 import { lockRequest } from "../requests/change-status.js";
 import { recordEvent } from "../requests/events.js";
 import { getMyRequest } from "../requests/requester-queries.js";
 import { leadAuthority } from "../requests/authorities.js";
-import { groundsNow, insertComplaint, latestComplaint, requesterActor } from "./file-complaint.js";
+import { groundsNow, insertComplaint, latestComplaint, requesterActor, type MyRequestRef } from "./file-complaint.js";
 import { notifyEscalated, type ComplaintRow } from "./notify.js";
-import { escalationSchema } from "./schema.js";
 
 /**
  * The requester records that they complained to the supervisory authority (Art. 77). It is their
@@ -20,8 +17,7 @@ import { escalationSchema } from "./schema.js";
  * or — if they went straight to the authority — as a new complaint item already "escalated", so
  * the DPO sees it in the complaints queue either way. Recording it twice changes nothing.
  */
-export async function recordEscalation(ctx: AppContext, org: Organization, requester: Requester, reference: string, input: unknown): Promise<{ complaint: ComplaintRow; recorded: boolean }> {
-  parseInput(escalationSchema, input);
+export async function recordEscalation(ctx: AppContext, requester: Requester, { org, reference }: MyRequestRef): Promise<{ complaint: ComplaintRow; recorded: boolean }> {
   const mine = await getMyRequest(ctx, org.id, requester, reference);
   const authority = leadAuthority(org.authorityCountry);
   return ctx.db.transaction(async (tx) => {

@@ -23,7 +23,7 @@ export const REOPEN_REASON_MAX = 5000;
  * who reopened it, and the requester is told why — in the thread, as a banner, and by e-mail
  * when they gave an address. One transaction; once per complaint.
  */
-export async function reopenDecision(ctx: AppContext, actor: StaffActor, org: Organization, complaintId: string, reason: string): Promise<RequestRow> {
+export async function reopenDecision(ctx: AppContext, actor: StaffActor, { org, complaintId, reason }: { org: Organization; complaintId: string; reason: string }): Promise<RequestRow> {
   const why = (reason ?? "").replace(/\r\n?/g, "\n").trim();
   if (why.length < REOPEN_REASON_MIN) throw new ValidationError({ reason: "complaints.errors.reopenReason" });
   if (why.length > REOPEN_REASON_MAX) throw new ValidationError({ reason: "platform.errors.tooLong" });

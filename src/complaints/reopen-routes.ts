@@ -29,7 +29,7 @@ export const reopenRoutes = [
     action: "reopen", on: (c: ComplaintRow) => ({ kind: "complaint" as const, orgId: c.orgId, answered: c.answeredAt !== null }),
     input: reopenSchema, form: complaintPage, reauth: true,
     run: async ({ ctx, actor, org, input, loaded }) => {
-      const request = await reopenDecision(ctx, actor, org, loaded.id, input.reason);
+      const request = await reopenDecision(ctx, actor, { org, complaintId: loaded.id, reason: input.reason });
       return { redirect: `/staff/requests/${request.id}` };
     },
   }),

@@ -5,7 +5,6 @@ import { exports } from "../db/schema/index.js";
 import type { Requester } from "../identity/guards.js";
 import { appendAudit } from "../platform/audit.js";
 import { enqueueJob } from "../platform/jobs.js";
-import type { Organization } from "../platform/http/types.js";
 import { DEFAULT_MAX_DOWNLOADS } from "../exports/build-export.js";
 import type { ExportRow } from "../exports/export-row.js";
 import { BUILD_JOB, buildJobKey } from "../exports/queue-export.js";
@@ -13,7 +12,7 @@ import type { RequestRow } from "../requests/change-status.js";
 import { lockRequest } from "../requests/change-status.js";
 import { getMyRequest } from "../requests/requester-queries.js";
 import { dossierFileName, type DossierFormat } from "./build-dossier.js";
-import { requesterActor } from "./file-complaint.js";
+import { requesterActor, type MyRequestRef } from "./file-complaint.js";
 
 /** Inserts one dossier export and its build job, audited, in the caller's transaction (like exports/queue-export.ts). */
 async function queueDossierFile(tx: Tx, ctx: AppContext, requester: Requester, request: RequestRow, format: DossierFormat): Promise<ExportRow> {
@@ -34,7 +33,7 @@ async function queueDossierFile(tx: Tx, ctx: AppContext, requester: Requester, r
  * PDF with the originals), built by the export job and downloaded from the complaint page. While
  * one is still being built, asking again adds nothing.
  */
-export async function requestDossier(ctx: AppContext, org: Organization, requester: Requester, reference: string): Promise<{ queued: ExportRow[] }> {
+export async function requestDossier(ctx: AppContext, requester: Requester, { org, reference }: MyRequestRef): Promise<{ queued: ExportRow[] }> {
   const mine = await getMyRequest(ctx, org.id, requester, reference);
   return ctx.db.transaction(async (tx) => {
     const request = await lockRequest(tx, mine.id, org.id);

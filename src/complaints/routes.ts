@@ -3,37 +3,35 @@
  * of their requests (complain to the DPO, record a complaint to the authority, get a dossier), and
  * the DPO's complaints queue. Routes parse, authorize, call a use case and render or redirect.
  */
-import { Router, type Request, type Response } from "express";
+import { Router } from "express";
 import type { AppContext } from "../context.js";
 import type { StaffRole } from "../db/schema/index.js";
 import { openExportDownload } from "../exports/downloads.js";
 import { sendDownload } from "../exports/send-download.js";
-import { requireRequester, requesterOf, type Requester } from "../identity/guards.js";
-import { UnauthenticatedError, ValidationError } from "../platform/errors.js";
+import { requesterAudience, staffAudience } from "../identity/audience.js";
+import { requesterOfSession, type Requester } from "../identity/guards.js";
+import { requireStaff } from "../identity/staff-session.js";
 import { clientIp, limiter } from "../platform/http/rate-limit.js";
+import { mountRoutes, publicAudience, route, type Answer, type Call } from "../platform/http/route-table.js";
+import type { StaffActor } from "../platform/policy.js";
+import type { RequestRow } from "../requests/change-status.js";
 import { getMyRequest } from "../requests/requester-queries.js";
 import { requestStatusView } from "../requests/status-view.js";
-import { requireStaff, staffActorOf } from "../identity/staff-session.js";
-import { answerComplaint } from "./answer-complaint.js";
 import { authorities, leadAuthority } from "../requests/authorities.js";
+import { answerComplaint } from "./answer-complaint.js";
 import { dossierExtension } from "./build-dossier.js";
 import { complaintDetail, complaintQueue, dossierExports, requestComplaints, staffComplaint } from "./complaint-queries.js";
 import { fileComplaint } from "./file-complaint.js";
-import { authorizeComplaint } from "./policies.js";
+import type { ComplaintRow } from "./notify.js";
+import { complaintPolicy } from "./policies.js";
 import { recordEscalation } from "./record-escalation.js";
 import { reopenRouter } from "./reopen-routes.js";
 import { requestDossier } from "./request-dossier.js";
-import { COMPLAINT_MAX, staffQueueSchema } from "./schema.js";
+import { answerSchema, COMPLAINT_MAX, escalationSchema, fileComplaintSchema, staffQueueSchema } from "./schema.js";
 
 // ---------------------------------------------------------------------------------- requester
 
-const me = (req: Request): Requester => {
-  const requester = requesterOf(req);
-  if (!requester) throw new UnauthenticatedError();
-  return requester;
-};
-const ref = (req: Request) => String(req.params.reference);
-const complaintPage = (reference: string, anchor = "") => `/requests/${encodeURIComponent(reference)}/complaint${anchor}`;
+const complaintPageUrl = (reference: string, anchor = "") => `/requests/${encodeURIComponent(reference)}/complaint${anchor}`;
 
 /** Every authority with its country's name in the reader's language, sorted by that name. */
 function directory(locale: string) {
@@ -43,82 +41,96 @@ function directory(locale: string) {
     .sort((a, b) => a.countryName.localeCompare(b.countryName, locale));
 }
 
-async function renderComplaintPage(ctx: AppContext, req: Request, res: Response, extra: Record<string, unknown> = {}): Promise<void> {
-  const row = await getMyRequest(ctx, req.org.id, me(req), ref(req));
-  const request = requestStatusView(row, req.org, ctx.clock.now());
-  const [complaints, dossiers] = await Promise.all([requestComplaints(ctx, req.org, row.id), dossierExports(ctx, req.org.id, row.id)]);
+type MyRequestCall = Call<Requester, unknown, RequestRow>;
+/** The requester's own request named in the address; anyone else's (or none) is "not found". */
+const loadMyRequest = ({ ctx, org, actor, params }: Call<Requester>) => getMyRequest(ctx, org.id, actor, String(params.reference));
+
+/** The complaint page of one of the requester's requests; also shown again, with the errors, after a refused form. */
+async function complaintPage({ ctx, org, t, query, loaded: row }: MyRequestCall): Promise<Answer> {
+  const request = requestStatusView(row, org, ctx.clock.now());
+  const [complaints, dossiers] = await Promise.all([requestComplaints(ctx, org, row.id), dossierExports(ctx, org.id, row.id)]);
   const latest = complaints.at(-1);
-  res.render("complaints/request", {
-    title: req.t("complaints.request.title", { reference: row.reference }),
-    request, complaints, maxLength: COMPLAINT_MAX,
-    canFile: request.complaintPaths.grounds.length > 0 && latest?.status !== "open",
-    canEscalate: latest?.status !== "escalated" && (latest !== undefined || request.complaintPaths.grounds.length > 0),
-    escalated: latest?.status === "escalated" ? latest : null,
-    dossiers: dossiers.map((d) => ({ ...d, format: dossierExtension(d), href: `/requests/${encodeURIComponent(row.reference)}/dossier/${encodeURIComponent(d.id)}` })),
-    dossierPending: dossiers.some((d) => d.status === "pending" || d.status === "building"),
-    sent: typeof req.query.sent === "string" ? req.query.sent : null,
-    ...extra,
-  });
+  return {
+    view: "complaints/request",
+    locals: {
+      title: t("complaints.request.title", { reference: row.reference }),
+      request, complaints, maxLength: COMPLAINT_MAX,
+      canFile: request.complaintPaths.grounds.length > 0 && latest?.status !== "open",
+      canEscalate: latest?.status !== "escalated" && (latest !== undefined || request.complaintPaths.grounds.length > 0),
+      escalated: latest?.status === "escalated" ? latest : null,
+      dossiers: dossiers.map((d) => ({ ...d, format: dossierExtension(d), href: `/requests/${encodeURIComponent(row.reference)}/dossier/${encodeURIComponent(d.id)}` })),
+      dossierPending: dossiers.some((d) => d.status === "pending" || d.status === "building"),
+      sent: typeof query.sent === "string" ? query.sent : null,
+    },
+  };
 }
 
 /** The public page and the requester's pages. */
+function requesterRoutes(ctx: AppContext) {
+  const perRequester = limiter(ctx, { name: "complaints-post", windowMs: 60 * 60_000, limit: 20, key: (req) => req.session?.idHash ?? clientIp(req) });
+  const onMyRequest = { who: requesterAudience, load: loadMyRequest, form: complaintPage } as const;
+  const myRequestOf = ({ org, loaded }: MyRequestCall) => ({ org, reference: loaded.reference });
+  return [
+    route({
+      method: "get", path: "/how-to-complain", who: publicAudience,
+      run: ({ org, locale, t, query, session }) => {
+        const all = directory(locale);
+        // ?country=XX (the country choice) shows that one authority first; an unknown code shows none.
+        const asked = typeof query.country === "string" ? query.country.toUpperCase() : "";
+        return {
+          view: "complaints/how-to-complain",
+          locals: {
+            title: t("complaints.howTo.title"), authority: leadAuthority(org.authorityCountry), directory: all,
+            chosen: all.find((a) => a.country === asked), signedIn: requesterOfSession(session) !== undefined,
+          },
+        };
+      },
+    }),
+    route({ method: "get", path: "/requests/:reference/complaint", ...onMyRequest, run: complaintPage }),
+    route({
+      method: "post", path: "/requests/:reference/complaints", ...onMyRequest, limits: [perRequester], input: fileComplaintSchema,
+      run: async (call) => {
+        await fileComplaint(call.ctx, call.actor, { ...myRequestOf(call), ...call.input });
+        return { redirect: complaintPageUrl(call.loaded.reference, "?sent=complaint#complaints") };
+      },
+    }),
+    route({
+      method: "post", path: "/requests/:reference/escalation", ...onMyRequest, limits: [perRequester], input: escalationSchema,
+      run: async (call) => {
+        await recordEscalation(call.ctx, call.actor, myRequestOf(call));
+        return { redirect: complaintPageUrl(call.loaded.reference, "?sent=escalation#authority") };
+      },
+    }),
+    route({
+      method: "post", path: "/requests/:reference/dossier", ...onMyRequest, limits: [perRequester],
+      run: async (call) => {
+        await requestDossier(call.ctx, call.actor, myRequestOf(call));
+        return { redirect: complaintPageUrl(call.loaded.reference, "?sent=dossier#dossier") };
+      },
+    }),
+    route({
+      method: "get", path: "/requests/:reference/dossier/:exportId", who: requesterAudience,
+      run: async ({ ctx, org, actor, params, ip, t, method }) => {
+        const reference = String(params.reference);
+        const outcome = await openExportDownload(ctx, {
+          orgId: org.id, requester: actor, reference, exportId: String(params.exportId), ip, kinds: ["dossier"], headOnly: method === "HEAD",
+        });
+        if (!outcome.ok) {
+          return {
+            view: "exports/unavailable", status: outcome.reason === "not_ready" ? 409 : 410,
+            locals: { title: t("exports.download.unavailableTitle"), message: t(`exports.download.${outcome.reason}`, { max: outcome.row.maxDownloads }), reference },
+          };
+        }
+        const contentType = dossierExtension(outcome.row) === "zip" ? "application/zip" : "application/pdf";
+        return { send: (res) => sendDownload(res, outcome.file, { ...outcome, contentType }) };
+      },
+    }),
+  ];
+}
+
 export function complaintsRequesterRouter(ctx: AppContext): Router {
   const router = Router();
-  const perRequester = limiter(ctx, { name: "complaints-post", windowMs: 60 * 60_000, limit: 20, key: (req) => req.session?.idHash ?? clientIp(req) });
-
-  router.get("/how-to-complain", (req, res) => {
-    const all = directory(req.locale);
-    // ?country=XX (the country choice) shows that one authority first; an unknown code shows none.
-    const asked = typeof req.query.country === "string" ? req.query.country.toUpperCase() : "";
-    res.render("complaints/how-to-complain", {
-      title: req.t("complaints.howTo.title"),
-      authority: leadAuthority(req.org.authorityCountry),
-      directory: all,
-      chosen: all.find((a) => a.country === asked),
-      signedIn: requesterOf(req) !== undefined,
-    });
-  });
-
-  router.get("/requests/:reference/complaint", requireRequester(), (req, res) => renderComplaintPage(ctx, req, res));
-
-  /** Runs a requester POST; a validation error re-renders the complaint page with the errors beside the fields. */
-  const post = (run: (req: Request) => Promise<string>) => async (req: Request, res: Response) => {
-    try {
-      res.redirect(303, await run(req));
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      res.status(422);
-      await renderComplaintPage(ctx, req, res, { fieldErrors: err.fieldErrors, values: req.body ?? {} });
-    }
-  };
-
-  router.post("/requests/:reference/complaints", requireRequester(), perRequester, post(async (req) => {
-    await fileComplaint(ctx, req.org, me(req), ref(req), req.body);
-    return complaintPage(ref(req), "?sent=complaint#complaints");
-  }));
-  router.post("/requests/:reference/escalation", requireRequester(), perRequester, post(async (req) => {
-    await recordEscalation(ctx, req.org, me(req), ref(req), req.body);
-    return complaintPage(ref(req), "?sent=escalation#authority");
-  }));
-  router.post("/requests/:reference/dossier", requireRequester(), perRequester, post(async (req) => {
-    await requestDossier(ctx, req.org, me(req), ref(req));
-    return complaintPage(ref(req), "?sent=dossier#dossier");
-  }));
-
-  router.get("/requests/:reference/dossier/:exportId", requireRequester(), async (req, res) => {
-    const outcome = await openExportDownload(ctx, {
-      orgId: req.org.id, requester: me(req), reference: ref(req), exportId: String(req.params.exportId), ip: clientIp(req),
-      kinds: ["dossier"], headOnly: req.method === "HEAD",
-    });
-    if (!outcome.ok) {
-      res.status(outcome.reason === "not_ready" ? 409 : 410).render("exports/unavailable", {
-        title: req.t("exports.download.unavailableTitle"), message: req.t(`exports.download.${outcome.reason}`, { max: outcome.row.maxDownloads }), reference: ref(req),
-      });
-      return;
-    }
-    await sendDownload(res, outcome.file, { ...outcome, contentType: dossierExtension(outcome.row) === "zip" ? "application/zip" : "application/pdf" });
-  });
-
+  mountRoutes(router, ctx, { routes: requesterRoutes(ctx) });
   return router;
 }
 
@@ -138,40 +150,43 @@ export const complaintStaffRoutes: readonly ComplaintStaffRoute[] = [
   { method: "post", path: "/staff/complaints/:id/answer", roles: ["dpo"], onComplaint: true },
 ];
 
+const complaintsOf = (_: unknown, call: Call) => ({ kind: "complaints" as const, orgId: call.org.id });
+const complaintResource = (c: ComplaintRow) => ({ kind: "complaint" as const, orgId: c.orgId, answered: c.answeredAt !== null });
+const loadComplaint = ({ ctx, actor, params }: Call<StaffActor>) => staffComplaint(ctx, actor.orgId, String(params.id));
+
+/** One complaint as the DPO sees it; also shown again, with the errors, after a refused answer. */
+async function staffComplaintPage({ ctx, org, t, loaded }: Call<StaffActor, unknown, ComplaintRow>): Promise<Answer> {
+  const detail = await complaintDetail(ctx, org, loaded);
+  return {
+    view: "complaints/staff-show",
+    locals: { title: t("complaints.staff.showTitle", { reference: loaded.reference }), staffArea: true, ...detail, authority: leadAuthority(org.authorityCountry) },
+  };
+}
+
+export const complaintStaffTable = [
+  route({
+    method: "get", path: "/staff/complaints", who: staffAudience, action: "viewQueue", on: complaintsOf, input: staffQueueSchema,
+    run: async ({ ctx, org, t, input }) => {
+      const filter = input.status ?? "unanswered";
+      return { view: "complaints/staff-queue", locals: { title: t("complaints.staff.queueTitle"), staffArea: true, rows: await complaintQueue(ctx, org, filter), filter } };
+    },
+  }),
+  route({ method: "get", path: "/staff/complaints/:id", who: staffAudience, load: loadComplaint, action: "view", on: complaintResource, run: staffComplaintPage }),
+  route({
+    method: "post", path: "/staff/complaints/:id/answer", who: staffAudience, load: loadComplaint, action: "answer", on: complaintResource,
+    input: answerSchema, form: staffComplaintPage,
+    run: async ({ ctx, actor, org, input, loaded }) => {
+      await answerComplaint(ctx, actor, { org, complaintId: loaded.id, answer: input.answer });
+      return { redirect: `/staff/complaints/${loaded.id}` };
+    },
+  }),
+];
+
 export function complaintsStaffRouter(ctx: AppContext): Router {
   const router = Router();
+  // Any other address under /staff/complaints is for signed-in staff too (a guessed one is "not found" only to them).
   router.use("/staff/complaints", requireStaff());
-
-  router.get("/staff/complaints", async (req, res) => {
-    const actor = staffActorOf(req);
-    authorizeComplaint(actor, "viewQueue", { kind: "complaints", orgId: req.org.id });
-    const filter = staffQueueSchema.parse(req.query).status ?? "unanswered";
-    res.render("complaints/staff-queue", { title: req.t("complaints.staff.queueTitle"), staffArea: true, rows: await complaintQueue(ctx, req.org, filter), filter });
-  });
-
-  async function renderDetail(req: Request, res: Response, extra: Record<string, unknown> = {}) {
-    const actor = staffActorOf(req);
-    const complaint = await staffComplaint(ctx, actor.orgId, String(req.params.id));
-    authorizeComplaint(actor, "view", { kind: "complaint", orgId: complaint.orgId, answered: complaint.answeredAt !== null });
-    const detail = await complaintDetail(ctx, req.org, complaint);
-    res.render("complaints/staff-show", { title: req.t("complaints.staff.showTitle", { reference: complaint.reference }), staffArea: true, ...detail, authority: leadAuthority(req.org.authorityCountry), ...extra });
-  }
-  router.get("/staff/complaints/:id", (req, res) => renderDetail(req, res));
-
-  router.post("/staff/complaints/:id/answer", async (req, res) => {
-    const actor = staffActorOf(req);
-    const complaint = await staffComplaint(ctx, actor.orgId, String(req.params.id));
-    authorizeComplaint(actor, "answer", { kind: "complaint", orgId: complaint.orgId, answered: complaint.answeredAt !== null });
-    try {
-      await answerComplaint(ctx, actor, req.org, complaint.id, req.body);
-      res.redirect(303, `/staff/complaints/${complaint.id}`);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      res.status(422);
-      await renderDetail(req, res, { fieldErrors: err.fieldErrors, values: req.body ?? {} });
-    }
-  });
-
+  mountRoutes(router, ctx, { routes: complaintStaffTable, ...complaintPolicy.forRoutes });
   return router;
 }
 

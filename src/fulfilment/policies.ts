@@ -34,4 +34,5 @@ const rules: RulesByKind<FulfilmentResource> = {
 };
 
 /** One check per route: another organization's resource is "not found", a role that may not act is "forbidden". */
-export const { can: canFulfil, authorize: authorizeFulfilment } = policy<FulfilmentResource>(rules);
+export const fulfilmentPolicy = policy<FulfilmentResource>(rules);
+export const { can: canFulfil, authorize: authorizeFulfilment } = fulfilmentPolicy;

@@ -1,18 +1,19 @@
-import { Router, type Request, type Response } from "express";
+import { Router } from "express";
+import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import type { StaffRole } from "../db/schema/index.js";
-import { NotFoundError, ValidationError } from "../platform/errors.js";
-import { parseInput } from "../platform/http/validate.js";
+import { staffAudience, staffAudienceReauthTo } from "../identity/audience.js";
+import { NotFoundError } from "../platform/errors.js";
+import { mountRoutes, route, type Answer, type Call } from "../platform/http/route-table.js";
 import type { RequestRow } from "../requests/change-status.js";
-import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
 import type { StaffActor } from "../platform/policy.js";
 import { staffRequest } from "../requests/request-by-id.js";
 import { HOLD_REVIEW_MAX_MONTHS, liftLegalHold, renewLegalHold, setLegalHold } from "./legal-hold.js";
-import { authorizeFulfilment } from "./policies.js";
+import { fulfilmentPolicy } from "./policies.js";
 import { confirmRecipientTask } from "./recipient-tasks.js";
-import { addRecipient, deactivateRecipient, listRecipients, recipientOf, updateRecipient } from "./recipients.js";
+import { addRecipient, deactivateRecipient, listRecipients, recipientOf, updateRecipient, type RecipientView } from "./recipients.js";
 import { liftRestriction, notifyRestrictionLift } from "./restrict.js";
-import { legalHoldSchema, liftHoldSchema, renewHoldSchema, taskNoteSchema } from "./schema.js";
+import { legalHoldSchema, liftHoldSchema, recipientSchema, renewHoldSchema, taskNoteSchema } from "./schema.js";
 import { legalHoldReasons } from "../requests/result.js";
 import { fulfilRequest } from "./start-fulfilment.js";
 
@@ -48,117 +49,108 @@ export const fulfilmentRoutes: readonly FulfilmentRoute[] = [
 ];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function idParam(req: Request, name: string): string {
-  const v = String(req.params[name] ?? "");
+function idParam({ params }: Call, name: string): string {
+  const v = String(params[name] ?? "");
   if (!UUID.test(v)) throw new NotFoundError(name);
   return v;
 }
 
-type RequestAction = (req: Request, actor: StaffActor, r: RequestRow) => Promise<unknown>;
-/** Re-renders a refused form with its errors next to the fields; without one, the generic error page. */
-type InvalidForm = (req: Request, res: Response, r: RequestRow, err: ValidationError) => void;
+type OnRequest = Call<StaffActor, unknown, RequestRow>;
+const requestPage = (r: RequestRow) => `/staff/requests/${r.id}`;
+/** A stale password check goes to the password and back to the request's page (the form is not kept). */
+const onRequestStaff = staffAudienceReauthTo((call) => requestPage(call.loaded as RequestRow));
+const loadRequest = ({ ctx, actor, params }: Call<StaffActor>) => staffRequest(ctx, actor.orgId, String(params.id));
+const requestResource = (r: RequestRow) => ({ kind: "request" as const, orgId: r.orgId, type: r.type });
+const needsReauth = (path: string) => !!fulfilmentRoutes.find((r) => r.path === path && r.method === "post")!.reauth;
+
+/** A refused action without a form of its own: the errors, and the way back to the request. */
+const formError = ({ t, loaded }: OnRequest): Answer => ({
+  view: "fulfilment/form-error", locals: { title: t("fulfilment.errors.title"), backUrl: requestPage(loaded), staffArea: true },
+});
 
 /** The hold form (set, renew or lift) again, with what was typed and the errors beside the fields. */
-const holdForm = (mode: "set" | "renew" | "lift"): InvalidForm => (req, res, r, err) => {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  const str = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "");
-  res.status(422).render("fulfilment/legal-hold-form", {
-    title: req.t(`fulfilment.hold.${mode}Title`), staffArea: true, mode, request: r, conversationId: idParam(req, "conversationId"),
-    values: { reason: str("reason"), reviewOn: str("reviewOn"), note: str("note") }, fieldErrors: err.fieldErrors,
-    holdReasons: legalHoldReasons, maxMonths: HOLD_REVIEW_MAX_MONTHS, backUrl: `/staff/requests/${r.id}#fulfilment`,
+const holdForm = (mode: "set" | "renew" | "lift") => (call: OnRequest): Answer => ({
+  view: "fulfilment/legal-hold-form",
+  locals: {
+    title: call.t(`fulfilment.hold.${mode}Title`), staffArea: true, mode, request: call.loaded, conversationId: idParam(call, "conversationId"),
+    holdReasons: legalHoldReasons, maxMonths: HOLD_REVIEW_MAX_MONTHS, backUrl: `${requestPage(call.loaded)}#fulfilment`,
+  },
+});
+
+/** A POST on one request: loaded within the actor's organization, authorized, re-authenticated if needed, then back to its page. */
+function onRequest<I>(path: string, action: string, def: { input?: z.ZodType<I>; form?: (call: OnRequest) => Answer; run(call: Call<StaffActor, I, RequestRow>): Promise<unknown> }) {
+  return route({
+    method: "post", path, who: onRequestStaff, load: loadRequest, action, on: requestResource, reauth: needsReauth(path),
+    input: def.input, form: def.form ?? formError,
+    run: async (call) => {
+      await def.run(call);
+      return { redirect: `${requestPage(call.loaded)}#fulfilment` };
+    },
   });
-};
+}
+
+const requestRoutes = [
+  onRequest("/staff/requests/:id/fulfil", "carryOut", { run: ({ ctx, actor, loaded }) => fulfilRequest(ctx, actor, actor.orgId, loaded.id) }),
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", {
+    input: legalHoldSchema, form: holdForm("set"),
+    run: (call) => setLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
+  }),
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/renew", "renewLegalHold", {
+    input: renewHoldSchema, form: holdForm("renew"),
+    run: (call) => renewLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
+  }),
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/lift", "liftLegalHold", {
+    input: liftHoldSchema, form: holdForm("lift"),
+    run: (call) => liftLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
+  }),
+  onRequest("/staff/requests/:id/restriction/notify-lift", "notifyRestrictionLift", { run: ({ ctx, actor, loaded }) => notifyRestrictionLift(ctx, actor, loaded.id) }),
+  onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", { run: ({ ctx, actor, loaded }) => liftRestriction(ctx, actor, loaded.id) }),
+  onRequest("/staff/requests/:id/recipient-tasks/:taskId/confirm", "confirmRecipientTask", {
+    input: taskNoteSchema,
+    run: (call) => confirmRecipientTask(call.ctx, call.actor, call.loaded.id, idParam(call, "taskId"), call.input.note),
+  }),
+];
+
+// --- recipients (admin) ---------------------------------------------------------------------
+
+const RECIPIENTS = "/staff/recipients";
+const orgOf = (_: unknown, call: Call) => ({ kind: "org" as const, orgId: call.org.id });
+const loadRecipient = ({ ctx, actor, params }: Call<StaffActor>) => recipientOf(ctx, actor.orgId, String(params.recipientId));
+const recipientResource = (_: unknown, { actor }: Call<StaffActor>) => ({ kind: "recipient" as const, orgId: actor.orgId });
+type OnRecipient = Call<StaffActor, unknown, RecipientView>;
+
+const listPage = async ({ ctx, actor, t }: Call<StaffActor>): Promise<Answer> => ({
+  view: "fulfilment/recipients", locals: { title: t("fulfilment.recipients.title"), staffArea: true, recipients: await listRecipients(ctx, actor.orgId), values: {} },
+});
+const editPage = ({ t, loaded }: OnRecipient): Answer => ({
+  view: "fulfilment/recipient-edit", locals: { title: t("fulfilment.recipients.editTitle"), staffArea: true, recipient: loaded, values: loaded },
+});
+/** A webhook's signing secret, shown this once; otherwise back to the list. */
+const savedRecipient = ({ t }: Call, { recipient, secret }: { recipient: RecipientView; secret: string | null }): Answer =>
+  secret
+    ? { view: "fulfilment/recipient-secret", status: 201, locals: { title: t("fulfilment.recipients.secretTitle"), staffArea: true, name: recipient.name, secret } }
+    : { redirect: RECIPIENTS };
+
+const recipientRoutes = [
+  route({ method: "get", path: RECIPIENTS, who: staffAudience, action: "manageRecipients", on: orgOf, run: listPage }),
+  route({
+    method: "post", path: RECIPIENTS, who: staffAudience, action: "manageRecipients", on: orgOf, input: recipientSchema, form: listPage,
+    run: async (call) => savedRecipient(call, await addRecipient(call.ctx, call.actor, call.input)),
+  }),
+  route({ method: "get", path: `${RECIPIENTS}/:recipientId/edit`, who: staffAudience, load: loadRecipient, action: "edit", on: recipientResource, run: editPage }),
+  route({
+    method: "post", path: `${RECIPIENTS}/:recipientId`, who: staffAudience, load: loadRecipient, action: "edit", on: recipientResource,
+    input: recipientSchema, form: editPage,
+    run: async (call) => savedRecipient(call, await updateRecipient(call.ctx, call.actor, call.loaded.id, call.input)),
+  }),
+  route({
+    method: "post", path: `${RECIPIENTS}/:recipientId/deactivate`, who: staffAudience, load: loadRecipient, action: "deactivate", on: recipientResource,
+    run: async ({ ctx, actor, loaded }) => { await deactivateRecipient(ctx, actor, loaded.id); return { redirect: RECIPIENTS }; },
+  }),
+];
 
 export function fulfilmentRouter(ctx: AppContext): Router {
   const router = Router();
-  const staff = requireStaff();
-  const route = (path: string) => fulfilmentRoutes.find((r) => r.path === path && r.method === "post")!;
-
-  /** A POST on one request: load within the actor's organization, authorize, re-auth if needed, run, back to the page. */
-  const onRequest = (path: string, action: string, run: RequestAction, onInvalid?: InvalidForm) => {
-    const needsReauth = !!route(path).reauth;
-    router.post(path, staff, async (req: Request, res: Response) => {
-      const actor = staffActorOf(req);
-      const r = await staffRequest(ctx, actor.orgId, String(req.params.id));
-      authorizeFulfilment(actor, action, { kind: "request", orgId: r.orgId, type: r.type });
-      const page = `/staff/requests/${r.id}`;
-      if (needsReauth && !recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(page)}`);
-      try {
-        await run(req, actor, r);
-        res.redirect(303, `${page}#fulfilment`);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        if (onInvalid) return onInvalid(req, res, r, err);
-        res.status(422).render("fulfilment/form-error", { title: req.t("fulfilment.errors.title"), fieldErrors: err.fieldErrors, backUrl: page, staffArea: true });
-      }
-    });
-  };
-
-  onRequest("/staff/requests/:id/fulfil", "carryOut", (_req, actor, r) => fulfilRequest(ctx, actor, actor.orgId, r.id));
-  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", (req, actor, r) =>
-    setLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(legalHoldSchema, req.body)), holdForm("set"));
-  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/renew", "renewLegalHold", (req, actor, r) =>
-    renewLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(renewHoldSchema, req.body)), holdForm("renew"));
-  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/lift", "liftLegalHold", (req, actor, r) =>
-    liftLegalHold(ctx, actor, r.id, idParam(req, "conversationId"), parseInput(liftHoldSchema, req.body)), holdForm("lift"));
-  onRequest("/staff/requests/:id/restriction/notify-lift", "notifyRestrictionLift", (_req, actor, r) => notifyRestrictionLift(ctx, actor, r.id));
-  onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", (_req, actor, r) => liftRestriction(ctx, actor, r.id));
-  onRequest("/staff/requests/:id/recipient-tasks/:taskId/confirm", "confirmRecipientTask", (req, actor, r) =>
-    confirmRecipientTask(ctx, actor, r.id, idParam(req, "taskId"), parseInput(taskNoteSchema, req.body).note));
-
-  // --- recipients (admin) -------------------------------------------------------------------
-  const manage = (req: Request) => {
-    const actor = staffActorOf(req);
-    authorizeFulfilment(actor, "manageRecipients", { kind: "org", orgId: req.org.id });
-    return actor;
-  };
-  const listPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
-    res.render("fulfilment/recipients", { title: req.t("fulfilment.recipients.title"), staffArea: true, recipients: await listRecipients(ctx, staffActorOf(req).orgId), values: {}, ...extra });
-  const secretPage = (req: Request, res: Response, name: string, secret: string) =>
-    res.status(201).render("fulfilment/recipient-secret", { title: req.t("fulfilment.recipients.secretTitle"), staffArea: true, name, secret });
-  const editable = async (req: Request, action: "edit" | "deactivate") => {
-    const actor = staffActorOf(req);
-    const recipient = await recipientOf(ctx, actor.orgId, String(req.params.recipientId));
-    authorizeFulfilment(actor, action, { kind: "recipient", orgId: actor.orgId });
-    return { actor, recipient };
-  };
-
-  router.get("/staff/recipients", staff, async (req, res) => {
-    manage(req);
-    await listPage(req, res);
-  });
-  router.post("/staff/recipients", staff, async (req, res) => {
-    const actor = manage(req);
-    try {
-      const { recipient, secret } = await addRecipient(ctx, actor, req.body);
-      if (secret) return secretPage(req, res, recipient.name, secret);
-      res.redirect(303, "/staff/recipients");
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      res.status(422);
-      await listPage(req, res, { fieldErrors: err.fieldErrors, values: req.body });
-    }
-  });
-  router.get("/staff/recipients/:recipientId/edit", staff, async (req, res) => {
-    const { recipient } = await editable(req, "edit");
-    res.render("fulfilment/recipient-edit", { title: req.t("fulfilment.recipients.editTitle"), staffArea: true, recipient, values: recipient });
-  });
-  router.post("/staff/recipients/:recipientId", staff, async (req, res) => {
-    const { actor, recipient } = await editable(req, "edit");
-    try {
-      const { recipient: updated, secret } = await updateRecipient(ctx, actor, recipient.id, req.body);
-      if (secret) return secretPage(req, res, updated.name, secret);
-      res.redirect(303, "/staff/recipients");
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      res.status(422).render("fulfilment/recipient-edit", { title: req.t("fulfilment.recipients.editTitle"), staffArea: true, recipient, values: req.body, fieldErrors: err.fieldErrors });
-    }
-  });
-  router.post("/staff/recipients/:recipientId/deactivate", staff, async (req, res) => {
-    const { actor, recipient } = await editable(req, "deactivate");
-    await deactivateRecipient(ctx, actor, recipient.id);
-    res.redirect(303, "/staff/recipients");
-  });
-
+  mountRoutes(router, ctx, { routes: [...requestRoutes, ...recipientRoutes], ...fulfilmentPolicy.forRoutes });
   return router;
 }

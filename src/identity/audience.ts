@@ -1,4 +1,4 @@
-import type { Audience } from "../platform/http/route-table.js";
+import type { Audience, Call } from "../platform/http/route-table.js";
 import { requesterOf, requireRequester, type Requester } from "./guards.js";
 import type { StaffActor } from "../platform/policy.js";
 import { recentlyAuthenticated, requireStaff, staffActorOf } from "./staff-session.js";
@@ -29,3 +29,16 @@ export const staffAudience: Audience<StaffActor> = {
     return { redirect: `/staff/reauth?next=${encodeURIComponent(RESUME_PATH)}` };
   },
 };
+
+/**
+ * Signed-in staff whose change, when the last password check is stale, sends them to confirm it
+ * and then to `next` (a page showing the form again) — the form is not kept, unlike staffAudience.
+ */
+export function staffAudienceReauthTo(next: (call: Call<StaffActor>) => string): Audience<StaffActor> {
+  return {
+    ...staffAudience,
+    async reauth(call) {
+      return recentlyAuthenticated(call.ctx, call.session) ? undefined : { redirect: `/staff/reauth?next=${encodeURIComponent(next(call))}` };
+    },
+  };
+}

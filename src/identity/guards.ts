@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from "express";
 import type { AssuranceLevel } from "../db/schema/index.js";
 import { UnauthenticatedError } from "../platform/errors.js";
 import { setNoStore } from "../platform/http/no-store.js";
+import type { Session } from "../platform/session.js";
 
 /** Who a signed-in requester is, as far as the portal knows. */
 export interface Requester {
@@ -23,7 +24,11 @@ export function atLeast(level: AssuranceLevel, required: AssuranceLevel): boolea
 }
 
 export function requesterOf(req: Request): Requester | undefined {
-  const s = req.session;
+  return requesterOfSession(req.session);
+}
+
+/** The same, from the session alone (a route table's call carries the session, not the request). */
+export function requesterOfSession(s: Session | undefined): Requester | undefined {
   if (!s || s.kind !== "requester" || s.stage !== "complete") return undefined;
   return {
     subjectId: s.subjectId, conversationId: s.conversationId, email: s.email, assurance: s.assurance as AssuranceLevel,

@@ -79,8 +79,18 @@ export function clearSessionCookie(ctx: AppContext, res: Response): void {
   res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
 }
 
+/** The session cookie cleared, as a route table's answer clears it. */
+export function clearedSessionCookieChange(ctx: AppContext) {
+  return { name: SESSION_COOKIE, options: cookieOptions(ctx) };
+}
+
+/** Deletes a session's row (its cookie is cleared by the caller). */
+export async function deleteSession(ctx: AppContext, session: Session): Promise<void> {
+  await ctx.db.delete(sessions).where(eq(sessions.idHash, session.idHash));
+}
+
 export async function endSession(ctx: AppContext, res: Response, session: Session | undefined): Promise<void> {
-  if (session) await ctx.db.delete(sessions).where(eq(sessions.idHash, session.idHash));
+  if (session) await deleteSession(ctx, session);
   clearSessionCookie(ctx, res);
 }
 

@@ -1,13 +1,15 @@
-import { Router, type Request, type Response } from "express";
+import { Router } from "express";
 import type { AppContext } from "../context.js";
 import type { StaffRole } from "../db/schema/index.js";
-import { NotFoundError, ValidationError } from "../platform/errors.js";
-import { parseInput } from "../platform/http/validate.js";
-import { recentlyAuthenticated, requireStaff, staffActorOf } from "../identity/staff-session.js";
+import { staffAudience, staffAudienceReauthTo } from "../identity/audience.js";
+import { requireStaff } from "../identity/staff-session.js";
+import { NotFoundError } from "../platform/errors.js";
+import { mountRoutes, route, type Answer, type Call } from "../platform/http/route-table.js";
+import type { StaffActor } from "../platform/policy.js";
 import { applyRetentionPreset } from "./apply-preset.js";
 import { categoryRules, isRetentionCategory, type RetentionCategory } from "./categories.js";
 import { retentionOverview } from "./list-policies.js";
-import { authorizeRetention, canRetention } from "./policies.js";
+import { canRetention, retentionPolicy } from "./policies.js";
 import { presetIds, retentionPresets, type PresetId } from "./presets.js";
 import { removeRetentionPolicy } from "./remove-policy.js";
 import { runRetention } from "./run-retention.js";
@@ -37,67 +39,53 @@ export const retentionRoutes: readonly RetentionRoute[] = [
 
 const PAGE = "/staff/retention";
 
-function categoryParam(req: Request): RetentionCategory {
-  const c = String(req.params.category ?? "");
+function categoryParam({ params }: Call): RetentionCategory {
+  const c = String(params.category ?? "");
   if (!isRetentionCategory(c)) throw new NotFoundError("category");
   return c;
 }
 
+const retentionOf = (_: unknown, call: Call) => ({ kind: "retention" as const, orgId: call.org.id });
+/** Admins' changes: with a stale password check, confirm it and come back to the page (the form is not kept). */
+const editors = staffAudienceReauthTo(() => PAGE);
+
+/** The page; shown again after a refused form, naming the form that failed. */
+const retentionPage = (failedCategory: (call: Call) => string | null) => async (call: Call<StaffActor>): Promise<Answer> => ({
+  view: "retention/index",
+  locals: {
+    title: call.t("retention.page.title"), staffArea: true, ...(await retentionOverview(call.ctx, call.actor.orgId)), categoryRules, presetIds, retentionPresets,
+    canEdit: canRetention(call.actor, "edit", retentionOf(undefined, call)), failedCategory: failedCategory(call), values: {},
+  },
+});
+const categoryOf = (call: Call) => String(call.params.category);
+const backToPolicies: Answer = { redirect: `${PAGE}#policies` };
+
+/** An admin change: authorized, password fresh, then back to the page; field keys carry the form's name so the error summary links to the right input. */
+const change = { who: editors, action: "edit", on: retentionOf, reauth: true } as const;
+
+export const retentionTable = [
+  route({ method: "get", path: PAGE, who: staffAudience, action: "view", on: retentionOf, run: retentionPage(() => null) }),
+  route({
+    method: "post", path: `${PAGE}/preview`, who: staffAudience, action: "preview", on: retentionOf,
+    run: async ({ ctx, org }) => { await runRetention(ctx, { dryRun: true, orgId: org.id }); return { redirect: `${PAGE}#runs` }; },
+  }),
+  route({
+    method: "post", path: `${PAGE}/preset`, ...change, input: presetFormSchema, form: retentionPage(() => "preset"), fieldPrefix: () => "preset",
+    run: async ({ ctx, actor, input }) => { await applyRetentionPreset(ctx, actor, input.preset as PresetId); return backToPolicies; },
+  }),
+  route({
+    method: "post", path: `${PAGE}/policies/:category`, ...change, input: policyFormSchema, form: retentionPage(categoryOf), fieldPrefix: categoryOf,
+    run: async (call) => { await updateRetentionPolicy(call.ctx, call.actor, categoryParam(call), call.input); return backToPolicies; },
+  }),
+  route({
+    method: "post", path: `${PAGE}/policies/:category/remove`, ...change, form: retentionPage(categoryOf), fieldPrefix: categoryOf,
+    run: async (call) => { await removeRetentionPolicy(call.ctx, call.actor, categoryParam(call)); return backToPolicies; },
+  }),
+];
+
 export function retentionRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(PAGE, requireStaff());
-  const resource = (req: Request) => ({ kind: "retention" as const, orgId: req.org.id });
-
-  async function renderPage(req: Request, res: Response, extra: Record<string, unknown> = {}) {
-    const actor = staffActorOf(req);
-    const overview = await retentionOverview(ctx, actor.orgId);
-    res.render("retention/index", {
-      title: req.t("retention.page.title"), staffArea: true, ...overview, categoryRules, presetIds, retentionPresets,
-      canEdit: canRetention(actor, "edit", resource(req)), failedCategory: null, values: {}, ...extra,
-    });
-  }
-
-  router.get(PAGE, async (req, res) => {
-    authorizeRetention(staffActorOf(req), "view", resource(req));
-    await renderPage(req, res);
-  });
-
-  router.post(`${PAGE}/preview`, async (req, res) => {
-    authorizeRetention(staffActorOf(req), "preview", resource(req));
-    await runRetention(ctx, { dryRun: true, orgId: req.org.id });
-    res.redirect(303, `${PAGE}#runs`);
-  });
-
-  /** An admin change: authorize, ask for the password again if it is not fresh, run, back to the page. */
-  const edit = (path: string, run: (req: Request) => Promise<unknown>, failedCategory: (req: Request) => string) =>
-    router.post(path, async (req, res) => {
-      const actor = staffActorOf(req);
-      authorizeRetention(actor, "edit", resource(req));
-      if (!recentlyAuthenticated(ctx, req.session)) return res.redirect(303, `/staff/reauth?next=${encodeURIComponent(PAGE)}`);
-      try {
-        await run(req);
-        res.redirect(303, `${PAGE}#policies`);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        const category = failedCategory(req);
-        // Field keys carry the form's name, so the error summary links to the right input.
-        const fieldErrors = Object.fromEntries(Object.entries(err.fieldErrors).map(([k, v]) => [`${category}-${k}`, v]));
-        res.status(422);
-        await renderPage(req, res, { fieldErrors, failedCategory: category, values: req.body ?? {} });
-      }
-    });
-
-  edit(`${PAGE}/preset`, async (req) => {
-    const { preset } = parseInput(presetFormSchema, req.body);
-    await applyRetentionPreset(ctx, staffActorOf(req), preset as PresetId);
-  }, () => "preset");
-
-  edit(`${PAGE}/policies/:category`, async (req) => {
-    const category = categoryParam(req);
-    await updateRetentionPolicy(ctx, staffActorOf(req), category, parseInput(policyFormSchema, req.body));
-  }, (req) => String(req.params.category));
-
-  edit(`${PAGE}/policies/:category/remove`, (req) => removeRetentionPolicy(ctx, staffActorOf(req), categoryParam(req)), (req) => String(req.params.category));
-
+  mountRoutes(router, ctx, { routes: retentionTable, ...retentionPolicy.forRoutes });
   return router;
 }

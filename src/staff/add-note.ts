@@ -6,7 +6,7 @@ import { lockRequest } from "../requests/change-status.js";
 import type { StaffActor } from "../platform/policy.js";
 
 /** An internal note on a request: staff only, never shown to the requester. */
-export async function addRequestNote(ctx: AppContext, actor: StaffActor, requestId: string, body: string): Promise<void> {
+export async function addRequestNote(ctx: AppContext, actor: StaffActor, { requestId, body }: { requestId: string; body: string }): Promise<void> {
   const text = body.trim();
   if (!text) throw new ValidationError({ body: "platform.errors.required" });
   if (text.length > 5000) throw new ValidationError({ body: "platform.errors.tooLong" });

@@ -10,7 +10,7 @@ import { startFulfilment } from "../fulfilment/start-fulfilment.js";
  * Approves a request. An erasure stays "approved" with erasureApprovedBy set: it may be carried out
  * only after a second DPO confirms (confirm-erasure.ts).
  */
-export async function approveRequest(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string, message: string): Promise<RequestRow> {
+export async function approveRequest(ctx: AppContext, actor: StaffActor, { org, requestId, message }: { org: Organization; requestId: string; message: string }): Promise<RequestRow> {
   if (message.length > 10_000) throw new ValidationError({ message: "platform.errors.tooLong" });
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, requestId, org.id);

@@ -39,7 +39,8 @@ export function accountSignInToOverride(r: Pick<RequestRow, "assurance">): boole
  * impersonator what gave them away. The requester gets the message staff write, which says what
  * is needed.
  */
-export async function askForIdentity(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string, input: AskForIdentityInput): Promise<RequestRow> {
+export async function askForIdentity(ctx: AppContext, actor: StaffActor, input: AskForIdentityInput & { org: Organization; requestId: string }): Promise<RequestRow> {
+  const { org, requestId } = input;
   const message = input.message.trim();
   const doubt = input.doubtReason.trim();
   const override = input.accountOverrideReason.trim();

@@ -16,7 +16,7 @@ export function requesterMessageErrors(text: string): FieldErrors {
  * Asks the requester for information other than identity (awaiting_requester): the deadline
  * clock keeps running. Asking for identity, which pauses it, is ask-for-identity.ts.
  */
-export async function askRequester(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string, message: string): Promise<RequestRow> {
+export async function askRequester(ctx: AppContext, actor: StaffActor, { org, requestId, message }: { org: Organization; requestId: string; message: string }): Promise<RequestRow> {
   const text = message.trim();
   const errors = requesterMessageErrors(text);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);

@@ -10,7 +10,7 @@ import type { StaffActor } from "../platform/policy.js";
 import { authorize } from "./policies.js";
 
 /** Assigns a request to a staff member of the same organization (or to nobody). */
-export async function assignRequest(ctx: AppContext, actor: StaffActor, requestId: string, assigneeId: string | null): Promise<void> {
+export async function assignRequest(ctx: AppContext, actor: StaffActor, { requestId, assigneeId }: { requestId: string; assigneeId: string | null }): Promise<void> {
   await inTransaction(ctx, async (tx) => {
     const current = await lockRequest(tx, requestId, actor.orgId);
     authorize(actor, "assign", { kind: "request", orgId: current.orgId, type: current.type });
@@ -33,7 +33,7 @@ export async function assignRequest(ctx: AppContext, actor: StaffActor, requestI
 export async function assignRequests(ctx: AppContext, actor: StaffActor, input: { ids: readonly string[]; assigneeId: string | null }): Promise<number> {
   const ids = [...new Set(input.ids)].sort(); // a fixed lock order: two bulk assigns never deadlock
   await inTransaction(ctx, async (_tx, txCtx) => {
-    for (const id of ids) await assignRequest(txCtx, actor, id, input.assigneeId);
+    for (const id of ids) await assignRequest(txCtx, actor, { requestId: id, assigneeId: input.assigneeId });
   });
   return ids.length;
 }

@@ -10,7 +10,7 @@ import { isSecondDpo, type StaffActor } from "../platform/policy.js";
 import { startFulfilment } from "../fulfilment/start-fulfilment.js";
 
 /** Four-eyes: a second DPO, not the approver, confirms an approved erasure before it may be carried out. */
-export async function confirmErasure(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string): Promise<RequestRow> {
+export async function confirmErasure(ctx: AppContext, actor: StaffActor, { org, requestId }: { org: Organization; requestId: string }): Promise<RequestRow> {
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, requestId, org.id);
     if (current.type !== "erasure" || current.status !== "approved" || !current.erasureApprovedBy) throw new ConflictError("not_awaiting_confirmation");

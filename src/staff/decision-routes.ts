@@ -2,28 +2,16 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.js";
 import { staffAudience } from "../identity/audience.js";
-import { mountRoutes, route, type Call } from "../platform/http/route-table.js";
-import type { StaffActor } from "../platform/policy.js";
-import { staffRequest } from "../requests/request-by-id.js";
-import type { RequestRow } from "../requests/change-status.js";
+import { mountRoutes, route } from "../platform/http/route-table.js";
 import { recordIdentityCheck } from "../requests/identity-check.js";
 import { checkRefusal } from "./reject-request.js";
-import { detailPageLocals } from "./detail-page.js";
-import { caseAddress, caseNavigation, queueState } from "./case-nav.js";
+import { caseAddress, queueState } from "./case-nav.js";
+import { casePage, loadRequest, refusalSchema, requestResource as onRequest } from "./case-routes.js";
 import { staffPolicy } from "./policies.js";
 
 const field = z.string().optional().transform((s) => s ?? "");
-const refusalSchema = z.object({ legalGround: field, reason: field, message: field, law: field });
 const identityCheckSchema = z.object({ method: field });
 
-const loadRequest = ({ ctx, actor, params }: Call<StaffActor>) => staffRequest(ctx, actor.orgId, params.id!);
-const onRequest = (r: RequestRow) => ({ kind: "request" as const, orgId: r.orgId, type: r.type, erasureApprovedBy: r.erasureApprovedBy });
-
-/** The case page again, the failed form's fields kept and its errors beside them. */
-const casePage = (failedAction: string) => async (call: Call<StaffActor, unknown, RequestRow>) => ({
-  view: "staff/show",
-  locals: await detailPageLocals(call, call.loaded, { ...caseNavigation({ queue: call.form.queue }), failedAction, values: call.form }),
-});
 
 /**
  * Decisions on one request in the route-table shape: the refusal previewed exactly as the

@@ -12,7 +12,8 @@ import { requestDetail } from "./request-detail.js";
 import { decisionTemplate, legalGrounds, refusalNotice } from "./decision-notice.js";
 import { accountSignInToOverride } from "./ask-for-identity.js";
 import { extensionKinds } from "../requests/decision-notices.js";
-import { canFulfil } from "../fulfilment/policies.js";
+import { canFulfil, fulfilmentPolicy } from "../fulfilment/policies.js";
+import { reviewPolicy } from "../fulfilment/review-policy.js";
 import { can } from "./policies.js";
 
 export interface DetailCaller {
@@ -33,6 +34,9 @@ function caseAbilities(actor: StaffActor, r: RequestRow) {
     decide: can(actor, "approve", request),
     askInfo: can(actor, "askInfo", request),
     checkIdentity: can(actor, "checkIdentity", request),
+    /** The fulfilment panel's forms (carry out, legal holds, recipient tasks, restriction), from the fulfilment policy. */
+    fulfilment: fulfilmentPolicy.abilities(actor, { kind: "request", orgId: r.orgId, type: r.type }),
+    reviewPackage: reviewPolicy.can(actor, "view", { kind: "packageReview", orgId: r.orgId }),
   };
 }
 type Abilities = ReturnType<typeof caseAbilities>;

@@ -44,7 +44,8 @@ export function checkRefusal(r: RequestRow, org: Organization, input: RejectInpu
   return { ground: g, reason, law: groundsNamingALaw.includes(g) ? law : null, text };
 }
 
-export async function rejectRequest(ctx: AppContext, actor: StaffActor, org: Organization, requestId: string, input: RejectInput): Promise<RequestRow> {
+export async function rejectRequest(ctx: AppContext, actor: StaffActor, input: RejectInput & { org: Organization; requestId: string }): Promise<RequestRow> {
+  const { org, requestId } = input;
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, requestId, org.id);
     const refusal = checkRefusal(current, org, input);

@@ -3,7 +3,7 @@ import type { AppContext } from "../context.js";
 import { staffUsers } from "../db/schema/index.js";
 import { emailHash, identifierPseudonym, normalizeEmail } from "../identity/email-address.js";
 import { verifyPassword } from "../identity/passwords.js";
-import { createSession } from "../identity/sessions.js";
+import { createSession, deleteSession } from "../identity/sessions.js";
 import type { Session } from "../platform/session.js";
 import { appendAudit, recordAudit } from "../platform/audit.js";
 
@@ -62,4 +62,11 @@ export async function signInStaff(ctx: AppContext, input: StaffSignInInput): Pro
     const next = staff.totpEnrolledAt ? "/staff/totp" : "/staff/totp/setup";
     return { ok: true as const, session, token, next, locale: staff.locale };
   });
+}
+
+/** Ends a staff session (audited); any other session is left to expire, only its cookie is cleared. */
+export async function signOutStaff(ctx: AppContext, session: Session | undefined, ip?: string): Promise<void> {
+  if (session?.kind !== "staff") return;
+  await recordAudit(ctx, { orgId: session.orgId, actor: { type: "staff", id: session.staffId }, action: staffAuthActions.signedOut, ip });
+  await deleteSession(ctx, session);
 }

@@ -52,7 +52,7 @@ describe("complaints: the lead authority on the public page, on refusals and on 
       const subject = await makeSubject(ctx, org.id);
       const dpo = await makeStaff(ctx, org.id, "dpo");
       const r = await insertRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
-      await rejectRequest(ctx, staffActor(dpo), org, r.id, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "" });
+      await rejectRequest(ctx, staffActor(dpo), { org, requestId: r.id, legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "" });
 
       // staff/decision-notice.ts refusalNotice already names it (local name and complaint page).
       const [decision] = await threadOf(ctx, r.id);

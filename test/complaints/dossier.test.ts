@@ -80,11 +80,11 @@ describe("complaints: the dossier (PDF and ZIP), built by the export job, signed
     await postRequestMessage(ctx, org, { type: "staff", id: reviewer.id, role: "reviewer" }, r, "Which chats do you mean? SENTINEL-staff-question");
     await postRequestMessage(ctx, org, { type: "subject", id: subject.id }, r, "All of them, please. SENTINEL-my-reply");
     ctx.clock.set("2026-03-10T08:00:00Z");
-    await rejectRequest(ctx, staffActor(dpo), org, r.id, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month. SENTINEL-reason", message: "" });
+    await rejectRequest(ctx, staffActor(dpo), { org, requestId: r.id, legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month. SENTINEL-reason", message: "" });
     ctx.clock.set("2026-03-12T08:00:00Z");
     const requester = { subjectId: subject.id, conversationId: null, email: subject.email, assurance: "account" as const };
-    const complaint = await fileComplaint(ctx, org, requester, r.reference, { grounds: "rejected", body: "I asked only once. SENTINEL-complaint" });
-    await answerComplaint(ctx, staffActor(dpo), org, complaint.id, { answer: "We counted wrong; we will reopen it. SENTINEL-answer" });
+    const complaint = await fileComplaint(ctx, requester, { org, reference: r.reference, grounds: "rejected", body: "I asked only once. SENTINEL-complaint" });
+    await answerComplaint(ctx, staffActor(dpo), { org, complaintId: complaint.id, answer: "We counted wrong; we will reopen it. SENTINEL-answer" });
 
     ctx.clock.set("2026-03-13T08:00:00Z");
     const agent = await requesterAgent(ctx, app, org, subject);

@@ -183,12 +183,12 @@ describe("every requester and staff page at 360 px and at 200 % zoom (Chromium)"
     const byRef = async (reference: string) => (await db.select().from(requests).where(and(eq(requests.orgId, org.id), eq(requests.reference, reference))))[0]!;
     const first = await byRef(asked.reference);
     const second = await byRef(refused.reference);
-    await startReview(portal.ctx, dpo, org, first.id);
-    await approveRequest(portal.ctx, dpo, org, first.id, "");
-    await startReview(portal.ctx, dpo, org, second.id);
-    await rejectRequest(portal.ctx, dpo, org, second.id, { legalGround: "manifestly_unfounded_or_excessive", reason: "Asked for the same chat yesterday.", message: "" });
+    await startReview(portal.ctx, dpo, { org, requestId: first.id });
+    await approveRequest(portal.ctx, dpo, { org, requestId: first.id, message: "" });
+    await startReview(portal.ctx, dpo, { org, requestId: second.id });
+    await rejectRequest(portal.ctx, dpo, { org, requestId: second.id, legalGround: "manifestly_unfounded_or_excessive", reason: "Asked for the same chat yesterday.", message: "" });
     const requester = { subjectId: second.subjectId, conversationId: null, email: who.email, assurance: "email" as const };
-    const complaint = await fileComplaint(portal.ctx, org, requester as never, refused.reference, { grounds: "rejected", body: "I asked only once." });
+    const complaint = await fileComplaint(portal.ctx, requester as never, { org, reference: refused.reference, grounds: "rejected", body: "I asked only once." });
 
     // The guided form filled in up to "Check your answers", so each of its pages can be shown again.
     const { page } = requesterBrowser;

@@ -32,13 +32,13 @@ describe("requests: details, threads and reasons sealed under the requester's ke
       corrected: `Corrected Value ${t}`, fromRequester: `My own words about this ${t}`, fromStaff: `Which chats do you mean ${t}`,
       refusal: `Refused because of reasons ${t}`, extension: `Three systems hold the chats ${t}`,
     };
-    const org = w.org as unknown as Parameters<typeof rejectRequest>[2];
+    const org = w.org as unknown as Parameters<typeof rejectRequest>[2]["org"];
     const rectification = await insertRequest(ctx, w.org, { ...owner, type: "rectification", scope: "profile", status: "in_review", details: { field: "displayName", value: words.corrected } });
     await postRequestMessage(ctx, org, { type: "subject", id: owner.subjectId }, rectification, words.fromRequester);
     await postRequestMessage(ctx, org, { type: "staff", id: w.dpo.id, role: "dpo" }, rectification, words.fromStaff);
     await extendRequest(ctx, actorOf(w.dpo), w.org.id, rectification.id, words.extension, "complexity");
     const refused = await insertRequest(ctx, w.org, { ...owner, type: "access", scope: "all_conversations", status: "in_review" });
-    await rejectRequest(ctx, actorOf(w.dpo), org, refused.id, { legalGround: "manifestly_unfounded_or_excessive", reason: words.refusal, message: "" });
+    await rejectRequest(ctx, actorOf(w.dpo), { org, requestId: refused.id, legalGround: "manifestly_unfounded_or_excessive", reason: words.refusal, message: "" });
     return { words, rectification, refused };
   }
 

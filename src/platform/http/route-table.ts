@@ -31,6 +31,10 @@ export interface Call<A = unknown, I = unknown, L = unknown> {
   locale: Locale;
   t: Translate;
   ip: string | undefined;
+  /** "GET", "HEAD" (a GET route answers it too: a download then sends its headers only) or "POST". */
+  method: string;
+  /** The first of these types the client accepts (content negotiation, as Express's req.accepts), or false. */
+  accepts(...types: string[]): string | false;
   /** The path asked for, without the query string. */
   path: string;
   /** The path with its query string, e.g. to come back after signing in. */
@@ -88,6 +92,8 @@ export interface PageRoute<A = unknown, I = unknown, L = unknown, Act extends st
   reauth?: boolean | ((loaded: L) => boolean);
   /** The page shown again, with the field errors, when the input or the use case finds it invalid (422). */
   form?(call: Call<NoInfer<A>, unknown, NoInfer<L>>): Promise<Answer> | Answer;
+  /** Put before each field error's key when one page holds several forms ("conversations-periodDays"). */
+  fieldPrefix?(call: Call<NoInfer<A>>): string;
   run(call: Call<NoInfer<A>, NoInfer<I>, NoInfer<L>>): Promise<Answer> | Answer;
 }
 
@@ -113,7 +119,7 @@ function callOf<A>(ctx: AppContext, req: Request, actor: A): Call<A> {
     ctx, org: req.org, actor, input: undefined, loaded: undefined,
     params: req.params as Record<string, string>, query: req.query as Record<string, unknown>,
     form: req.method === "GET" || req.method === "HEAD" ? (req.query as Record<string, unknown>) : body,
-    cookies: (req.cookies ?? {}) as Record<string, string>, session: req.session, locale: req.locale, t: req.t, ip: req.ip,
+    cookies: (req.cookies ?? {}) as Record<string, string>, session: req.session, locale: req.locale, t: req.t, ip: req.ip, method: req.method, accepts: (...types) => req.accepts(types),
     path: req.originalUrl.split("?")[0]!, url: req.originalUrl,
   };
 }
@@ -139,8 +145,10 @@ async function invalid<A>(res: Response, r: PageRoute<A, unknown, unknown>, call
   if (!r.form) throw new ValidationError(fieldErrors);
   const page = await r.form(call);
   if (!("view" in page)) return answer(res, page);
+  const prefix = r.fieldPrefix?.(call);
+  const errors = prefix ? Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [`${prefix}-${k}`, v])) : fieldErrors;
   // What was typed wins over what the form shows when it is first opened.
-  await answer(res, { ...page, status: page.status ?? 422, locals: { ...page.locals, values: echoedValues(call.form), fieldErrors } });
+  await answer(res, { ...page, status: page.status ?? 422, locals: { ...page.locals, values: echoedValues(call.form), fieldErrors: errors } });
 }
 
 /** Mounts every route of a table on the router: guard, limits, then one handler doing the rest. */
