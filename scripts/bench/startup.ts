@@ -10,26 +10,23 @@
  *
  *   npm run bench:startup [-- --runs 3] [-- --no-tsc]
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort } from "../../test/support/processes.js";
+import { argValue, portalArgv, repoRoot as root, spawnPortal, stopPortal, waitHealthy } from "./portal-process.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf("--runs") + 1]) > 0 && args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 1;
-const withTsc = !args.includes("--no-tsc");
+const runs = Math.max(1, Number(argValue("runs") ?? 1));
+const withTsc = !process.argv.includes("--no-tsc");
 
 interface Way {
   name: string;
   argv: string[];
 }
-/** The old `npm start` (tsx's CLI, which runs the portal in a child Node) and the new one's last step. */
+/** The old `npm start` (tsx's CLI, which runs the portal in a child Node) and the new one's last step, on this tree's code. */
 const ways: Way[] = [
-  { name: "old: tsx src/main.ts", argv: [path.join(root, "node_modules/tsx/dist/cli.mjs"), "src/main.ts"] },
-  { name: "new: node dist/main.js", argv: ["dist/main.js"] },
+  { name: "old: tsx src/main.ts", argv: portalArgv(root, "tsx") },
+  { name: "new: node dist/main.js", argv: portalArgv(root, "compiled") },
 ];
 
 interface Start {
@@ -37,31 +34,16 @@ interface Start {
   phases?: Record<string, number>;
 }
 
-/** Spawns the portal, polls /healthz until 200, stops it with SIGTERM and waits for its end. */
+/** Spawns the portal, waits for /healthz 200, stops it with SIGTERM and waits for its end. */
 async function timeStart(way: Way, dataDir: string): Promise<Start> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "development", LOG_LEVEL: "debug", JOBS: "on" };
-  for (const name of ["DATABASE_URL", "TEST_DATABASE_URL", "SMTP_URL", "MASTER_KEY", "SEED_DEMO"]) delete env[name];
   const started = performance.now();
-  const child = spawn(process.execPath, way.argv, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let ms = -1;
-  while (child.exitCode === null && performance.now() - started < 120_000) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
-    if (ok) {
-      ms = performance.now() - started;
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  const portal = await spawnPortal(root, way.argv, dataDir, { JOBS: "on" });
+  try {
+    const ms = await waitHealthy(portal, started);
+    return { ms, phases: phasesFrom(portal.stdout()) };
+  } finally {
+    await stopPortal(portal);
   }
-  child.kill("SIGTERM");
-  await exited;
-  if (ms < 0) throw new Error(`${way.name} did not answer /healthz: ${err.slice(-500)}`);
-  return { ms, phases: phasesFrom(out) };
 }
 
 function phasesFrom(log: string): Record<string, number> | undefined {
@@ -81,15 +63,15 @@ const phaseText = (p?: Record<string, number>) => (p ? Object.entries(p).map(([k
 
 function timeCommand(argv: string[]): number {
   const started = performance.now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-  if (r.status !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr.toString().slice(-500)}`);
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")} failed: ${(r.stdout.toString() + r.stderr.toString()).slice(-500)}`);
   return performance.now() - started;
 }
 
 /** tsc emitting src/ into a scratch folder (what a tsc build would cost instead of esbuild). */
 function timeTscEmit(scratch: string): number {
   const config = path.join(scratch, "tsconfig.emit.json");
-  fs.writeFileSync(config, JSON.stringify({ extends: path.join(root, "tsconfig.json"), compilerOptions: { noEmit: false, outDir: path.join(scratch, "tsc-out"), rootDir: path.join(root, "src"), types: ["node"] }, include: [path.join(root, "src")] }));
+  fs.writeFileSync(config, JSON.stringify({ extends: path.join(root, "tsconfig.json"), compilerOptions: { noEmit: false, outDir: path.join(scratch, "tsc-out"), rootDir: path.join(root, "src"), types: ["node"], typeRoots: [path.join(root, "node_modules/@types")] }, include: [path.join(root, "src")] }));
   return timeCommand([process.execPath, path.join(root, "node_modules/typescript/bin/tsc"), "-p", config]);
 }
 
