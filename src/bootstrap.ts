@@ -10,20 +10,26 @@ import { runDataMigrations } from "./platform/data-migrations.js";
 import { loadRootKeys } from "./platform/root-keys.js";
 import { dataMigrationDefinitions } from "./data-migrations.js";
 
+/** Called as each start-up phase ends (the portal times them; commands pass nothing). */
+export type PhaseMark = (phase: "open database" | "migrate") => void;
+
 /**
  * Opens the database (on the embedded engine under the exclusive DATA_DIR lock, see
  * db/data-dir.ts) and prepares the context on it, closing it again if that fails. `role` only
  * words the message a second process gets: the portal passes "portal", every command leaves the default.
  */
-export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock, role: ProcessRole = "command"): Promise<{ ctx: AppContext; database: Database }> {
+export async function createContext(config: Config, logger: Logger, clock: Clock = systemClock, role: ProcessRole = "command", mark: PhaseMark = () => undefined): Promise<{ ctx: AppContext; database: Database }> {
   const database = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.dataDir,
     role,
     onConnectionError: (fields, message) => logger.warn(fields, message),
   });
+  mark("open database");
   try {
-    return { ctx: await prepareContext(database, config, logger, clock), database };
+    const ctx = await prepareContext(database, config, logger, clock);
+    mark("migrate");
+    return { ctx, database };
   } catch (err) {
     await database.close().catch(() => undefined);
     throw err;

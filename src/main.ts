@@ -16,18 +16,38 @@ import { Poller } from "./platform/poller.js";
 import { rotateMasterKey } from "./platform/key-rotation.js";
 import { wrappedColumns } from "./wrapped-keys.js";
 
+/**
+ * Milliseconds each start-up phase took, the first ("load": Node itself and every module this
+ * file imports) counted from the process's start.
+ */
+function startupPhases() {
+  const phases: Record<string, number> = {};
+  let last = 0;
+  return {
+    phases,
+    mark(phase: string): void {
+      const now = performance.now();
+      phases[phase] = Math.round(now - last);
+      last = now;
+    },
+  };
+}
+
 async function main(): Promise<void> {
+  const startup = startupPhases();
+  startup.mark("load");
   useOwnerOnlyFileModes();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
-  const { ctx, database } = await createContext(config, logger, systemClock, "portal");
+  const { ctx, database } = await createContext(config, logger, systemClock, "portal", startup.mark);
   // loadConfig refuses SEED_DEMO=auto in production, the seed refuses production itself, and a
   // production start on data a development run seeded stops here.
   await refuseDemoDataInProduction(ctx);
   const demo = config.embedded && config.SEED_DEMO === "auto" && !config.production ? await seedDemoIfEmpty(ctx) : undefined;
   const [orgCount] = await ctx.db.select({ n: count() }).from(organizations);
   const setUp = Number(orgCount?.n ?? 0) > 0;
+  startup.mark("seed");
   if (!setUp) logger.warn("no organization yet: run npm run setup");
 
   const readiness = { ready: false };
@@ -56,6 +76,8 @@ async function main(): Promise<void> {
     readiness.ready = true;
     // PORT=0 asks the system for a free port: log the one it gave.
     const port = (server.address() as AddressInfo).port;
+    startup.mark("listen");
+    logger.debug({ phases: startup.phases, seeded: demo !== undefined }, "start-up phases (ms)");
     logger.info({ port, engine: ctx.engine, ms: Date.now() - started }, "listening");
     printWelcome(config.BASE_URL, demo, setUp, config.embedded);
   });

@@ -1,9 +1,6 @@
+import { createRequire } from "node:module";
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import { ValidationError } from "../platform/errors.js";
-import * as common from "@zxcvbn-ts/language-common";
-import * as en from "@zxcvbn-ts/language-en";
-import * as fi from "@zxcvbn-ts/language-fi";
-import * as nl from "@zxcvbn-ts/language-nl-be";
 
 /**
  * New passwords are judged by zxcvbn-ts: common and breached passwords (language-common's list
@@ -20,9 +17,21 @@ export const MIN_PASSWORD_SCORE = 3;
 const suffixed = (lists: Record<string, string[]>, lang: string) =>
   Object.fromEntries(Object.entries(lists).map(([name, words]) => [name.endsWith(`-${lang}`) ? name : `${name}-${lang}`, words]));
 
+/**
+ * The word lists are some 25 MB of memory and most of a second to load, and only a password
+ * change needs them: they are read (synchronously, through the packages' CommonJS builds) the
+ * first time one is judged, not when the portal starts.
+ */
+const require = createRequire(import.meta.url);
+
 let factory: ZxcvbnFactory | undefined;
 function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
+  if (factory) return factory;
+  const common = require("@zxcvbn-ts/language-common") as typeof import("@zxcvbn-ts/language-common");
+  const en = require("@zxcvbn-ts/language-en") as typeof import("@zxcvbn-ts/language-en");
+  const fi = require("@zxcvbn-ts/language-fi") as typeof import("@zxcvbn-ts/language-fi");
+  const nl = require("@zxcvbn-ts/language-nl-be") as typeof import("@zxcvbn-ts/language-nl-be");
+  factory = new ZxcvbnFactory({
     graphs: common.adjacencyGraphs,
     dictionary: { ...common.dictionary, ...en.dictionary, ...suffixed(fi.dictionary, "fi"), ...suffixed(nl.dictionary, "nl") },
     // Levenshtein matching of the whole password costs ~0.5 s of CPU per check here (it blocks

@@ -1,11 +1,11 @@
 /**
- * Real Rightsdesk processes for tests: the portal (src/main.ts) and the commands (scripts/*.ts),
- * each started under umask 022 (the usual default, so a test sees what a start with a loose umask
- * leaves behind) on a DATA_DIR the test chooses. Node runs the file itself with tsx as a loader
- * (not the tsx CLI, which would run it in a grandchild), so a signal reaches the process that
- * holds DATA_DIR.
+ * Real Rightsdesk processes for tests: the portal as `npm start` runs it (dist/main.js, compiled
+ * from src/ first when stale) and the commands (scripts/*.ts), each started under umask 022 (the
+ * usual default, so a test sees what a start with a loose umask leaves behind) on a DATA_DIR the
+ * test chooses. Node runs the file itself — a .ts file with tsx as a loader (not the tsx CLI,
+ * which would run it in a grandchild) — so a signal reaches the process that holds DATA_DIR.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -35,9 +35,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `file` (relative to the repository) under umask 022. */
+/** The compiled portal, what `npm start` runs. */
+export const PORTAL_ENTRY = "dist/main.js";
+
+let built = false;
+/** Compiles src/ to dist/ when it is missing or older than src/ (as `npm start` does), once per run. */
+export function ensureBuilt(): void {
+  if (built) return;
+  execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { stdio: ["ignore", "ignore", "inherit"] });
+  built = true;
+}
+
+/** Starts `file` (relative to the repository; .ts through tsx, .js as it is) under umask 022. */
 export function startProcess(file: string, env: NodeJS.ProcessEnv, args: string[] = []): Omit<Started, "port"> {
-  const child = spawn("/bin/sh", ["-c", 'umask 022 && exec "$0" "$@"', process.execPath, "--import", "tsx", file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn("/bin/sh", ["-c", 'umask 022 && exec "$0" "$@"', process.execPath, ...loader, file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -59,7 +71,8 @@ export async function runCommand(file: string, env: NodeJS.ProcessEnv, args: str
  */
 export async function startPortal(dataDir: string, extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<Started & { listening: boolean }> {
   const port = await freePort();
-  const p = startProcess("src/main.ts", embeddedEnv(dataDir, { PORT: String(port), ...extra }));
+  ensureBuilt();
+  const p = startProcess(PORTAL_ENTRY, embeddedEnv(dataDir, { PORT: String(port), ...extra }));
   const listening = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     const check = () => {
