@@ -16,6 +16,7 @@ import { liftRestriction, notifyRestrictionLift } from "./restrict.js";
 import { legalHoldSchema, liftHoldSchema, recipientSchema, renewHoldSchema, taskNoteSchema } from "./schema.js";
 import { legalHoldReasons } from "../requests/result.js";
 import { fulfilRequest } from "./start-fulfilment.js";
+import { casePageAfter, type FulfilmentOutcome } from "./outcomes.js";
 
 /**
  * Every route of this router with the roles allowed on their own organization's data; the
@@ -77,35 +78,38 @@ const holdForm = (mode: "set" | "renew" | "lift") => (call: OnRequest): Answer =
   },
 });
 
-/** A POST on one request: loaded within the actor's organization, authorized, re-authenticated if needed, then back to its page. */
-function onRequest<I>(path: string, action: string, def: { input?: z.ZodType<I>; form?: (call: OnRequest) => Answer; run(call: Call<StaffActor, I, RequestRow>): Promise<unknown> }) {
+/**
+ * A POST on one request: loaded within the actor's organization, authorized, re-authenticated if
+ * needed, then back to its page with the banner saying what was done.
+ */
+function onRequest<I>(path: string, action: string, outcome: FulfilmentOutcome, def: { input?: z.ZodType<I>; form?: (call: OnRequest) => Answer; run(call: Call<StaffActor, I, RequestRow>): Promise<unknown> }) {
   return route({
     method: "post", path, who: onRequestStaff, load: loadRequest, action, on: requestResource, reauth: needsReauth(path),
     input: def.input, form: def.form ?? formError,
     run: async (call) => {
       await def.run(call);
-      return { redirect: `${requestPage(call.loaded)}#fulfilment` };
+      return { redirect: casePageAfter(call.loaded.id, outcome) };
     },
   });
 }
 
 const requestRoutes = [
-  onRequest("/staff/requests/:id/fulfil", "carryOut", { run: ({ ctx, actor, loaded }) => fulfilRequest(ctx, actor, actor.orgId, loaded.id) }),
-  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", {
+  onRequest("/staff/requests/:id/fulfil", "carryOut", "carriedOut", { run: ({ ctx, actor, loaded }) => fulfilRequest(ctx, actor, actor.orgId, loaded.id) }),
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", "holdSet", {
     input: legalHoldSchema, form: holdForm("set"),
     run: (call) => setLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
   }),
-  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/renew", "renewLegalHold", {
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/renew", "renewLegalHold", "holdRenewed", {
     input: renewHoldSchema, form: holdForm("renew"),
     run: (call) => renewLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
   }),
-  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/lift", "liftLegalHold", {
+  onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/lift", "liftLegalHold", "holdLifted", {
     input: liftHoldSchema, form: holdForm("lift"),
     run: (call) => liftLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
   }),
-  onRequest("/staff/requests/:id/restriction/notify-lift", "notifyRestrictionLift", { run: ({ ctx, actor, loaded }) => notifyRestrictionLift(ctx, actor, loaded.id) }),
-  onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", { run: ({ ctx, actor, loaded }) => liftRestriction(ctx, actor, loaded.id) }),
-  onRequest("/staff/requests/:id/recipient-tasks/:taskId/confirm", "confirmRecipientTask", {
+  onRequest("/staff/requests/:id/restriction/notify-lift", "notifyRestrictionLift", "liftNotified", { run: ({ ctx, actor, loaded }) => notifyRestrictionLift(ctx, actor, loaded.id) }),
+  onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", "restrictionLifted", { run: ({ ctx, actor, loaded }) => liftRestriction(ctx, actor, loaded.id) }),
+  onRequest("/staff/requests/:id/recipient-tasks/:taskId/confirm", "confirmRecipientTask", "taskConfirmed", {
     input: taskNoteSchema,
     run: (call) => confirmRecipientTask(call.ctx, call.actor, call.loaded.id, idParam(call, "taskId"), call.input.note),
   }),

@@ -3,11 +3,13 @@
  * the address, each a catalog key — never free text) and the link back to the queue with the
  * filters it was opened from.
  */
+import { fulfilmentOutcomes } from "../fulfilment/outcomes.js";
 import { queueSchema } from "./schema.js";
 
 export const caseOutcomes = [
   "assigned", "noteAdded", "messageSent", "reviewStarted", "askedInfo", "askedIdentity",
   "approved", "rejected", "extended", "erasureConfirmed", "identityChecked", "released",
+  ...fulfilmentOutcomes,
 ] as const;
 export type CaseOutcome = (typeof caseOutcomes)[number];
 
