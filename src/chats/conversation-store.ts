@@ -6,6 +6,7 @@ import {
 } from "../db/schema/index.js";
 import { open, openText, seal, type KeyRing } from "../platform/crypto.js";
 import { ConflictError } from "../platform/errors.js";
+import { buildTimings } from "../platform/build-timings.js";
 
 /**
  * The only code that reads or writes chat content. Bodies, sender labels, notes, statements and
@@ -278,19 +279,25 @@ export async function readMessages(
   opts: { afterId?: number; limit?: number } = {},
 ): Promise<ReadMessage[]> {
   const key = await requireKey(db, keys, conv);
-  const rows = await db
-    .select()
-    .from(messages)
-    .where(opts.afterId ? sql`${messages.conversationId} = ${conv.id} and (${messages.sentAt}, ${messages.id}) > (select sent_at, id from messages where id = ${opts.afterId})` : eq(messages.conversationId, conv.id))
-    .orderBy(asc(messages.sentAt), asc(messages.id))
-    .limit(opts.limit ?? 100_000);
-  return rows.map((r) => ({
-    id: r.id,
-    senderRole: r.senderRole,
-    senderLabel: r.senderLabelEnc ? openText(key, r.senderLabelEnc, aad(conv.id, "label")) : null,
-    body: openText(key, r.bodyEnc, aad(conv.id, "body")),
-    sentAt: r.sentAt,
-  }));
+  const rows = await buildTimings.timeAsync("read", () =>
+    db
+      .select()
+      .from(messages)
+      .where(opts.afterId ? sql`${messages.conversationId} = ${conv.id} and (${messages.sentAt}, ${messages.id}) > (select sent_at, id from messages where id = ${opts.afterId})` : eq(messages.conversationId, conv.id))
+      .orderBy(asc(messages.sentAt), asc(messages.id))
+      .limit(opts.limit ?? 100_000),
+  );
+  const labelAad = aad(conv.id, "label");
+  const bodyAad = aad(conv.id, "body");
+  return buildTimings.time("decrypt", () =>
+    rows.map((r) => ({
+      id: r.id,
+      senderRole: r.senderRole,
+      senderLabel: r.senderLabelEnc ? openText(key, r.senderLabelEnc, labelAad) : null,
+      body: openText(key, r.bodyEnc, bodyAad),
+      sentAt: r.sentAt,
+    })),
+  );
 }
 
 export async function readNotes(db: Executor, keys: KeyRing, conv: Conversation): Promise<{ body: string; createdAt: Date }[]> {

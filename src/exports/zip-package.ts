@@ -39,6 +39,7 @@ import { intlLocale, isoWithOffset, localDate, packageLocale } from "./time.js";
 import type { ExportRow } from "./export-row.js";
 import { orgExportDir } from "../platform/export-files.js";
 import { DecryptStream, EncryptStream } from "../platform/stream-crypto.js";
+import { buildTimings } from "../platform/build-timings.js";
 
 /** zlib level for ZIP entries: the usual default, a good balance for text. */
 export const ZIP_LEVEL = 6;
@@ -93,7 +94,7 @@ class StreamingZip {
       if (buf.length === 0) return;
       hash.update(buf);
       bytes += buf.length;
-      if (!source.write(buf)) await Promise.race([once(source, "drain"), this.failed]);
+      if (!source.write(buf)) await buildTimings.timeAsync("zip", () => Promise.race([once(source, "drain"), this.failed]));
     };
     try {
       await produce(write);
@@ -102,7 +103,7 @@ class StreamingZip {
       throw err;
     }
     source.end();
-    await Promise.race([entryDone, this.failed]);
+    await buildTimings.timeAsync("zip", () => Promise.race([entryDone, this.failed]));
     if (track) this.files.push({ path: name, sha256: hash.digest("hex"), bytes });
   }
 
@@ -112,7 +113,7 @@ class StreamingZip {
 
   async finish(): Promise<void> {
     void this.archive.finalize().catch(() => undefined);
-    await Promise.race([this.done, this.failed]);
+    await buildTimings.timeAsync("zip", () => Promise.race([this.done, this.failed]));
   }
 
   abort(): void {
@@ -122,6 +123,8 @@ class StreamingZip {
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+const html = (render: () => string) => buildTimings.time("renderHtml", render);
+const jsonText = (render: () => string) => buildTimings.time("renderJson", render);
 
 export async function writeZipPackage(input: PackageInput, out: Writable): Promise<PackageResult> {
   const { ctx, org, request, scope, issuedAt, verificationCode } = input;
@@ -177,15 +180,15 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
               { id: conv.id, topic: conv.topic, startedAt: conv.startedAt, endedAt: conv.endedAt, messageCount, ipAddress },
               { orgName: org.name, reference: request.reference, timeZone: tz, locale: intl, t },
             );
-            await write(writer.begin());
-            await spool.write(jsonWriter.begin());
+            await write(html(() => writer.begin()));
+            await spool.write(jsonText(() => jsonWriter.begin()));
             for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
               const labelled = redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) }));
-              await write(writer.messages(labelled.map(({ m, sender }) => ({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: sender, body: m.body }))));
-              await spool.write(jsonWriter.messages(labelled));
+              await write(html(() => writer.messages(labelled.map(({ m, sender }) => ({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: sender, body: m.body })))));
+              await spool.write(jsonText(() => jsonWriter.messages(labelled)));
             }
-            await write(writer.end(statements));
-            await spool.write(jsonWriter.end(statements));
+            await write(html(() => writer.end(statements)));
+            await spool.write(jsonText(() => jsonWriter.end(statements)));
           });
           await spool.close();
           describe(`${base}.html`, "exports.readme.file.conversationHtml", vars);
@@ -197,11 +200,11 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
         }
       } else {
         await zip.add(`${base}.json`, async (write) => {
-          await write(jsonWriter.begin());
+          await write(jsonText(() => jsonWriter.begin()));
           for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
-            await write(jsonWriter.messages(redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) }))));
+            await write(jsonText(() => jsonWriter.messages(redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) })))));
           }
-          await write(jsonWriter.end(statements));
+          await write(jsonText(() => jsonWriter.end(statements)));
         });
       }
       describe(`${base}.json`, "exports.readme.file.conversationJson", vars);
