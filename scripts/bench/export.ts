@@ -10,6 +10,8 @@
  * BENCH_GC=1 also forces a garbage collection every 0.5 s and prints the largest heap still in
  * use after it: what the export really retains, as opposed to RSS that V8 has not given back
  * (it slows the run a little, so it is off by default).
+ * Where the time goes is printed per phase (src/platform/build-timings.ts, on only here);
+ * BENCH_CPU_PROFILE=export.cpuprofile writes Node's CPU profile of the export alone (not the set-up).
  */
 import { insertSubject } from "../../src/chats/subject-store.js";
 import crypto from "node:crypto";
