@@ -69,8 +69,7 @@ const ENTRY_BUFFER_BYTES = 1024 * 1024;
 
 /** A ZIP written one entry at a time, each entry hashed as it streams. */
 class StreamingZip {
-  // zlib's 16 KiB default output buffer costs a round trip to its thread per 16 KiB; a page fits in one.
-  private readonly archive = new ZipArchive({ zlib: { level: ZIP_LEVEL, chunkSize: 256 * 1024 } });
+  private readonly archive = new ZipArchive({ zlib: { level: ZIP_LEVEL } });
   private readonly done: Promise<void>;
   private readonly failed: Promise<never>;
   readonly files: ManifestFile[] = [];
