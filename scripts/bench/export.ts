@@ -10,10 +10,13 @@
  * BENCH_GC=1 also forces a garbage collection every 0.5 s and prints the largest heap still in
  * use after it: what the export really retains, as opposed to RSS that V8 has not given back
  * (it slows the run a little, so it is off by default).
+ * Where the time goes is printed per phase (src/platform/build-timings.ts, on only here);
+ * BENCH_CPU_PROFILE=export.cpuprofile writes Node's CPU profile of the export alone (not the set-up).
  */
 import { insertSubject } from "../../src/chats/subject-store.js";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import inspector from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
@@ -36,12 +39,29 @@ import { queueExport } from "../../src/exports/queue-export.js";
 import { readDecryptedExport } from "../../src/platform/blob-store.js";
 import { ZIP_LEVEL } from "../../src/exports/zip-package.js";
 import { listZipEntries, readZipEntry } from "../../src/exports/zip-reader.js";
+import { buildPhases, buildTimings, type BuildPhase } from "../../src/platform/build-timings.js";
 import { prng } from "./support.js";
 
 const MESSAGES = Number(process.argv[2] ?? process.env.BENCH_MESSAGES ?? 50_000);
 const CONVERSATIONS = Number(process.argv[3] ?? process.env.BENCH_CONVERSATIONS ?? 40);
 const KIND = (process.env.BENCH_KIND ?? "access_zip") as "access_zip" | "export_json";
 const FORCE_GC = process.env.BENCH_GC === "1";
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+
+/** Node's CPU profiler around the export alone (BENCH_CPU_PROFILE=file.cpuprofile), not the set-up. */
+async function startCpuProfile(): Promise<(() => Promise<void>) | undefined> {
+  if (!CPU_PROFILE) return undefined;
+  const session = new inspector.Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 500 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    fs.writeFileSync(CPU_PROFILE, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 function exposeGc(): () => void {
   v8.setFlagsFromString("--expose-gc");
@@ -61,6 +81,16 @@ function readyInfo(locales: string[]) {
   const each = (what: string) => Object.fromEntries(locales.map((l) => [l, `${what} (${l})`]));
   return { purposes: each("Chat counselling"), legalBases: each("Public interest"), categories: each("Chat messages"), source: each("The chats"), transfers: { outsideEea: false } };
 }
+
+const PHASE_NAMES: Record<BuildPhase, string> = {
+  read: "read (database)",
+  decrypt: "decrypt",
+  renderHtml: "render HTML",
+  renderJson: "render JSON",
+  renderPdf: "render PDF",
+  zip: "zip (waiting for compression)",
+  encrypt: "encrypt",
+};
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -143,10 +173,16 @@ async function main(): Promise<void> {
         retained = Math.max(retained, m.heapUsed + m.external);
       }
     }, 10);
+    const stopProfile = await startCpuProfile();
+    buildTimings.reset();
+    buildTimings.enabled = true;
     const started = process.hrtime.bigint();
     const queued = await ctx.db.transaction((tx) => queueExport(tx, ctx, { requestId: request!.id, kind: KIND }));
     await new JobRunner(ctx, exportJobDefinitions()).drain();
     const exportSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    buildTimings.enabled = false;
+    const phases = { ...buildTimings.ms };
+    await stopProfile?.();
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
@@ -178,6 +214,8 @@ async function main(): Promise<void> {
       ...(gc ? [`  retained memory: ${mb(retained)} at most (heap + external, right after a forced GC)`] : []),
       `  zlib deflate:    ${deflateSeconds.toFixed(2)} s for the same ${mb(uncompressed)} (→ ${mb(deflated)})`,
       `  ratio:           export time / deflate time = ${(exportSeconds / deflateSeconds).toFixed(1)}×`,
+      `  where the time goes (phases overlap: the next page is read while this one is compressed on zlib's threads):`,
+      ...buildPhases.map((p) => `    ${PHASE_NAMES[p].padEnd(30)} ${(phases[p] / 1000).toFixed(2).padStart(6)} s`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

@@ -6,6 +6,7 @@ import {
 } from "../db/schema/index.js";
 import { open, openText, seal, type KeyRing } from "../platform/crypto.js";
 import { ConflictError } from "../platform/errors.js";
+import { buildTimings } from "../platform/build-timings.js";
 
 /**
  * The only code that reads or writes chat content. Bodies, sender labels, notes, statements and
@@ -270,27 +271,42 @@ export async function addStatement(db: Executor, keys: KeyRing, conv: Conversati
   await db.insert(conversationStatements).values({ conversationId: conv.id, requestId, bodyEnc: seal(key, body, aad(conv.id, "statement")) });
 }
 
-/** Reads messages in order, a page at a time (exports stream through this). */
+/** Whose sender labels name someone: chat workers and other participants (the requester's and the system's never do). */
+const NAMING_ROLES = new Set<SenderRole>(["worker", "other"]);
+
+/**
+ * Reads messages in order, a page at a time (exports stream through this). `labels: "naming"`
+ * opens the sender label only where it names someone (NAMING_ROLES) and gives null elsewhere:
+ * a package shows the requester and the system by role, and every label opened is a decryption.
+ */
 export async function readMessages(
   db: Executor,
   keys: KeyRing,
   conv: Conversation,
-  opts: { afterId?: number; limit?: number } = {},
+  opts: { afterId?: number; limit?: number; labels?: "all" | "naming" } = {},
 ): Promise<ReadMessage[]> {
+  const wantLabel = opts.labels === "naming" ? (role: SenderRole) => NAMING_ROLES.has(role) : () => true;
   const key = await requireKey(db, keys, conv);
-  const rows = await db
-    .select()
-    .from(messages)
-    .where(opts.afterId ? sql`${messages.conversationId} = ${conv.id} and (${messages.sentAt}, ${messages.id}) > (select sent_at, id from messages where id = ${opts.afterId})` : eq(messages.conversationId, conv.id))
-    .orderBy(asc(messages.sentAt), asc(messages.id))
-    .limit(opts.limit ?? 100_000);
-  return rows.map((r) => ({
-    id: r.id,
-    senderRole: r.senderRole,
-    senderLabel: r.senderLabelEnc ? openText(key, r.senderLabelEnc, aad(conv.id, "label")) : null,
-    body: openText(key, r.bodyEnc, aad(conv.id, "body")),
-    sentAt: r.sentAt,
-  }));
+  // Only the columns a ReadMessage needs: every field costs a copy and a decode per row.
+  const rows = await buildTimings.timeAsync("read", () =>
+    db
+      .select({ id: messages.id, senderRole: messages.senderRole, senderLabelEnc: messages.senderLabelEnc, bodyEnc: messages.bodyEnc, sentAt: messages.sentAt })
+      .from(messages)
+      .where(opts.afterId ? sql`${messages.conversationId} = ${conv.id} and (${messages.sentAt}, ${messages.id}) > (select sent_at, id from messages where id = ${opts.afterId})` : eq(messages.conversationId, conv.id))
+      .orderBy(asc(messages.sentAt), asc(messages.id))
+      .limit(opts.limit ?? 100_000),
+  );
+  const labelAad = aad(conv.id, "label");
+  const bodyAad = aad(conv.id, "body");
+  return buildTimings.time("decrypt", () =>
+    rows.map((r) => ({
+      id: r.id,
+      senderRole: r.senderRole,
+      senderLabel: r.senderLabelEnc && wantLabel(r.senderRole) ? openText(key, r.senderLabelEnc, labelAad) : null,
+      body: openText(key, r.bodyEnc, bodyAad),
+      sentAt: r.sentAt,
+    })),
+  );
 }
 
 export async function readNotes(db: Executor, keys: KeyRing, conv: Conversation): Promise<{ body: string; createdAt: Date }[]> {

@@ -145,7 +145,8 @@ export const MESSAGE_PAGE_SIZE = 1000;
  */
 export async function* messagePages(db: Executor, keys: KeyRing, conv: Conversation, pageSize = MESSAGE_PAGE_SIZE): AsyncGenerator<ReadMessage[]> {
   const fetch = (afterId?: number) => {
-    const p = readMessages(db, keys, conv, { afterId, limit: pageSize });
+    // Packages show the requester and the system by role (SenderLabeller): their labels stay sealed.
+    const p = readMessages(db, keys, conv, { afterId, limit: pageSize, labels: "naming" });
     p.catch(() => undefined); // awaited below; never an unhandled rejection if the caller stops early
     return p;
   };

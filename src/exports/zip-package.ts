@@ -39,6 +39,7 @@ import { intlLocale, isoWithOffset, localDate, packageLocale } from "./time.js";
 import type { ExportRow } from "./export-row.js";
 import { orgExportDir } from "../platform/export-files.js";
 import { DecryptStream, EncryptStream } from "../platform/stream-crypto.js";
+import { buildTimings } from "../platform/build-timings.js";
 
 /** zlib level for ZIP entries: the usual default, a good balance for text. */
 export const ZIP_LEVEL = 6;
@@ -64,15 +65,24 @@ export interface PackageResult {
 
 type Write = (chunk: string | Buffer) => Promise<void>;
 
+const ENTRY_BUFFER_BYTES = 1024 * 1024;
+
 /** A ZIP written one entry at a time, each entry hashed as it streams. */
 class StreamingZip {
   private readonly archive = new ZipArchive({ zlib: { level: ZIP_LEVEL } });
   private readonly done: Promise<void>;
   private readonly failed: Promise<never>;
   readonly files: ManifestFile[] = [];
+  private appended = 0;
+  private finished = 0;
+  private onEntry: (() => void) | undefined;
 
   constructor(out: Writable, private readonly date: Date) {
     this.done = pipeline(this.archive, out);
+    this.archive.on("entry", () => {
+      this.finished += 1;
+      this.onEntry?.();
+    });
     this.failed = new Promise<never>((_, reject) => {
       this.done.catch(reject);
       this.archive.on("warning", reject);
@@ -83,17 +93,20 @@ class StreamingZip {
   async add(entryName: string, produce: (write: Write) => Promise<void>, track = true): Promise<void> {
     // Entry names are built from numbers and dates; this keeps them safe should one ever carry text.
     const name = safeFileName(entryName);
-    const source = new PassThrough();
+    // Room for a whole page of messages: the build reads and renders the next page while zlib's
+    // thread compresses this one, instead of waiting for every 16 KiB to drain.
+    const source = new PassThrough({ highWaterMark: ENTRY_BUFFER_BYTES });
     const hash = crypto.createHash("sha256");
     let bytes = 0;
-    const entryDone = new Promise<void>((resolve) => this.archive.once("entry", () => resolve()));
+    await buildTimings.timeAsync("zip", () => this.entriesAheadAtMost(1));
+    this.appended += 1;
     this.archive.append(source, { name, date: this.date });
     const write: Write = async (chunk) => {
       const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
       if (buf.length === 0) return;
       hash.update(buf);
       bytes += buf.length;
-      if (!source.write(buf)) await Promise.race([once(source, "drain"), this.failed]);
+      if (!source.write(buf)) await buildTimings.timeAsync("zip", () => Promise.race([once(source, "drain"), this.failed]));
     };
     try {
       await produce(write);
@@ -101,9 +114,22 @@ class StreamingZip {
       source.destroy();
       throw err;
     }
+    // Not waiting for the archive to finish this entry: it queues entries in order, so the next
+    // one is read and rendered (into its own bounded buffer) while zlib still compresses this one.
     source.end();
-    await Promise.race([entryDone, this.failed]);
     if (track) this.files.push({ path: name, sha256: hash.digest("hex"), bytes });
+  }
+
+  /**
+   * Waits until at most `n` earlier entries are still being compressed: one entry may be
+   * compressed while the next is produced, but no more queue up, so memory stays bounded by
+   * two entries' buffers however many entries a package has.
+   */
+  private async entriesAheadAtMost(n: number): Promise<void> {
+    while (this.appended - this.finished > n) {
+      await Promise.race([new Promise<void>((resolve) => (this.onEntry = resolve)), this.failed]);
+    }
+    this.onEntry = undefined;
   }
 
   addBuffer(name: string, content: string | Buffer, track = true): Promise<void> {
@@ -112,7 +138,7 @@ class StreamingZip {
 
   async finish(): Promise<void> {
     void this.archive.finalize().catch(() => undefined);
-    await Promise.race([this.done, this.failed]);
+    await buildTimings.timeAsync("zip", () => Promise.race([this.done, this.failed]));
   }
 
   abort(): void {
@@ -122,6 +148,8 @@ class StreamingZip {
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+const html = (render: () => string) => buildTimings.time("renderHtml", render);
+const jsonText = (render: () => string) => buildTimings.time("renderJson", render);
 
 export async function writeZipPackage(input: PackageInput, out: Writable): Promise<PackageResult> {
   const { ctx, org, request, scope, issuedAt, verificationCode } = input;
@@ -166,42 +194,41 @@ export async function writeZipPackage(input: PackageInput, out: Writable): Promi
       const ipAddress = await readIp(ctx.db, ctx.keys, conv);
       const jsonWriter = new ConversationJsonWriter(conv, messageCount, tz, ipAddress);
       if (withHtml) {
-        // One pass over the messages: the HTML goes into the archive, the JSON into a spool file
-        // beside the export (same directory, mode 0600, encrypted under a key that lives only in
-        // memory) that is then appended and deleted.
+        // One pass over the messages: the HTML goes into the archive, the JSON is held aside and
+        // appended next, in memory while it is small, else in a spool file (see jsonHoldingArea).
         const spoolPath = path.join(orgExportDir(ctx.config, org.id), `${input.exportRow.id}.${input.exportRow.attempts}.spool`);
-        const spool = await openSpool(spoolPath);
+        const spool = jsonHoldingArea(spoolPath);
         try {
           await zip.add(`${base}.html`, async (write) => {
             const writer = new TranscriptHtmlWriter(
               { id: conv.id, topic: conv.topic, startedAt: conv.startedAt, endedAt: conv.endedAt, messageCount, ipAddress },
               { orgName: org.name, reference: request.reference, timeZone: tz, locale: intl, t },
             );
-            await write(writer.begin());
-            await spool.write(jsonWriter.begin());
+            await write(html(() => writer.begin()));
+            await spool.write(jsonText(() => jsonWriter.begin()));
             for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
               const labelled = redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) }));
-              await write(writer.messages(labelled.map(({ m, sender }) => ({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: sender, body: m.body }))));
-              await spool.write(jsonWriter.messages(labelled));
+              await write(html(() => writer.messages(labelled.map(({ m, sender }) => ({ sentAt: m.sentAt, senderRole: m.senderRole, senderLabel: sender, body: m.body })))));
+              await spool.write(jsonText(() => jsonWriter.messages(labelled)));
             }
-            await write(writer.end(statements));
-            await spool.write(jsonWriter.end(statements));
+            await write(html(() => writer.end(statements)));
+            await spool.write(jsonText(() => jsonWriter.end(statements)));
           });
           await spool.close();
           describe(`${base}.html`, "exports.readme.file.conversationHtml", vars);
           await zip.add(`${base}.json`, async (write) => {
-            for await (const chunk of spool.read()) await write(chunk as Buffer);
+            for await (const chunk of spool.read()) await write(chunk);
           });
         } finally {
           await spool.discard();
         }
       } else {
         await zip.add(`${base}.json`, async (write) => {
-          await write(jsonWriter.begin());
+          await write(jsonText(() => jsonWriter.begin()));
           for await (const page of messagePages(ctx.db, ctx.keys, conv)) {
-            await write(jsonWriter.messages(redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) }))));
+            await write(jsonText(() => jsonWriter.messages(redacted(conv, page).map((m) => ({ m, sender: labeller.label(m) })))));
           }
-          await write(jsonWriter.end(statements));
+          await write(jsonText(() => jsonWriter.end(statements)));
         });
       }
       describe(`${base}.json`, "exports.readme.file.conversationJson", vars);
@@ -378,6 +405,37 @@ class ConversationJsonWriter {
     const stmts = statements.map((s) => `\n    ${JSON.stringify({ createdAt: isoWithOffset(s.createdAt, this.tz), body: s.body })}`).join(",");
     return `${this.first ? "" : "\n  "}],\n  "statements": [${stmts}${statements.length ? "\n  " : ""}]\n}\n`;
   }
+}
+
+/**
+ * Most conversations' JSON is a few hundred kilobytes: held in memory, it is appended without a
+ * round trip through an encrypted file. A longer one spills, once it passes this many UTF-16
+ * code units (about as many bytes for chat text), so memory stays bounded whatever its length.
+ */
+export const JSON_SPILL_UNITS = 4 * 1024 * 1024;
+
+/** A conversation's JSON while its HTML is written: memory first, a spool file past JSON_SPILL_UNITS. */
+export function jsonHoldingArea(spoolPath: string, spillUnits = JSON_SPILL_UNITS) {
+  let held: string[] = [];
+  let heldUnits = 0;
+  let spool: Awaited<ReturnType<typeof openSpool>> | undefined;
+  return {
+    async write(chunk: string): Promise<void> {
+      if (spool) return spool.write(chunk);
+      held.push(chunk);
+      heldUnits += chunk.length;
+      if (heldUnits <= spillUnits) return;
+      spool = await openSpool(spoolPath);
+      for (const c of held) await spool.write(c);
+      held = [];
+    },
+    close: async (): Promise<void> => spool?.close(),
+    read: (): Iterable<Buffer | string> | AsyncIterable<Buffer | string> => (spool ? spool.read() : held),
+    async discard(): Promise<void> {
+      held = [];
+      await spool?.discard();
+    },
+  };
 }
 
 /** A scratch file written with backpressure, removed whatever happens. */

@@ -12,6 +12,7 @@
 import crypto from "node:crypto";
 import { open } from "node:fs/promises";
 import { Transform, type TransformCallback } from "node:stream";
+import { buildTimings } from "./build-timings.js";
 
 const MAGIC = Buffer.from("RDX1");
 const SALT_BYTES = 16;
@@ -70,6 +71,11 @@ export class EncryptStream extends Transform {
   }
 
   override _transform(chunk: Buffer | string, _enc: BufferEncoding, done: TransformCallback): void {
+    buildTimings.time("encrypt", () => this.append(chunk));
+    done();
+  }
+
+  private append(chunk: Buffer | string): void {
     const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     this.pending.push(buf);
     this.pendingBytes += buf.length;
@@ -85,11 +91,10 @@ export class EncryptStream extends Transform {
       this.pending = [rest];
       this.pendingBytes = rest.length;
     }
-    done();
   }
 
   override _flush(done: TransformCallback): void {
-    this.push(this.sealChunk(Buffer.concat(this.pending, this.pendingBytes), true));
+    buildTimings.time("encrypt", () => this.push(this.sealChunk(Buffer.concat(this.pending, this.pendingBytes), true)));
     this.pending = [];
     done();
   }
@@ -125,25 +130,29 @@ export class DecryptStream extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-      if (!this.header) {
-        if (this.buffered.length < HEADER_BYTES) return done();
-        if (!this.buffered.subarray(0, MAGIC.length).equals(MAGIC)) throw new StreamAuthError("not an encrypted file");
-        this.header = Buffer.from(this.buffered.subarray(0, HEADER_BYTES));
-        this.key = fileKey(this.rootKey, this.header.subarray(MAGIC.length), this.context);
-        this.buffered = this.buffered.subarray(HEADER_BYTES);
-      }
-      let at = 0;
-      // More than a whole sealed chunk buffered: the first one cannot be the last.
-      while (this.buffered.length - at > SEALED_CHUNK) {
-        this.push(this.openChunk(this.buffered.subarray(at, at + SEALED_CHUNK), false));
-        at += SEALED_CHUNK;
-      }
-      this.buffered = at ? this.buffered.subarray(at) : this.buffered;
+      buildTimings.time("decrypt", () => this.unseal(chunk));
       done();
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  private unseal(chunk: Buffer): void {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    if (!this.header) {
+      if (this.buffered.length < HEADER_BYTES) return;
+      if (!this.buffered.subarray(0, MAGIC.length).equals(MAGIC)) throw new StreamAuthError("not an encrypted file");
+      this.header = Buffer.from(this.buffered.subarray(0, HEADER_BYTES));
+      this.key = fileKey(this.rootKey, this.header.subarray(MAGIC.length), this.context);
+      this.buffered = this.buffered.subarray(HEADER_BYTES);
+    }
+    let at = 0;
+    // More than a whole sealed chunk buffered: the first one cannot be the last.
+    while (this.buffered.length - at > SEALED_CHUNK) {
+      this.push(this.openChunk(this.buffered.subarray(at, at + SEALED_CHUNK), false));
+      at += SEALED_CHUNK;
+    }
+    this.buffered = at ? this.buffered.subarray(at) : this.buffered;
   }
 
   override _flush(done: TransformCallback): void {

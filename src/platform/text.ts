@@ -51,7 +51,11 @@ const ENTITIES: Record<string, string> = {
  * then the five HTML-significant characters escaped. Written here instead of importing
  * `escape-html`: that package is only a transitive dependency of express and ships no types.
  */
+/** Anything escapeHtml would change; most chat text has none, and one test is cheaper than two replaces. */
+const NEEDS_ESCAPING = new RegExp(`[&<>"'\r${CONTROLS.source.slice(1, -1)}]`);
+
 export function escapeHtml(value: string): string {
+  if (!NEEDS_ESCAPING.test(value)) return value;
   return neutralizeControls(value).replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
 }
 

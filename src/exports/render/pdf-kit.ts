@@ -7,6 +7,7 @@
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import { neutralizeControls } from "../../platform/text.js";
+import { buildTimings } from "../../platform/build-timings.js";
 
 export type PdfDoc = PDFKit.PDFDocument;
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
@@ -181,9 +182,11 @@ export function renderPdf(doc: PdfDoc, out: NodeJS.WritableStream, footer: Foote
     doc.once("error", fail);
     doc.pipe(out);
     try {
-      build();
-      writeFooters(doc, footer);
-      doc.end();
+      buildTimings.time("renderPdf", () => {
+        build();
+        writeFooters(doc, footer);
+        doc.end();
+      });
     } catch (err) {
       fail(err);
       // Unpipe so a half-built document is not flushed into `out` as if complete.

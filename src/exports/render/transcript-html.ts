@@ -145,17 +145,84 @@ function timeTag(date: Date, label: string): string {
   return `<time datetime="${escapeHtml(date.toISOString())}">${escapeHtml(label)}</time>`;
 }
 
-function renderMessage(m: TranscriptMessage, ctx: TranscriptContext): string {
-  const role = ROLES.has(m.senderRole) ? m.senderRole : "other";
-  const label = roleLabel(role, ctx.t);
-  const roleSpan = labelNeedsRole(m.senderLabel, label) ? `<span class="role">(${escapeHtml(label)})</span> ` : "";
-  return (
-    `<li class="msg role-${role}">` +
-    `<span class="who">${escapeHtml(m.senderLabel)}</span> ` +
-    roleSpan +
-    timeTag(m.sentAt, formatTime(m.sentAt, ctx.locale, ctx.timeZone)) +
-    `<p class="body">${escapeHtml(m.body)}</p></li>`
-  );
+/**
+ * Renders the messages of one transcript. What repeats from message to message is worked out
+ * once: the sender caption per (role, label), and per minute the day heading and the clock time
+ * up to its seconds (Intl formatting was most of a long transcript's rendering time).
+ */
+class MessageRenderer {
+  private readonly senders = new Map<string, string>();
+  private minute = Number.NaN;
+  private minuteDay = "";
+  /** The minute's clock time around its seconds, or undefined to format every message in full. */
+  private clock: { before: string; after: string } | undefined;
+  private isoMinute: string | undefined;
+
+  constructor(private readonly ctx: TranscriptContext) {}
+
+  day(sentAt: Date): string {
+    this.enterMinute(sentAt);
+    return this.clock ? this.minuteDay : formatDate(sentAt, this.ctx.locale, this.ctx.timeZone);
+  }
+
+  render(m: TranscriptMessage): string {
+    const role = ROLES.has(m.senderRole) ? m.senderRole : "other";
+    const time = `<time datetime="${this.isoString(m.sentAt)}">${escapeHtml(this.time(m.sentAt))}</time>`;
+    return `<li class="msg role-${role}">${this.sender(role, m.senderLabel)}${time}<p class="body">${escapeHtml(m.body)}</p></li>`;
+  }
+
+  /** toISOString (never anything to escape in it), from the minute's "YYYY-MM-DDTHH:MM:". */
+  private isoString(at: Date): string {
+    this.enterMinute(at);
+    if (!this.isoMinute) return at.toISOString();
+    const ms = at.getTime() - this.minute * 60_000;
+    return `${this.isoMinute}${String(Math.floor(ms / 1000)).padStart(2, "0")}.${String(ms % 1000).padStart(3, "0")}Z`;
+  }
+
+  private sender(role: TranscriptMessage["senderRole"], senderLabel: string): string {
+    const key = `${role}\u0000${senderLabel}`;
+    let html = this.senders.get(key);
+    if (html === undefined) {
+      const label = roleLabel(role, this.ctx.t);
+      const roleSpan = labelNeedsRole(senderLabel, label) ? `<span class="role">(${escapeHtml(label)})</span> ` : "";
+      html = `<span class="who">${escapeHtml(senderLabel)}</span> ${roleSpan}`;
+      if (this.senders.size > 10_000) this.senders.clear();
+      this.senders.set(key, html);
+    }
+    return html;
+  }
+
+  private time(at: Date): string {
+    this.enterMinute(at);
+    if (!this.clock) return formatTime(at, this.ctx.locale, this.ctx.timeZone);
+    const seconds = Math.floor((at.getTime() - this.minute * 60_000) / 1000);
+    return `${this.clock.before}${String(seconds).padStart(2, "0")}${this.clock.after}`;
+  }
+
+  private enterMinute(at: Date): void {
+    const minute = Math.floor(at.getTime() / 60_000);
+    if (minute === this.minute) return;
+    this.minute = minute;
+    const start = new Date(minute * 60_000);
+    const { locale, timeZone } = this.ctx;
+    this.minuteDay = formatDate(start, locale, timeZone);
+    this.clock = clockAroundSeconds(start, locale, timeZone);
+    const iso = start.toISOString();
+    this.isoMinute = iso.length === 24 ? iso.slice(0, 17) : undefined; // four-digit years
+  }
+}
+
+/**
+ * A minute's formatted time split around its seconds ("14:05:" + ss + ""), when the seconds are a
+ * plain "00" at the minute's start: true of every zone whose offset is whole minutes, so each
+ * second of the minute formats the same way. Anything else (an odd historic offset) is undefined.
+ */
+function clockAroundSeconds(minuteStart: Date, locale: string, timeZone: string): { before: string; after: string } | undefined {
+  const parts = cachedFormatter(locale, timeZone, "time").formatToParts(minuteStart);
+  const at = parts.findIndex((p) => p.type === "second");
+  if (at < 0 || parts[at]!.value !== "00") return undefined;
+  const join = (ps: Intl.DateTimeFormatPart[]) => ps.map((p) => p.value).join("");
+  return { before: join(parts.slice(0, at)), after: join(parts.slice(at + 1)) };
 }
 
 function renderStatements(conv: Pick<TranscriptConversation, "statements">, ctx: TranscriptContext): string {
@@ -185,11 +252,14 @@ export class TranscriptHtmlWriter {
   private currentDay = "";
   private open = false;
   private written = 0;
+  private readonly renderer: MessageRenderer;
 
   constructor(
     private readonly conv: TranscriptHeader,
     private readonly ctx: TranscriptContext,
-  ) {}
+  ) {
+    this.renderer = new MessageRenderer(ctx);
+  }
 
   begin(): string {
     const { ctx } = this;
@@ -226,14 +296,14 @@ export class TranscriptHtmlWriter {
   messages(batch: readonly TranscriptMessage[]): string {
     const parts: string[] = [];
     for (const m of batch) {
-      const day = formatDate(m.sentAt, this.ctx.locale, this.ctx.timeZone);
+      const day = this.renderer.day(m.sentAt);
       if (day !== this.currentDay) {
         if (this.open) parts.push("</ol>");
         parts.push(`<h3>${escapeHtml(day)}</h3><ol class="messages">`);
         this.currentDay = day;
         this.open = true;
       }
-      parts.push(renderMessage(m, this.ctx));
+      parts.push(this.renderer.render(m));
       this.written += 1;
     }
     return parts.join("");
