@@ -50,7 +50,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     // PGlite's own bytea codec converts hex one byte at a time (parseInt per pair): it was most of
     // an export's time on PGlite (bench:export). Buffer's native hex codec does the same faster.
     parsers: { [types.BYTEA]: (hex: string) => Buffer.from(hex.slice(2), "hex") },
-    serializers: { [types.BYTEA]: (bytes: Uint8Array) => `\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}` },
+    serializers: { [types.BYTEA]: (bytes: Uint8Array) => `\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}` },
   });
   // Not at once: the instances stay reachable from this call's own async frames until it returns.
   if (fresh) setTimeout(collectGarbageNow, 0);
