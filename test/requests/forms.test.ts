@@ -43,6 +43,16 @@ describe("requester forms that never dead-end", () => {
     return res;
   }
 
+  /** Sends an objection through the form steps; its reference. */
+  async function sendObjection(): Promise<string> {
+    await agent.get("/requests/new").expect(303);
+    await post("/requests/new/type", { type: "objection" });
+    await post("/requests/new/scope", { scope: "all_conversations" });
+    await post("/requests/new/details", {});
+    const sent = await post("/requests/new/check", {});
+    return /RD-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(sent.headers.location as string)![0];
+  }
+
   describe("limits and character counts", () => {
     it("reads every limit from the schemas (no number written twice)", () => {
       expect(fieldLimits(correctionSchema)).to.deep.equal({ value: 200, statement: 5000 });
@@ -95,12 +105,7 @@ describe("requester forms that never dead-end", () => {
     });
 
     it("counts the message box on the request page and names its limit", async () => {
-      await agent.get("/requests/new").expect(303);
-      await post("/requests/new/type", { type: "objection" });
-      await post("/requests/new/scope", { scope: "all_conversations" });
-      await post("/requests/new/details", {});
-      const sent = await post("/requests/new/check", {});
-      const reference = /RD-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(sent.headers.location as string)![0];
+      const reference = await sendObjection();
       const res = await post(`/requests/${reference}/messages`, { body: "z".repeat(5003) }, `/requests/${reference}`);
       expect(res.status).to.equal(422);
       expect(text(byId(res.text, "field-body-error"))).to.include("Enter 5,000 characters or fewer");
@@ -187,12 +192,7 @@ describe("requester forms that never dead-end", () => {
     });
 
     it("keeps the text of a message that failed, on the page behind the POST address", async () => {
-      await agent.get("/requests/new").expect(303);
-      await post("/requests/new/type", { type: "objection" });
-      await post("/requests/new/scope", { scope: "all_conversations" });
-      await post("/requests/new/details", {});
-      const sent = await post("/requests/new/check", {});
-      const reference = /RD-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(sent.headers.location as string)![0];
+      const reference = await sendObjection();
       const failed = await post(`/requests/${reference}/messages`, { body: "q".repeat(5001) }, `/requests/${reference}`);
       const button = doc(failed.text).find((el) => el.tagName === "button" && attr(el, "value") === "sv")!;
       expect(attr(button, "formaction")).to.equal(`/requests/${reference}#top`);
