@@ -30,7 +30,10 @@ interface LegacyComplaint { id: string; org_id: string; subject_id: string | nul
 export async function sealExistingPersonalFields(ctx: AppContext, tx: Tx): Promise<void> {
   const counts = { subjects: 0, complaints: 0 };
   if (await hasColumn(tx, "subjects", "email")) {
-    const legacy = rowsOf<LegacySubject>(await tx.execute(sql`select id, org_id, external_id, email, display_name, staff_verified_note from subjects`));
+    // Only rows that still hold plaintext: a row written by today's code (sealed, plaintext null)
+    // keeps its sealed fields, so a run that comes late (or again) never blanks them.
+    const legacy = rowsOf<LegacySubject>(await tx.execute(sql`select id, org_id, external_id, email, display_name, staff_verified_note from subjects
+      where coalesce(external_id, email, display_name, staff_verified_note) is not null`));
     for (const s of legacy) {
       let key: SubjectKey | undefined = await keyOfSubject(tx, ctx.keys, s.id);
       if (!key) {
@@ -40,9 +43,10 @@ export async function sealExistingPersonalFields(ctx: AppContext, tx: Tx): Promi
       }
       const email = s.email?.trim().toLowerCase() ?? null;
       await tx.update(subjects).set({
-        externalIdEnc: sealField(key, "external_id", s.external_id), externalIdIndex: s.external_id === null ? null : externalIdIndexOf(ctx.keys, s.external_id),
-        emailEnc: sealField(key, "email", email), emailIndex: email === null ? null : emailIndexOf(ctx.keys, email),
-        displayNameEnc: sealField(key, "display_name", s.display_name), staffVerifiedNoteEnc: sealField(key, "staff_verified_note", s.staff_verified_note),
+        ...(s.external_id !== null && { externalIdEnc: sealField(key, "external_id", s.external_id), externalIdIndex: externalIdIndexOf(ctx.keys, s.external_id) }),
+        ...(email !== null && { emailEnc: sealField(key, "email", email), emailIndex: emailIndexOf(ctx.keys, email) }),
+        ...(s.display_name !== null && { displayNameEnc: sealField(key, "display_name", s.display_name) }),
+        ...(s.staff_verified_note !== null && { staffVerifiedNoteEnc: sealField(key, "staff_verified_note", s.staff_verified_note) }),
       }).where(eq(subjects.id, s.id));
       counts.subjects += 1;
     }
@@ -50,7 +54,8 @@ export async function sealExistingPersonalFields(ctx: AppContext, tx: Tx): Promi
   }
   if (await hasColumn(tx, "complaints", "body")) {
     const legacy = rowsOf<LegacyComplaint>(await tx.execute(sql`
-      select c.id, c.org_id, r.subject_id, c.body, c.answer from complaints c join requests r on r.id = c.request_id`));
+      select c.id, c.org_id, r.subject_id, c.body, c.answer from complaints c join requests r on r.id = c.request_id
+      where c.body is not null or c.answer is not null`));
     for (const c of legacy) {
       const key = (c.subject_id ? await keyOfSubject(tx, ctx.keys, c.subject_id) : undefined) ?? (await newDetachedKey(tx, ctx.keys, c.org_id));
       await tx.update(complaints).set({
