@@ -54,7 +54,7 @@ async function complaintPage({ ctx, org, t, query, loaded: row }: MyRequestCall)
     view: "complaints/request",
     locals: {
       title: t("complaints.request.title", { reference: row.reference }),
-      request, complaints, maxLength: COMPLAINT_MAX,
+      request, complaints, maxLength: COMPLAINT_MAX, limits: { body: COMPLAINT_MAX },
       canFile: request.complaintPaths.grounds.length > 0 && latest?.status !== "open",
       canEscalate: latest?.status !== "escalated" && (latest !== undefined || request.complaintPaths.grounds.length > 0),
       escalated: latest?.status === "escalated" ? latest : null,

@@ -25,7 +25,7 @@ const freeText = (min: number, max: number, keys: { required: string; short: str
 
 export const fileComplaintSchema = z.object({
   grounds: z.enum(complaintGrounds, "complaints.errors.chooseGrounds"),
-  body: freeText(COMPLAINT_MIN, COMPLAINT_MAX, { required: "complaints.errors.bodyRequired", short: "complaints.errors.bodyTooShort", long: "complaints.errors.bodyTooLong" }),
+  body: freeText(COMPLAINT_MIN, COMPLAINT_MAX, { required: "complaints.errors.bodyRequired", short: "complaints.errors.bodyTooShort", long: "platform.errors.maxChars" }),
 });
 export type FileComplaintInput = z.infer<typeof fileComplaintSchema>;
 

@@ -89,7 +89,7 @@ describe("complaints: to the DPO, the answer, and the step to the authority", ()
     const cases: [Record<string, string>, string, string][] = [
       [{ grounds: "rejected", body: "   " }, "body", "Vertel ons wat er mis is."],
       [{ grounds: "rejected", body: "Too short" }, "body", "Schrijf iets meer"],
-      [{ grounds: "rejected", body: "x".repeat(4001) }, "body", "Je tekst is te lang."],
+      [{ grounds: "rejected", body: "x".repeat(4001) }, "body", "Gebruik maximaal 4.000 tekens"],
       [{ body: COMPLAINT }, "grounds", "Kies waarom je een klacht hebt."],
       [{ grounds: "bogus", body: COMPLAINT }, "grounds", "Kies waarom je een klacht hebt."],
       [{ grounds: "overdue", body: COMPLAINT }, "grounds", "Deze reden past nu niet bij je verzoek."],
