@@ -5,7 +5,6 @@
  */
 import { Router } from "express";
 import type { AppContext } from "../context.js";
-import type { StaffRole } from "../db/schema/index.js";
 import { openExportDownload } from "../exports/downloads.js";
 import { sendDownload } from "../exports/send-download.js";
 import { requesterAudience, staffAudience } from "../identity/audience.js";
@@ -137,19 +136,6 @@ export function complaintsRequesterRouter(ctx: AppContext): Router {
 // -------------------------------------------------------------------------------------- staff
 
 /** Every staff route of complaints with the roles allowed; test/complaints/authorization.test.ts walks it. */
-export interface ComplaintStaffRoute {
-  method: "get" | "post";
-  path: string;
-  roles: readonly StaffRole[];
-  /** Acts on one complaint: another organization's is "not found". */
-  onComplaint?: boolean;
-}
-export const complaintStaffRoutes: readonly ComplaintStaffRoute[] = [
-  { method: "get", path: "/staff/complaints", roles: ["dpo"] },
-  { method: "get", path: "/staff/complaints/:id", roles: ["dpo"], onComplaint: true },
-  { method: "post", path: "/staff/complaints/:id/answer", roles: ["dpo"], onComplaint: true },
-];
-
 const complaintsOf = (_: unknown, call: Call) => ({ kind: "complaints" as const, orgId: call.org.id });
 const complaintResource = (c: ComplaintRow) => ({ kind: "complaint" as const, orgId: c.orgId, answered: c.answeredAt !== null });
 const loadComplaint = ({ ctx, actor, params }: Call<StaffActor>) => staffComplaint(ctx, actor.orgId, String(params.id));

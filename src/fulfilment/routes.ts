@@ -1,7 +1,6 @@
 import { Router } from "express";
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
-import type { StaffRole } from "../db/schema/index.js";
 import { staffAudience, staffAudienceReauthTo } from "../identity/audience.js";
 import { NotFoundError } from "../platform/errors.js";
 import { mountRoutes, route, type Answer, type Call } from "../platform/http/route-table.js";
@@ -18,37 +17,6 @@ import { legalHoldReasons } from "../requests/result.js";
 import { fulfilRequest } from "./start-fulfilment.js";
 import { casePageAfter, type FulfilmentOutcome } from "./outcomes.js";
 
-/**
- * Every route of this router with the roles allowed on their own organization's data; the
- * authorization test (test/fulfilment/authorization.test.ts) walks this list.
- */
-export interface FulfilmentRoute {
-  method: "get" | "post";
-  path: string;
-  roles: readonly StaffRole[];
-  /** The route acts on one request or one recipient: another organization's → 404. */
-  on?: "request" | "recipient";
-  /** Asks for a fresh password first (destructive or protection-ending actions). */
-  reauth?: boolean;
-}
-const DPO = ["dpo"] as const;
-const PREPARERS = ["reviewer", "dpo"] as const;
-const ADMIN = ["admin"] as const;
-export const fulfilmentRoutes: readonly FulfilmentRoute[] = [
-  { method: "post", path: "/staff/requests/:id/fulfil", roles: DPO, on: "request", reauth: true },
-  { method: "post", path: "/staff/requests/:id/conversations/:conversationId/legal-hold", roles: DPO, on: "request" },
-  { method: "post", path: "/staff/requests/:id/conversations/:conversationId/legal-hold/renew", roles: DPO, on: "request" },
-  { method: "post", path: "/staff/requests/:id/conversations/:conversationId/legal-hold/lift", roles: DPO, on: "request", reauth: true },
-  { method: "post", path: "/staff/requests/:id/restriction/notify-lift", roles: DPO, on: "request" },
-  { method: "post", path: "/staff/requests/:id/restriction/lift", roles: DPO, on: "request", reauth: true },
-  { method: "post", path: "/staff/requests/:id/recipient-tasks/:taskId/confirm", roles: PREPARERS, on: "request" },
-  { method: "get", path: "/staff/recipients", roles: ADMIN },
-  { method: "post", path: "/staff/recipients", roles: ADMIN },
-  { method: "get", path: "/staff/recipients/:recipientId/edit", roles: ADMIN, on: "recipient" },
-  { method: "post", path: "/staff/recipients/:recipientId", roles: ADMIN, on: "recipient" },
-  { method: "post", path: "/staff/recipients/:recipientId/deactivate", roles: ADMIN, on: "recipient" },
-];
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function idParam({ params }: Call, name: string): string {
   const v = String(params[name] ?? "");
@@ -62,7 +30,6 @@ const requestPage = (r: RequestRow) => `/staff/requests/${r.id}`;
 const onRequestStaff = staffAudienceReauthTo((call) => requestPage(call.loaded as RequestRow));
 const loadRequest = ({ ctx, actor, params }: Call<StaffActor>) => staffRequest(ctx, actor.orgId, String(params.id));
 const requestResource = (r: RequestRow) => ({ kind: "request" as const, orgId: r.orgId, type: r.type });
-const needsReauth = (path: string) => !!fulfilmentRoutes.find((r) => r.path === path && r.method === "post")!.reauth;
 
 /** A refused action without a form of its own: the errors, and the way back to the request. */
 const formError = ({ t, loaded }: OnRequest): Answer => ({
@@ -82,9 +49,9 @@ const holdForm = (mode: "set" | "renew" | "lift") => (call: OnRequest): Answer =
  * A POST on one request: loaded within the actor's organization, authorized, re-authenticated if
  * needed, then back to its page with the banner saying what was done.
  */
-function onRequest<I>(path: string, action: string, outcome: FulfilmentOutcome, def: { input?: z.ZodType<I>; form?: (call: OnRequest) => Answer; run(call: Call<StaffActor, I, RequestRow>): Promise<unknown> }) {
+function onRequest<I>(path: string, action: string, outcome: FulfilmentOutcome, def: { reauth?: boolean; input?: z.ZodType<I>; form?: (call: OnRequest) => Answer; run(call: Call<StaffActor, I, RequestRow>): Promise<unknown> }) {
   return route({
-    method: "post", path, who: onRequestStaff, load: loadRequest, action, on: requestResource, reauth: needsReauth(path),
+    method: "post", path, who: onRequestStaff, load: loadRequest, action, on: requestResource, reauth: def.reauth ?? false,
     input: def.input, form: def.form ?? formError,
     run: async (call) => {
       await def.run(call);
@@ -94,7 +61,7 @@ function onRequest<I>(path: string, action: string, outcome: FulfilmentOutcome, 
 }
 
 const requestRoutes = [
-  onRequest("/staff/requests/:id/fulfil", "carryOut", "carriedOut", { run: ({ ctx, actor, loaded }) => fulfilRequest(ctx, actor, actor.orgId, loaded.id) }),
+  onRequest("/staff/requests/:id/fulfil", "carryOut", "carriedOut", { reauth: true, run: ({ ctx, actor, loaded }) => fulfilRequest(ctx, actor, actor.orgId, loaded.id) }),
   onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold", "setLegalHold", "holdSet", {
     input: legalHoldSchema, form: holdForm("set"),
     run: (call) => setLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
@@ -104,11 +71,12 @@ const requestRoutes = [
     run: (call) => renewLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
   }),
   onRequest("/staff/requests/:id/conversations/:conversationId/legal-hold/lift", "liftLegalHold", "holdLifted", {
+    reauth: true,
     input: liftHoldSchema, form: holdForm("lift"),
     run: (call) => liftLegalHold(call.ctx, call.actor, call.loaded.id, idParam(call, "conversationId"), call.input),
   }),
   onRequest("/staff/requests/:id/restriction/notify-lift", "notifyRestrictionLift", "liftNotified", { run: ({ ctx, actor, loaded }) => notifyRestrictionLift(ctx, actor, loaded.id) }),
-  onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", "restrictionLifted", { run: ({ ctx, actor, loaded }) => liftRestriction(ctx, actor, loaded.id) }),
+  onRequest("/staff/requests/:id/restriction/lift", "liftRestriction", "restrictionLifted", { reauth: true, run: ({ ctx, actor, loaded }) => liftRestriction(ctx, actor, loaded.id) }),
   onRequest("/staff/requests/:id/recipient-tasks/:taskId/confirm", "confirmRecipientTask", "taskConfirmed", {
     input: taskNoteSchema,
     run: (call) => confirmRecipientTask(call.ctx, call.actor, call.loaded.id, idParam(call, "taskId"), call.input.note),

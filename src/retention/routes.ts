@@ -1,6 +1,5 @@
 import { Router } from "express";
 import type { AppContext } from "../context.js";
-import type { StaffRole } from "../db/schema/index.js";
 import { staffAudience, staffAudienceReauthTo } from "../identity/audience.js";
 import { requireStaff } from "../identity/staff-session.js";
 import { NotFoundError } from "../platform/errors.js";
@@ -15,27 +14,6 @@ import { removeRetentionPolicy } from "./remove-policy.js";
 import { runRetention } from "./run-retention.js";
 import { policyFormSchema, presetFormSchema } from "./schema.js";
 import { updateRetentionPolicy } from "./update-policy.js";
-
-/**
- * Every route of the retention screen with the roles allowed (on their own organization); the
- * authorization test (test/retention/authorization.test.ts) walks this list.
- */
-export interface RetentionRoute {
-  method: "get" | "post";
-  path: string;
-  roles: readonly StaffRole[];
-  /** Changes what the next sweep deletes: asks for the password again first. */
-  reauth?: boolean;
-}
-const OVERSIGHT = ["dpo", "admin"] as const;
-const ADMIN = ["admin"] as const;
-export const retentionRoutes: readonly RetentionRoute[] = [
-  { method: "get", path: "/staff/retention", roles: OVERSIGHT },
-  { method: "post", path: "/staff/retention/preview", roles: OVERSIGHT },
-  { method: "post", path: "/staff/retention/preset", roles: ADMIN, reauth: true },
-  { method: "post", path: "/staff/retention/policies/:category", roles: ADMIN, reauth: true },
-  { method: "post", path: "/staff/retention/policies/:category/remove", roles: ADMIN, reauth: true },
-];
 
 const PAGE = "/staff/retention";
 

@@ -6,7 +6,8 @@ import { signedInAgent } from "../support/http.js";
 import { csrfOf, declaredRoutes, expectedStatus, mountedRoutes, staffOfEachRole, walkRoute, type Matrix, type StaffByOrg } from "../support/authorization.js";
 import { buildApp } from "../../src/app.js";
 import { conversations, recipients, recipientTasks, sessions } from "../../src/db/schema/index.js";
-import { fulfilmentRouter, fulfilmentRoutes, type FulfilmentRoute } from "../../src/fulfilment/routes.js";
+import { fulfilmentRouter } from "../../src/fulfilment/routes.js";
+import { fulfilmentRoutes, type FulfilmentRoute } from "./route-roles.js";
 import { insertRequest } from "./helpers.js";
 
 describe("fulfilment authorization: every route × role × organization, plus anonymous", function () {

@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { signedInAgent } from "../support/http.js";
 import { csrfOf, describeOwnOrgScreen } from "../support/authorization.js";
 import { retentionPolicies, sessions } from "../../src/db/schema/index.js";
-import { retentionRouter, retentionRoutes } from "../../src/retention/routes.js";
+import { retentionRouter } from "../../src/retention/routes.js";
+import { retentionRoutes } from "./route-roles.js";
 
 describeOwnOrgScreen("retention screen authorization: every route × role × organization, plus anonymous", {
   slugs: ["ret-a", "ret-b"],

@@ -4,7 +4,8 @@ import { makeConversation, makeOrg, makeStaff, makeSubject, TEST_PASSWORD } from
 import { signedInAgent } from "../support/http.js";
 import { declaredRoutes, mountedRoutes, staffOfEachRole, walkRoute, type Cell, type Matrix, type StaffByOrg } from "../support/authorization.js";
 import { buildApp } from "../../src/app.js";
-import { staffRouter, staffRoutes, type StaffRoute } from "../../src/staff/routes.js";
+import { staffRouter } from "../../src/staff/routes.js";
+import { staffRoutes, type StaffRoute } from "./route-roles.js";
 import { makeRequest } from "./helpers.js";
 
 let invited = 0;

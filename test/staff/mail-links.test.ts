@@ -4,7 +4,7 @@ import { makeOrg, makeStaff } from "../support/factories.js";
 import { signedInAgent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { staffInviteUrl, staffQueueUrl, staffRequestUrl } from "../../src/mail/links.js";
-import { staffRoutes } from "../../src/staff/routes.js";
+import { staffRoutes } from "./route-roles.js";
 import { makeRequest } from "./helpers.js";
 
 /** The GET route of the staff router a path would reach, if any. */
