@@ -106,7 +106,7 @@ describe("platform: one process per embedded DATA_DIR (real processes)", functio
     portal = undefined;
     const res = await runCommand("scripts/audit-verify.ts", embeddedEnv(dataDir));
     expect(res.code, res.stderr).to.equal(0);
-    expect(res.stdout).to.match(/audit log intact: \d+ entries verified/);
+    expect(res.stdout).to.match(/audit log intact: (\d+ entries verified|no entries yet)/);
   });
 
   it("lets the next start take over at once after the holder was killed with SIGKILL", async () => {

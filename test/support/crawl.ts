@@ -74,9 +74,18 @@ function formFields(form: Element, choose: boolean): Record<string, string | str
     fields[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
   };
   const chosen = new Set<string>();
+  // A browser sends the button it was submitted with: the first one, as if it were clicked
+  // (the language switch's buttons carry the language chosen).
+  let submitted = false;
   for (const el of elements(form)) {
     const name = attr(el, "name");
     if (!name) continue;
+    const isSubmit = (el.tagName === "button" && (attr(el, "type") ?? "submit") === "submit") || (el.tagName === "input" && attr(el, "type") === "submit");
+    if (isSubmit) {
+      if (!submitted) add(name, attr(el, "value") ?? "");
+      submitted = true;
+      continue;
+    }
     if (el.tagName === "textarea") add(name, choose ? "Sent by the page crawler." : TOO_LONG);
     else if (el.tagName === "select") {
       const options = elements(el).filter((o) => o.tagName === "option");
