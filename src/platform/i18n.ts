@@ -144,8 +144,7 @@ function makeFormatters(locale: Locale, timeZone: string) {
 export function characterCount(t: Translate, locale: Locale) {
   const key = (left: number) => (left >= 0 ? "platform.characterCount.remaining" : "platform.characterCount.tooMany");
   const message = (max: number, length: number) => t(key(max - length), { count: Math.abs(max - length) });
-  const rules = new Intl.PluralRules(intlLocale(locale));
-  const number = new Intl.NumberFormat(intlLocale(locale));
+  const { rules, number } = countFormats(locale);
   const templates = (messageKey: string) =>
     Object.fromEntries(
       rules.resolvedOptions().pluralCategories.map((category) => {
@@ -157,6 +156,17 @@ export function characterCount(t: Translate, locale: Locale) {
     message,
     templates: () => ({ remaining: templates(key(0)), tooMany: templates(key(-1)) }),
   };
+}
+
+/** Made once per language, as the date formatters are: setPageLocals asks on every page. */
+const countFormatsMade = new Map<Locale, { rules: Intl.PluralRules; number: Intl.NumberFormat }>();
+function countFormats(locale: Locale): { rules: Intl.PluralRules; number: Intl.NumberFormat } {
+  let made = countFormatsMade.get(locale);
+  if (!made) {
+    made = { rules: new Intl.PluralRules(intlLocale(locale)), number: new Intl.NumberFormat(intlLocale(locale)) };
+    countFormatsMade.set(locale, made);
+  }
+  return made;
 }
 
 /** A number of that plural category, above 1 when there is one (so "1" in the text is the count). */

@@ -62,9 +62,11 @@ export function setPageLocals(req: Request, res: Response, org: Organization | u
   });
 }
 
+/** This page's address with its query kept and `lang` dropped. */
 function returnAddress(req: Pick<Request, "path" | "originalUrl">): string {
   const query = new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
   query.delete("lang");
+  // "//host" or "/\host" would make the address leave the site: one leading slash only.
   const path = `/${req.path.replace(/^[/\\]+/, "")}`;
   return query.size > 0 ? `${path}?${query.toString()}` : path;
 }
@@ -76,12 +78,8 @@ function returnAddress(req: Pick<Request, "path" | "originalUrl">): string {
  * `languagePath` (its GET address) to the view instead, and the layout uses that.
  */
 export function languageHref(req: Pick<Request, "path" | "originalUrl">, code: Locale): string {
-  const query = new URLSearchParams(req.originalUrl.split("?")[1] ?? "");
-  query.delete("lang");
-  query.append("lang", code);
-  // "//host" or "/\host" would make the link leave the site: one leading slash only.
-  const path = `/${req.path.replace(/^[/\\]+/, "")}`;
-  return `${path}?${query.toString()}`;
+  const back = returnAddress(req);
+  return `${back}${back.includes("?") ? "&" : "?"}lang=${code}`;
 }
 
 /** Fields a language switch never carries back into a page: passwords, codes, tokens, our own. */
