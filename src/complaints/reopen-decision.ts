@@ -14,8 +14,7 @@ import { changeStatus, lockRequest, type RequestRow } from "../requests/change-s
 import { recordNotice } from "../requests/requester-notices.js";
 import { reopenableStatuses, type RequestStatus } from "../requests/lifecycle.js";
 
-export const REOPEN_REASON_MIN = 10;
-export const REOPEN_REASON_MAX = 5000;
+import { REOPEN_REASON_MAX, REOPEN_REASON_MIN } from "./schema.js";
 
 /**
  * From a complaint, the DPO reopens the request's decision: the request goes back into review

@@ -8,6 +8,7 @@ import type { StaffActor } from "../platform/policy.js";
 import { complaintDetail, staffComplaint } from "./complaint-queries.js";
 import { complaintPolicy } from "./policies.js";
 import { reopenDecision } from "./reopen-decision.js";
+import { staffComplaintLimits } from "./schema.js";
 import type { ComplaintRow } from "./notify.js";
 
 const reopenSchema = z.object({ reason: z.string().optional().transform((s) => s ?? "") });
@@ -17,7 +18,7 @@ async function complaintPage(call: Call<StaffActor, unknown, ComplaintRow>) {
   const detail = await complaintDetail(call.ctx, call.org, call.loaded);
   return {
     view: "complaints/staff-show",
-    locals: { title: call.t("complaints.staff.showTitle", { reference: call.loaded.reference }), staffArea: true, ...detail, authority: leadAuthority(call.org.authorityCountry), failedAction: "reopen" },
+    locals: { title: call.t("complaints.staff.showTitle", { reference: call.loaded.reference }), staffArea: true, ...detail, authority: leadAuthority(call.org.authorityCountry), failedAction: "reopen", limits: staffComplaintLimits },
   };
 }
 

@@ -26,7 +26,7 @@ import { complaintPolicy } from "./policies.js";
 import { recordEscalation } from "./record-escalation.js";
 import { reopenRouter } from "./reopen-routes.js";
 import { requestDossier } from "./request-dossier.js";
-import { answerSchema, COMPLAINT_MAX, escalationSchema, fileComplaintSchema, staffQueueSchema } from "./schema.js";
+import { answerSchema, COMPLAINT_MAX, staffComplaintLimits, escalationSchema, fileComplaintSchema, staffQueueSchema } from "./schema.js";
 
 // ---------------------------------------------------------------------------------- requester
 
@@ -145,7 +145,7 @@ async function staffComplaintPage({ ctx, org, t, loaded }: Call<StaffActor, unkn
   const detail = await complaintDetail(ctx, org, loaded);
   return {
     view: "complaints/staff-show",
-    locals: { title: t("complaints.staff.showTitle", { reference: loaded.reference }), staffArea: true, ...detail, authority: leadAuthority(org.authorityCountry) },
+    locals: { title: t("complaints.staff.showTitle", { reference: loaded.reference }), staffArea: true, ...detail, authority: leadAuthority(org.authorityCountry), limits: staffComplaintLimits },
   };
 }
 

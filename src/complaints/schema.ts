@@ -6,6 +6,10 @@ export const COMPLAINT_MIN = 10;
 export const COMPLAINT_MAX = 4000;
 export const ANSWER_MIN = 10;
 export const ANSWER_MAX = 10_000;
+export const REOPEN_REASON_MIN = 10;
+export const REOPEN_REASON_MAX = 5000;
+/** The answer and the reason to reopen, as the DPO's complaint page counts them. */
+export const staffComplaintLimits = { answer: ANSWER_MAX, reason: REOPEN_REASON_MAX };
 
 /** Control characters other than line breaks and tabs never belong in a complaint. */
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
@@ -30,7 +34,7 @@ export const fileComplaintSchema = z.object({
 export type FileComplaintInput = z.infer<typeof fileComplaintSchema>;
 
 export const answerSchema = z.object({
-  answer: freeText(ANSWER_MIN, ANSWER_MAX, { required: "complaints.errors.answerRequired", short: "complaints.errors.answerTooShort", long: "complaints.errors.answerTooLong" }),
+  answer: freeText(ANSWER_MIN, ANSWER_MAX, { required: "complaints.errors.answerRequired", short: "complaints.errors.answerTooShort", long: "platform.errors.tooLong" }),
 });
 
 /** The requester confirms they really sent a complaint to the authority (a checkbox, not a click by mistake). */

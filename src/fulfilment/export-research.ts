@@ -42,6 +42,9 @@ function languageOf(conv: Conversation, fallback: string): RedactionLanguage {
   return (redactionLanguages as readonly string[]).includes(base) ? (base as RedactionLanguage) : "en";
 }
 
+/** The most characters the research form's purpose takes (its character count says so too). */
+export const RESEARCH_PURPOSE_MAX = 1000;
+
 function checkInput(input: ResearchInput): ResearchInput {
   const recipient = input.recipient.trim();
   const purpose = input.purpose.trim();
@@ -49,7 +52,7 @@ function checkInput(input: ResearchInput): ResearchInput {
   if (recipient.length < 2) errors.recipient = "platform.errors.required";
   else if (recipient.length > 200) errors.recipient = "platform.errors.tooLong";
   if (purpose.length < 5) errors.purpose = "fulfilment.research.errors.purposeRequired";
-  else if (purpose.length > 1000) errors.purpose = "platform.errors.tooLong";
+  else if (purpose.length > RESEARCH_PURPOSE_MAX) errors.purpose = "platform.errors.tooLong";
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return { recipient, purpose };
 }

@@ -11,6 +11,7 @@ import { tasksOfRequest } from "./recipient-tasks.js";
 import { reviewOfRequest } from "./package-review.js";
 import { legalHoldReasons, readResult } from "../requests/result.js";
 import { carriedOutTypes, carryOutJobKey } from "./start-fulfilment.js";
+import { NOTE_MAX } from "./schema.js";
 
 /**
  * The fulfilment panel of the staff request page: legal holds (seen before the erasure is
@@ -39,6 +40,7 @@ export async function fulfilmentPanel(ctx: AppContext, r: RequestRow) {
     restriction: r.type === "restriction" && r.status === "completed" ? result?.restriction ?? null : null,
     holdReasons: legalHoldReasons,
     holdMaxMonths: HOLD_REVIEW_MAX_MONTHS,
+    noteMax: NOTE_MAX,
     /** The organization's local date: a hold whose review date is today or earlier is due. */
     today: localDate(ctx.clock.now(), org?.timeZone ?? "UTC"),
   };

@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from "../platform/errors.js";
 import { lockRequest, type RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "../platform/policy.js";
 import { asJson, readResult, type NotifiedRecipient } from "../requests/result.js";
+import { NOTE_MAX } from "./schema.js";
 
 /** Platform ids a recipient needs to find the records; never names, addresses or content. */
 export interface RecipientPayload {
@@ -52,7 +53,7 @@ export async function tasksOfRequest(ctx: AppContext, r: Pick<RequestRow, "id" |
 export async function confirmRecipientTask(ctx: AppContext, actor: StaffActor, requestId: string, taskId: string, note: string): Promise<void> {
   const text = note.trim();
   if (!text) throw new ValidationError({ note: "platform.errors.required" });
-  if (text.length > 2000) throw new ValidationError({ note: "platform.errors.tooLong" });
+  if (text.length > NOTE_MAX) throw new ValidationError({ note: "platform.errors.tooLong" });
   await ctx.db.transaction(async (tx) => {
     const r = await lockRequest(tx, requestId, actor.orgId);
     const [task] = await tx.select({ id: recipientTasks.id, status: recipientTasks.status, recipientId: recipientTasks.recipientId, name: recipients.name })

@@ -7,7 +7,7 @@ import { staffAudience } from "../identity/audience.js";
 import { mountRoutes, route, type Call } from "../platform/http/route-table.js";
 import { noStore } from "../platform/http/no-store.js";
 import type { StaffActor } from "../platform/policy.js";
-import { exportResearchExcerpts } from "./export-research.js";
+import { exportResearchExcerpts, RESEARCH_PURPOSE_MAX } from "./export-research.js";
 import { reviewPolicy } from "./review-policy.js";
 
 export const RESEARCH_PATH = "/staff/research";
@@ -27,7 +27,7 @@ async function pastDisclosures(ctx: AppContext, orgId: string) {
 }
 
 async function researchPage(call: Call<StaffActor>) {
-  return { view: "fulfilment/research", locals: { title: call.t("fulfilment.research.title"), staffArea: true, disclosures: await pastDisclosures(call.ctx, call.org.id) } };
+  return { view: "fulfilment/research", locals: { title: call.t("fulfilment.research.title"), staffArea: true, disclosures: await pastDisclosures(call.ctx, call.org.id), limits: { purpose: RESEARCH_PURPOSE_MAX } } };
 }
 
 /** Research excerpts: the form, and the de-identified file it answers with. */

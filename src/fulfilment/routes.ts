@@ -12,7 +12,7 @@ import { fulfilmentPolicy } from "./policies.js";
 import { confirmRecipientTask } from "./recipient-tasks.js";
 import { addRecipient, deactivateRecipient, listRecipients, recipientOf, updateRecipient, type RecipientView } from "./recipients.js";
 import { liftRestriction, notifyRestrictionLift } from "./restrict.js";
-import { legalHoldSchema, liftHoldSchema, recipientSchema, renewHoldSchema, taskNoteSchema } from "./schema.js";
+import { legalHoldSchema, liftHoldSchema, NOTE_MAX, RECIPIENT_DESCRIPTION_MAX, recipientSchema, renewHoldSchema, taskNoteSchema } from "./schema.js";
 import { legalHoldReasons } from "../requests/result.js";
 import { fulfilRequest } from "./start-fulfilment.js";
 import { casePageAfter, type FulfilmentOutcome } from "./outcomes.js";
@@ -41,7 +41,7 @@ const holdForm = (mode: "set" | "renew" | "lift") => (call: OnRequest): Answer =
   view: "fulfilment/legal-hold-form",
   locals: {
     title: call.t(`fulfilment.hold.${mode}Title`), staffArea: true, mode, request: call.loaded, conversationId: idParam(call, "conversationId"),
-    holdReasons: legalHoldReasons, maxMonths: HOLD_REVIEW_MAX_MONTHS, backUrl: `${requestPage(call.loaded)}#fulfilment`,
+    holdReasons: legalHoldReasons, maxMonths: HOLD_REVIEW_MAX_MONTHS, limits: { note: NOTE_MAX }, backUrl: `${requestPage(call.loaded)}#fulfilment`,
   },
 });
 
@@ -86,16 +86,18 @@ const requestRoutes = [
 // --- recipients (admin) ---------------------------------------------------------------------
 
 const RECIPIENTS = "/staff/recipients";
+/** The description gets a character count; the name and address are short lines. */
+const recipientLimits = { description: RECIPIENT_DESCRIPTION_MAX };
 const orgOf = (_: unknown, call: Call) => ({ kind: "org" as const, orgId: call.org.id });
 const loadRecipient = ({ ctx, actor, params }: Call<StaffActor>) => recipientOf(ctx, actor.orgId, String(params.recipientId));
 const recipientResource = (_: unknown, { actor }: Call<StaffActor>) => ({ kind: "recipient" as const, orgId: actor.orgId });
 type OnRecipient = Call<StaffActor, unknown, RecipientView>;
 
 const listPage = async ({ ctx, actor, t }: Call<StaffActor>): Promise<Answer> => ({
-  view: "fulfilment/recipients", locals: { title: t("fulfilment.recipients.title"), staffArea: true, recipients: await listRecipients(ctx, actor.orgId), values: {} },
+  view: "fulfilment/recipients", locals: { title: t("fulfilment.recipients.title"), staffArea: true, recipients: await listRecipients(ctx, actor.orgId), values: {}, limits: recipientLimits },
 });
 const editPage = ({ t, loaded }: OnRecipient): Answer => ({
-  view: "fulfilment/recipient-edit", locals: { title: t("fulfilment.recipients.editTitle"), staffArea: true, recipient: loaded, values: loaded },
+  view: "fulfilment/recipient-edit", locals: { title: t("fulfilment.recipients.editTitle"), staffArea: true, recipient: loaded, values: loaded, limits: recipientLimits },
 });
 /** A webhook's signing secret, shown this once; otherwise back to the list. */
 const savedRecipient = ({ t }: Call, { recipient, secret }: { recipient: RecipientView; secret: string | null }): Answer =>

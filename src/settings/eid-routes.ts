@@ -22,6 +22,8 @@ export const EID_SETTINGS_PATH = "/staff/admin/settings/eid";
 const settingsOf = (_: unknown, call: Call) => ({ kind: "settings" as const, orgId: call.org.id });
 
 const text = (max: number) => z.string({ error: "identity.eidSettings.errors.required" }).trim().min(1, "identity.eidSettings.errors.required").max(max, "identity.eidSettings.errors.tooLong");
+/** A pasted JWKS with a few keys fits many times over; the field counts towards it. */
+const PRIVATE_JWKS_MAX = 50_000;
 const yesNo = z.enum(["yes", "no"], { error: "platform.errors.choose" }).transform((v) => v === "yes");
 const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -32,7 +34,7 @@ export const eidSettingsForm = z.object({
   clientId: text(200),
   clientAuth: z.enum(clientAuthMethods, { error: "platform.errors.choose" }),
   clientSecret: z.string().max(500, "identity.eidSettings.errors.tooLong").default(""),
-  privateJwks: z.string().max(50_000, "identity.eidSettings.errors.tooLong").default(""),
+  privateJwks: z.string().max(PRIVATE_JWKS_MAX, "platform.errors.tooLong").default(""),
   signedRequestObjects: yesNo,
   encryptedIdTokens: yesNo,
   acrValues: z.string().max(1000, "identity.eidSettings.errors.tooLong").default("").transform((s) => s.split(/\s+/).filter(Boolean)),
@@ -57,7 +59,7 @@ function page(call: Call<StaffActor>, extra: Record<string, unknown> = {}) {
   return {
     view: "settings/eid",
     locals: {
-      title: call.t("settings.eid.title"), staffArea: true, requestTypes, clientAuthMethods,
+      title: call.t("settings.eid.title"), staffArea: true, requestTypes, clientAuthMethods, limits: { privateJwks: PRIVATE_JWKS_MAX },
       stored: eidConfigForDisplay(config), redirectUri: eidRedirectUri(call.ctx), values: formValues(config), saved: call.query.saved === "1", ...extra,
     },
   };

@@ -17,7 +17,7 @@ import type { StaffActor } from "../platform/policy.js";
 import { settingsPolicy } from "./policies.js";
 import { settingsChecklist } from "./readiness.js";
 import {
-  assuranceChoices, isSettingsSection, offeredLocales, parseSection, privacyTexts, readSettings, sectionFormValues, settingsSections,
+  assuranceChoices, isSettingsSection, offeredLocales, parseSection, privacyTexts, readSettings, sectionFormValues, SETTINGS_TEXT_MAX, settingsSections,
   type SettingsSection,
 } from "./schema.js";
 import { storedIpCount, updateSettings } from "./update-settings.js";
@@ -38,7 +38,7 @@ function common({ ctx, org }: Call) {
   return {
     staffArea: true,
     offered: offeredLocales(org).map((code) => ({ code, name: localeNames[code] })),
-    authorities, requestTypes, assuranceChoices, privacyTexts, senderAddress: addressOf(org.mailFrom?.trim() || ctx.config.MAIL_FROM),
+    authorities, requestTypes, assuranceChoices, privacyTexts, textMax: SETTINGS_TEXT_MAX, senderAddress: addressOf(org.mailFrom?.trim() || ctx.config.MAIL_FROM),
   };
 }
 

@@ -103,13 +103,14 @@ export function isSettingsSection(x: unknown): x is SettingsSection {
   return typeof x === "string" && (settingsSections as readonly string[]).includes(x);
 }
 
-const TEXT_MAX = 5000;
+/** The most characters a notice text takes in one language (the settings pages count them). */
+export const SETTINGS_TEXT_MAX = 5000;
 // C0 and C1 control characters other than tab and line breaks, and bidirectional overrides: never
 // wanted in a notice, and a way to make one text read differently from what it is.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const LINE_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-const longText = z.string().max(TEXT_MAX, "platform.errors.tooLong").refine((s) => !CONTROL.test(s), "platform.errors.format").default("");
+const longText = z.string().max(SETTINGS_TEXT_MAX, "platform.errors.tooLong").refine((s) => !CONTROL.test(s), "platform.errors.format").default("");
 const textKey = (field: string, locale: Locale) => `${field}.${locale}`;
 /** The field error for a text missing in one language: its own message, so the summary says which. */
 const missingKey = (field: string, locale: Locale) => `settings.errors.missing.${field}.${locale}`;

@@ -5,13 +5,14 @@ import { changeStatus, lockRequest, type RequestRow } from "../requests/change-s
 import type { StaffActor } from "../platform/policy.js";
 import { decisionTemplate, sendDecision } from "./decision-notice.js";
 import { startFulfilment } from "../fulfilment/start-fulfilment.js";
+import { REQUESTER_MESSAGE_MAX } from "./schema.js";
 
 /**
  * Approves a request. An erasure stays "approved" with erasureApprovedBy set: it may be carried out
  * only after a second DPO confirms (confirm-erasure.ts).
  */
 export async function approveRequest(ctx: AppContext, actor: StaffActor, { org, requestId, message }: { org: Organization; requestId: string; message: string }): Promise<RequestRow> {
-  if (message.length > 10_000) throw new ValidationError({ message: "platform.errors.tooLong" });
+  if (message.length > REQUESTER_MESSAGE_MAX) throw new ValidationError({ message: "platform.errors.tooLong" });
   return ctx.db.transaction(async (tx) => {
     const current = await lockRequest(tx, requestId, org.id);
     const now = ctx.clock.now();

@@ -4,11 +4,12 @@ import { ValidationError, type FieldErrors } from "../platform/errors.js";
 import { changeStatus, lockRequest, type RequestRow } from "../requests/change-status.js";
 import type { StaffActor } from "../platform/policy.js";
 import { sendDecision } from "./decision-notice.js";
+import { REQUESTER_MESSAGE_MAX } from "./schema.js";
 
 /** What is wrong with a message to the requester (trimmed), as field errors. */
 export function requesterMessageErrors(text: string): FieldErrors {
   if (text.length < 1) return { message: "platform.errors.required" };
-  if (text.length > 10_000) return { message: "platform.errors.tooLong" };
+  if (text.length > REQUESTER_MESSAGE_MAX) return { message: "platform.errors.tooLong" };
   return {};
 }
 

@@ -25,7 +25,7 @@ import { erasureConfirmPage, type ConfirmPage } from "./confirm-pages.js";
 import { detailPageLocals } from "./detail-page.js";
 import type { Action } from "./policies.js";
 import { rejectRequest } from "./reject-request.js";
-import { askIdentitySchema, assignSchema, textSchema, transcriptQuerySchema } from "./schema.js";
+import { askIdentitySchema, assignSchema, CASE_TEXT_LIMITS, REQUESTER_MESSAGE_MAX, textSchema, transcriptQuerySchema } from "./schema.js";
 import { startReview } from "./start-review.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
 
@@ -42,13 +42,13 @@ export const casePage = (failedAction: string) => async (call: Call<StaffActor, 
 
 const field = z.string().optional().transform((s) => s ?? "");
 export const refusalSchema = z.object({ legalGround: field, reason: field, message: field, law: field });
-const messageSchema = textSchema("message");
+const messageSchema = textSchema("message", REQUESTER_MESSAGE_MAX);
 const messageBodySchema = z.object({
-  body: z.string().max(5000, "platform.errors.tooLong").default("").transform((s) => s.trim()).pipe(z.string().min(1, "platform.errors.required")),
+  body: z.string().max(CASE_TEXT_LIMITS.message.body, "platform.errors.tooLong").default("").transform((s) => s.trim()).pipe(z.string().min(1, "platform.errors.required")),
 });
 const extendSchema = z.object({
   kind: z.string({ error: "staff.errors.extensionKind" }).min(1, "staff.errors.extensionKind"),
-  reason: z.string().max(2000, "platform.errors.tooLong").default(""),
+  reason: z.string().max(CASE_TEXT_LIMITS.extend.reason, "platform.errors.tooLong").default(""),
 });
 const askIdentityForm = askIdentitySchema.transform((i) => ({ ...i, accountOverride: i.accountOverride === "1" }));
 
@@ -97,7 +97,7 @@ export const caseRoutes = [
     run: ({ ctx, actor, input, loaded }) => assignRequest(ctx, actor, { requestId: loaded.id, assigneeId: input.assigneeId === "me" ? actor.id : input.assigneeId || null }),
   }),
   caseAction({
-    path: "notes", action: "note", outcome: "noteAdded", input: textSchema("body", 5000), anchor: "#notes",
+    path: "notes", action: "note", outcome: "noteAdded", input: textSchema("body", CASE_TEXT_LIMITS.note.body), anchor: "#notes",
     run: ({ ctx, actor, input, loaded }) => addRequestNote(ctx, actor, { requestId: loaded.id, body: String(input.body) }),
   }),
   caseAction({

@@ -15,6 +15,7 @@ import { extensionKinds } from "../requests/decision-notices.js";
 import { canFulfil, fulfilmentPolicy } from "../fulfilment/policies.js";
 import { reviewPolicy } from "../fulfilment/review-policy.js";
 import { can } from "./policies.js";
+import { CASE_TEXT_LIMITS } from "./schema.js";
 
 export interface DetailCaller {
   ctx: AppContext;
@@ -78,7 +79,7 @@ export async function detailPageLocals(c: DetailCaller, r: RequestRow, extra: Re
   return {
     title: c.t("staff.show.title", { reference: r.reference }), request: requestStatusView(r, c.org, c.ctx.clock.now()), ...detail,
     actor: c.actor, may, decideOptions: decideOptions(may, r), waitingFor: waitingFor(c.actor, r), assigneeName: assignee?.name ?? null,
-    banner: null, queue: "", queueHref: "/staff", templates, legalGrounds, extensionKinds, identityCheckMethods, reauthFresh: recentlyAuthenticated(c.ctx, c.session), values: {}, failedAction: null,
+    banner: null, queue: "", queueHref: "/staff", templates, legalGrounds, extensionKinds, identityCheckMethods, reauthFresh: recentlyAuthenticated(c.ctx, c.session), values: {}, failedAction: null, caseLimits: CASE_TEXT_LIMITS,
     identityPauseNeedsOverride: accountSignInToOverride(r), ...extra,
   };
 }

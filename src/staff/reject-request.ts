@@ -6,6 +6,7 @@ import type { StaffActor } from "../platform/policy.js";
 import { groundsNamingALaw, isRefusalGround, refusalNoticeText, type RefusalGround } from "../requests/decision-notices.js";
 import { sendDecision } from "./decision-notice.js";
 import { sealDecisionReason, writableKeyOf } from "../requests/request-texts.js";
+import { CASE_TEXT_LIMITS } from "./schema.js";
 
 export interface RejectInput {
   legalGround: string;
@@ -36,8 +37,10 @@ export function checkRefusal(r: RequestRow, org: Organization, input: RejectInpu
   if (reason.length < 10) errors.reason = "staff.errors.reasonRequired";
   const law = (input.law ?? "").trim();
   if (isRefusalGround(ground) && groundsNamingALaw.includes(ground) && law.length < 3) errors.law = "staff.errors.lawRequired";
-  if (reason.length > 5000 || law.length > 300) errors.reason = errors.reason ?? "platform.errors.tooLong";
-  if ((input.message ?? "").length > 10_000) errors.message = "platform.errors.tooLong";
+  const max = CASE_TEXT_LIMITS.reject;
+  if (reason.length > max.reason) errors.reason = errors.reason ?? "platform.errors.tooLong";
+  if (law.length > max.law) errors.law = errors.law ?? "platform.errors.tooLong";
+  if ((input.message ?? "").length > max.message) errors.message = "platform.errors.tooLong";
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const g = ground as RefusalGround;
   const text = refusalNoticeText({ locale: r.locale, reference: r.reference, orgName: org.name, authorityCountry: org.authorityCountry, ground: g, reasons: reason, message: input.message, law });

@@ -30,13 +30,28 @@ export const assignManySchema = z.object({
   ids: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).max(PAGE_SIZE)).refine((ids) => ids.length > 0, "staff.errors.pickRequests"),
   assigneeId: z.string().max(64).default(""),
 });
+/**
+ * The most characters each text of the case page's forms takes, by form (the action it sends):
+ * the schemas and use cases check these, and the page shows them in its character counts.
+ */
+export const CASE_TEXT_LIMITS = {
+  message: { body: 5000 },
+  note: { body: 5000 },
+  askInfo: { message: 10_000 },
+  askIdentity: { message: 10_000, doubtReason: 2000, accountOverrideReason: 2000 },
+  approve: { message: 10_000 },
+  reject: { reason: 5000, law: 300, message: 10_000 },
+  extend: { reason: 2000 },
+} as const;
+export const REQUESTER_MESSAGE_MAX = CASE_TEXT_LIMITS.approve.message;
+
 export const textSchema = (field: string, max = 10_000) => z.object({ [field]: z.string().max(max, "platform.errors.tooLong").default("") });
 /** The ask-identity form; what each field must hold is the use case's to say (ask-for-identity.ts). */
 export const askIdentitySchema = z.object({
-  message: z.string().max(10_000, "platform.errors.tooLong").default(""),
-  doubtReason: z.string().max(2000, "platform.errors.tooLong").default(""),
+  message: z.string().max(CASE_TEXT_LIMITS.askIdentity.message, "platform.errors.tooLong").default(""),
+  doubtReason: z.string().max(CASE_TEXT_LIMITS.askIdentity.doubtReason, "platform.errors.tooLong").default(""),
   accountOverride: z.string().max(10).optional(),
-  accountOverrideReason: z.string().max(2000, "platform.errors.tooLong").default(""),
+  accountOverrideReason: z.string().max(CASE_TEXT_LIMITS.askIdentity.accountOverrideReason, "platform.errors.tooLong").default(""),
 });
 export const assignSchema = z.object({ assigneeId: z.string().max(64).default("") });
 export const transcriptQuerySchema = z.object({ requestId: z.string().max(64), purpose: z.string().max(500).optional() });

@@ -10,7 +10,7 @@ import { and, eq } from "drizzle-orm";
 import type { Express } from "express";
 import request from "supertest";
 import { freshContext, type TestContext } from "../support/context.js";
-import { ancestors, attr, crawl, elements, idProblems, type Visit } from "../support/crawl.js";
+import { ancestors, attr, crawl, elements, idProblems, type Element, type Visit } from "../support/crawl.js";
 import { signedInAgent, type Agent } from "../support/http.js";
 import { buildApp } from "../../src/app.js";
 import { seedDemo } from "../../src/seed/demo.js";
@@ -115,6 +115,26 @@ describe("every page, for every kind of user", function () {
     expect([...new Set(found)], [...new Set(found)].join("\n")).to.deep.equal([]);
   });
 
+  it("gives every text area a character count, and names its limit when it comes back too long", () => {
+    const found: string[] = [];
+    for (const [kind, list] of visits) {
+      for (const visit of list.filter((v) => v.document)) {
+        const all = elements(visit.document!);
+        for (const area of all.filter((el) => el.tagName === "textarea")) {
+          const where = `${kind}: ${visit.method} ${visit.path} (${visit.status}) <textarea name="${attr(area, "name")}">`;
+          const group = ancestors(area).find((el) => attr(el, "data-module") === "character-count");
+          const max = group && attr(group, "data-maxlength");
+          if (!max) { found.push(`${where}: no character count`); continue; }
+          const errorId = (attr(area, "aria-describedby") ?? "").split(" ").find((id) => id.endsWith("-error"));
+          const error = errorId && all.find((el) => attr(el, "id") === errorId);
+          // "Enter 5,000 characters or fewer", "Syötä enintään 5 000 merkkiä": the digits of the limit, whatever the grouping.
+          if (error && !textOf(error).replace(/[\s,.\u00a0\u202f]/g, "").includes(max)) found.push(`${where}: error "${textOf(error).trim()}" does not say the limit ${max}`);
+        }
+      }
+    }
+    expect([...new Set(found)], [...new Set(found)].join("\n")).to.deep.equal([]);
+  });
+
   it("answers no-store on every route of the route tables: to signed-in users always, to anyone behind a sign-in", async () => {
     const kept: string[] = [];
     for (const route of routeTable(app)) {
@@ -139,3 +159,8 @@ describe("every page, for every kind of user", function () {
     expect(kept, kept.join("\n")).to.deep.equal([]);
   });
 });
+
+/** The text a person reads inside an element. */
+function textOf(el: Element): string {
+  return el.childNodes.map((c) => ("tagName" in c ? textOf(c) : "value" in c ? c.value : "")).join("");
+}

@@ -3,7 +3,8 @@ import { and, eq } from "drizzle-orm";
 import { freshContext, type TestContext } from "../support/context.js";
 import { makeOrg, makeStaff } from "../support/factories.js";
 import { buildApp } from "../../src/app.js";
-import { outbox, sessions, staffUsers } from "../../src/db/schema/index.js";
+import { outbox, recipients, sessions, staffUsers } from "../../src/db/schema/index.js";
+import { attr, elements, parseHtml } from "../support/crawl.js";
 import { alertNewlyOverdue, sendDpoDigests } from "../../src/requests/staff-reminders.js";
 import { makeRequest, staffBrowser } from "./helpers.js";
 import { openedOutbox } from "../support/outbox.js";
@@ -17,6 +18,25 @@ describe("staff language: chosen per staff member, used for the staff area and s
     ctx = await freshContext();
     ctx.clock.set("2026-03-02T09:00:00Z");
     org = await makeOrg(ctx, { defaultLocale: "fi" });
+  });
+
+  it("switching language on a staff form brings back what was typed, in the new language, and stores nothing", async () => {
+    const admin = await makeStaff(ctx, org.id, "admin");
+    const b = await staffBrowser(ctx, buildApp(ctx), org, admin.id);
+    for (const [path, typed, field] of [
+      ["/staff/recipients", { name: "Research partner", description: "Typed & not yet saved <b>" }, "field-description"],
+      ["/staff/admin/settings/about", { "purposes.fi": "Kirjoitettu, ei tallennettu" }, "field-purposes-fi"],
+    ] as const) {
+      const page = await b.get(path);
+      const button = elements(parseHtml(page.text)).find((el) => el.tagName === "button" && attr(el, "value") === "sv")!;
+      expect(attr(button, "form"), path).to.equal("page-form");
+      const switched = await b.post(path, { ...typed, _lang: "sv" });
+      expect(switched.status, path).to.equal(200);
+      expect(switched.text, path).to.include('<html lang="sv">');
+      const area = elements(parseHtml(switched.text)).find((el) => attr(el, "id") === field)!;
+      expect(area.childNodes.map((n) => ("value" in n ? n.value : "")).join(""), path).to.equal(Object.values(typed).at(-1));
+    }
+    expect(await ctx.db.select().from(recipients).where(eq(recipients.orgId, org.id))).to.have.length(0);
   });
 
   it("saves the choice, shows the staff area in it at once, and can go back to the organization's default", async () => {
