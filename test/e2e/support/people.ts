@@ -53,6 +53,8 @@ export interface NewRequest {
   /** Which chats: the one with this topic, or all of them (only where the type offers "all"). */
   chats: { topic: string } | "all";
   note: string;
+  /** The date the requester says they need it by (YYYY-MM-DD), on the details step. */
+  neededBy?: string;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function requesterAsks(browser: Browser, journey: Journey, ask: New
   expect(new URL(page.url()).pathname).to.equal("/requests/new/details");
   await journey.step(browser, "details");
   await page.locator("#field-note").fill(ask.note);
+  if (ask.neededBy) await page.locator("#field-neededBy").fill(ask.neededBy);
   await submitForm(page, "/requests/new/details");
   const locale = await journey.step(browser, "check-answers");
   await submitForm(page, "/requests/new/check");
