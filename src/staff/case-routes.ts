@@ -24,7 +24,7 @@ import { confirmErasure } from "./confirm-erasure.js";
 import { erasureConfirmPage, type ConfirmPage } from "./confirm-pages.js";
 import { detailPageLocals } from "./detail-page.js";
 import type { Action } from "./policies.js";
-import { rejectRequest } from "./reject-request.js";
+import { checkRefusal, rejectRequest } from "./reject-request.js";
 import { askIdentitySchema, assignSchema, CASE_TEXT_LIMITS, REQUESTER_MESSAGE_MAX, textSchema, transcriptQuerySchema } from "./schema.js";
 import { startReview } from "./start-review.js";
 import { conversationForRequest, viewTranscript } from "./view-transcript.js";
@@ -41,7 +41,8 @@ export const casePage = (failedAction: string) => async (call: Call<StaffActor, 
 });
 
 const field = z.string().optional().transform((s) => s ?? "");
-export const refusalSchema = z.object({ legalGround: field, reason: field, message: field, law: field });
+const refusalSchema = z.object({ legalGround: field, reason: field, message: field, law: field });
+type RefusalInput = z.infer<typeof refusalSchema>;
 const messageSchema = textSchema("message", REQUESTER_MESSAGE_MAX);
 const messageBodySchema = z.object({
   body: z.string().max(CASE_TEXT_LIMITS.message.body, "platform.errors.tooLong").default("").transform((s) => s.trim()).pipe(z.string().min(1, "platform.errors.required")),
@@ -57,8 +58,21 @@ const confirmAnswer = (page: ConfirmPage, { form, loaded }: CaseCall): Answer =>
   view: "platform/confirm",
   locals: { ...page, fields: form, cancelHref: `/staff/requests/${loaded.id}`, languagePath: `/staff/requests/${loaded.id}` },
 });
-const erasureStep = (step: "approve" | "confirm") => async (call: CaseCall): Promise<ConfirmPage | undefined> =>
-  call.loaded.type === "erasure" ? erasureConfirmPage(call.ctx, call, call.loaded, step) : undefined;
+const erasureStep = (step: "approve" | "confirm") => async (call: CaseCall): Promise<Answer | undefined> =>
+  call.loaded.type === "erasure" ? confirmAnswer(await erasureConfirmPage(call.ctx, call, call.loaded, step), call) : undefined;
+
+/**
+ * A refusal is sent only from the page showing it exactly as the requester will read it, which
+ * says it cannot be undone (its form sends the same fields again with confirm=yes). An invalid
+ * refusal is shown again on the case page with its errors, before that page.
+ */
+const refusalStep = async ({ org, t, input, loaded, form }: CaseCall<RefusalInput>): Promise<Answer> => ({
+  view: "staff/reject-preview",
+  locals: {
+    title: t("staff.preview.title", { reference: loaded.reference }), staffArea: true, request: loaded,
+    refusal: checkRefusal(loaded, org, input), values: input, queue: queueState(form.queue), languagePath: `/staff/requests/${loaded.id}`,
+  },
+});
 
 interface CaseAction<I> {
   path: string;
@@ -67,7 +81,8 @@ interface CaseAction<I> {
   input?: z.ZodType<I>;
   run(call: CaseCall<I>): Promise<unknown>;
   reauth?: (r: RequestRow) => boolean;
-  confirm?: (call: CaseCall) => Promise<ConfirmPage | undefined>;
+  /** The page asking once more before what cannot be undone; undefined when nothing needs asking. */
+  confirm?: (call: CaseCall<I>) => Promise<Answer | undefined>;
   anchor?: string;
 }
 
@@ -78,7 +93,7 @@ function caseAction<I>(def: CaseAction<I>) {
     load: loadRequest, action: def.action, on: requestResource, input: def.input, reauth: def.reauth, form: casePage(def.action),
     run: async (call) => {
       const confirm = call.form.confirm === "yes" ? undefined : await def.confirm?.(call);
-      if (confirm) return confirmAnswer(confirm, call);
+      if (confirm) return confirm;
       await def.run(call);
       return { redirect: caseAddress(call.loaded.id, def.outcome, queueState(call.form.queue), def.anchor ?? "") };
     },
@@ -122,7 +137,7 @@ export const caseRoutes = [
     run: ({ ctx, actor, org, input, loaded }) => approveRequest(ctx, actor, { org, requestId: loaded.id, message: String(input.message) }),
   }),
   caseAction({
-    path: "reject", action: "reject", outcome: "rejected", input: refusalSchema, reauth: always,
+    path: "reject", action: "reject", outcome: "rejected", input: refusalSchema, reauth: always, confirm: refusalStep,
     run: ({ ctx, actor, org, input, loaded }) => rejectRequest(ctx, actor, { ...input, org, requestId: loaded.id }),
   }),
   caseAction({

@@ -49,7 +49,7 @@ describe("every notice reaches every requester", () => {
     expect((await post(staff, `${at}/ask-identity`, { message: "Tell us the first words you wrote.", doubtReason: "The code was shared in a group chat." }, at)).status).to.equal(303);
     expect((await post(staff, `${at}/messages`, { body: "We are still on it." }, at)).status).to.equal(303);
     expect((await post(requester, `/requests/${r.reference}/messages`, { body: "Hi" }, `/requests/${r.reference}`)).status).to.equal(303);
-    expect((await post(staff, `${at}/reject`, { legalGround: "identity_not_established", reason: "The first words you gave do not match the chat." }, at)).status).to.equal(303);
+    expect((await post(staff, `${at}/reject`, { legalGround: "identity_not_established", reason: "The first words you gave do not match the chat.", confirm: "yes" }, at)).status).to.equal(303);
     expect(await openedOutbox(ctx, ctx.db.select().from(outbox).where(eq(outbox.requestId, r.id)))).to.have.length(0);
 
     const page = await requester.get(`/requests/${r.reference}`);

@@ -28,7 +28,7 @@ const fixtures: Record<string, { status?: string; type?: "erasure"; approvedByOt
     body: { message: "Prove it", doubtReason: "The e-mail differs from the one in the chat.", accountOverride: "1", accountOverrideReason: "The account's address changed the day before." },
   },
   "post /staff/requests/:id/approve": { status: "in_review", body: { message: "", confirm: "yes" } },
-  "post /staff/requests/:id/reject": { status: "in_review", body: { legalGround: "manifestly_unfounded_or_excessive", reason: "A reason long enough." } },
+  "post /staff/requests/:id/reject": { status: "in_review", body: { legalGround: "manifestly_unfounded_or_excessive", reason: "A reason long enough.", confirm: "yes" } },
   "post /staff/requests/:id/extend": { status: "in_review", body: { reason: "A reason long enough for extension.", kind: "complexity" } },
   "post /staff/requests/:id/confirm-erasure": { status: "approved", type: "erasure", approvedByOther: true, body: { confirm: "yes" } },
   "post /staff/invite": { body: { password: "a long enough new password", confirm: "a long enough new password" } },

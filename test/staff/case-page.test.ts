@@ -88,7 +88,7 @@ describe("the staff case page: summary card, one Decide section, a banner after 
       ["in_review", "extend", { reason: "Three years of chats.", kind: "complexity" }, "The deadline is extended"],
       ["in_review", "ask-identity", { message: "Tell us the first words you wrote.", doubtReason: "The code was shared." }, "asked to prove their identity"],
       ["in_review", "approve", { message: "Approved." }, "The request is approved."],
-      ["in_review", "reject", { legalGround: "manifestly_unfounded_or_excessive", reason: "The sixth identical request this month." }, "The request is refused."],
+      ["in_review", "reject", { legalGround: "manifestly_unfounded_or_excessive", reason: "The sixth identical request this month.", confirm: "yes" }, "The request is refused."],
       ["in_review", "identity-check", { method: "video_call" }, "Your identity check is recorded."],
     ];
     for (const [status, action, form, text] of acts) {

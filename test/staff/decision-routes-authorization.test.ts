@@ -6,9 +6,8 @@ import { buildApp } from "../../src/app.js";
 import { decisionRouter } from "../../src/staff/decision-routes.js";
 import { makeRequest } from "./helpers.js";
 
-/** Who may preview a refusal and record an identity check (the staff policy must agree). */
+/** Who may record an identity check (the staff policy must agree). */
 const expectedRoles: readonly (ExpectedRoute & { ok: number; body: Record<string, string> })[] = [
-  { method: "post", path: "/staff/requests/:id/reject/preview", roles: ["dpo"], onOneResource: true, ok: 200, body: { legalGround: "rights_of_others", reason: "Names of classmates throughout." } },
   { method: "post", path: "/staff/requests/:id/identity-check", roles: ["dpo"], onOneResource: true, ok: 303, body: { method: "video_call" } },
 ];
 

@@ -53,7 +53,7 @@ describe("staff decisions, detail and queue", () => {
   it("rejects with ground and reason, tells of the authority and the court, queues the decision mail", async () => {
     const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", locale: "en" });
     const agent = await agentFor(dpo.id);
-    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "" });
+    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "Fifth identical request this month.", message: "", confirm: "yes" });
     expect(res.status).to.equal(303);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("rejected");
@@ -72,7 +72,7 @@ describe("staff decisions, detail and queue", () => {
     const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review" });
     const agent = await agentFor(dpo.id);
     ctx.clock.advance(11 * 60_000);
-    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records." });
+    const res = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records.", confirm: "yes" });
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.match(/^\/staff\/reauth\?next=/);
     expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status).to.equal("in_review");
@@ -80,7 +80,7 @@ describe("staff decisions, detail and queue", () => {
     expect(reauth.status).to.equal(422);
     reauth = await post(agent, "/staff/reauth", { password: "correct horse battery staple", next: `/staff/requests/${r.id}` });
     expect(reauth.headers.location).to.equal(`/staff/requests/${r.id}`);
-    const again = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records." });
+    const again = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "art17_3_exception", reason: "Legal obligation to keep records.", confirm: "yes" });
     expect(again.headers.location).to.equal(`/staff/requests/${r.id}?done=rejected`);
     expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status).to.equal("rejected");
   });

@@ -74,8 +74,11 @@ describe("staff re-authentication keeps the refused form", function () {
     const { _csrf: _token, ...resent } = fields;
     expect(resent).to.deep.equal(typed);
 
-    // One click: the form as the page holds it.
+    // One click: the form as the page holds it, which leads to the refusal as it will be read; sent from there.
     res = await b.post(`/staff/requests/${r.id}/reject`, fields);
+    expect(res.status).to.equal(200);
+    expect(res.text).to.include('class="warning-text"');
+    res = await b.post(`/staff/requests/${r.id}/reject`, formFields(res.text, `/staff/requests/${r.id}/reject`));
     expect(res.status).to.equal(303);
     expect(res.headers.location).to.equal(`/staff/requests/${r.id}?done=rejected`);
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));

@@ -41,7 +41,7 @@ describe("refusals follow their ground (Art. 12(4))", () => {
     const agent = await agentFor(dpo.id);
     const page = await agent.get(`/staff/requests/${r.id}`);
     const message = textareaValue(page.text, "field-reject-message");
-    expect((await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "The sixth identical request this month.", message })).status).to.equal(303);
+    expect((await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "manifestly_unfounded_or_excessive", reason: "The sixth identical request this month.", message, confirm: "yes" })).status).to.equal(303);
     const [msg] = await threadOf(ctx, r.id);
     expect(msg!.body).to.include("Art. 12(5)").and.not.include("Art. 11(2)");
   });
@@ -62,11 +62,14 @@ describe("refusals follow their ground (Art. 12(4))", () => {
     for (const [ground, expected] of Object.entries(grounds)) {
       const r = await makeRequest(ctx, org, { subjectId: subject.id, status: "in_review", locale: "fi" });
       const form = { legalGround: ground, reason: "Perustelu, joka koskee juuri tätä pyyntöä.", message: "", law: "Lastensuojelulaki 417/2007, 25 §" };
-      const preview = await post(agent, `/staff/requests/${r.id}/reject/preview`, form);
+      // Sent without confirm=yes, a refusal is only shown: exactly as it will be read, with the warning that it cannot be undone.
+      const preview = await post(agent, `/staff/requests/${r.id}/reject`, form);
       expect(preview.status, ground).to.equal(200);
+      expect(preview.text, ground).to.include('class="warning-text"').and.include('name="confirm" value="yes"');
+      expect((await ctx.db.select().from(requests).where(eq(requests.id, r.id)))[0]!.status, ground).to.equal("in_review");
       expect(preview.text, ground).to.include(expected).and.include("Tietosuojavaltuutetun toimisto").and.include("käräjäoikeus").and.include("Perustelu, joka koskee");
       const shown = /<pre class="notice-preview"[^>]*>([\s\S]*?)<\/pre>/.exec(preview.text)![1]!;
-      expect((await post(agent, `/staff/requests/${r.id}/reject`, form)).status, ground).to.equal(303);
+      expect((await post(agent, `/staff/requests/${r.id}/reject`, { ...form, confirm: "yes" })).status, ground).to.equal(303);
       const [msg] = await threadOf(ctx, r.id);
       const escaped = msg!.body.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;");
       expect(shown, ground).to.equal(escaped);
@@ -84,7 +87,7 @@ describe("refusals follow their ground (Art. 12(4))", () => {
     const [row] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(row!.status).to.equal("in_review");
     expect(await ctx.db.select().from(requestMessages)).to.have.length(0);
-    const ok = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "national_restriction", reason: "A national law applies here.", law: "Child Welfare Act 417/2007" });
+    const ok = await post(agent, `/staff/requests/${r.id}/reject`, { legalGround: "national_restriction", reason: "A national law applies here.", law: "Child Welfare Act 417/2007", confirm: "yes" });
     expect(ok.status).to.equal(303);
     const [after] = await ctx.db.select().from(requests).where(eq(requests.id, r.id));
     expect(after!.legalGroundLaw).to.equal("Child Welfare Act 417/2007");

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import type { Portal } from "./server.js";
-import { type Browser, type Journey, onPhone, submitForm } from "./browser.js";
+import { type Browser, type Journey, onPhone, sidewaysOverflow, submitForm } from "./browser.js";
 import { mailFiles, signInCode, waitForMail } from "./mailbox.js";
 import { totpCode, type Requester, type StaffLogin } from "./fixtures.js";
 import type { Locale } from "../../../src/platform/i18n.js";
@@ -177,6 +177,7 @@ export async function confirmIfAsked(browser: Browser, journey: Journey, action:
   // In the language it came in: switching would leave the confirmation (the answer to a POST) for the request page.
   await journey.step(browser, `${step}-confirm`, { locale: "keep" });
   expect(await browser.page.locator(".warning-text").count(), `${step}: the confirmation says what cannot be undone`).to.equal(1);
+  expect(await sidewaysOverflow(browser.page), `${step}: the confirmation scrolls sideways`).to.be.at.most(0);
   await submitForm(browser.page, action);
   return true;
 }
