@@ -97,9 +97,34 @@ export async function openPostgres(url: string, poolSize = 10, onConnectionError
   return {
     db: db as unknown as Db,
     engine: "postgres",
-    migrate: () => migrate(db, { migrationsFolder }),
+    // One instance at a time: the others wait on the lock, then find nothing left to apply.
+    migrate: () => onOneClientUnderLock(pool, MIGRATION_LOCK, (client) => migrate(drizzle({ client, schema }), { migrationsFolder })),
     close: () => pool.end(),
   };
+}
+
+/** Serializes the SQL migrations across instances starting at once (data-migrations.ts has its own). */
+const MIGRATION_LOCK = 7_202_305;
+
+/**
+ * Runs `work` on one client of the pool while that client holds a session advisory lock: the work
+ * and the lock share the connection, so a pool of one cannot deadlock on it, and a connection
+ * lost midway releases the lock with it.
+ */
+async function onOneClientUnderLock<T>(pool: import("pg").Pool, key: number, work: (client: import("pg").PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let unlocked = false;
+  try {
+    await client.query("select pg_advisory_lock($1)", [key]);
+    try {
+      return await work(client);
+    } finally {
+      unlocked = await client.query("select pg_advisory_unlock($1)", [key]).then(() => true, () => false);
+    }
+  } finally {
+    // A client that could not unlock is closed, not reused: closing its session releases the lock.
+    client.release(!unlocked);
+  }
 }
 
 /**

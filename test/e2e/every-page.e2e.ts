@@ -17,7 +17,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { generateSecret } from "otplib";
 import { startPortal, type Portal } from "./support/server.js";
 import { createWorld, STAFF_PASSWORD, totpCode, type World } from "./support/fixtures.js";
-import { assertAccessible, Journey, openBrowser, screenshotsDir, submitForm, type Browser } from "./support/browser.js";
+import { allLocales, assertAccessible, Journey, openBrowser, screenshotsDir, submitForm, type Browser } from "./support/browser.js";
 import { requesterAsks, requesterSignsInByEmail, staffSignsIn } from "./support/people.js";
 import { mountedGetPaths } from "./support/get-routes.js";
 import { auditLog, conversations, organizations, recipients, requests, staffUsers } from "../../src/db/schema/index.js";
@@ -245,6 +245,39 @@ describe("every requester and staff page at 360 px and at 200 % zoom (Chromium)"
     expect(missing, `GET routes with no entry in every-page.e2e.ts's reach list: ${missing.join(", ")}`).to.deep.equal([]);
     const stale = Object.keys(reach).filter((p) => !mounted.includes(p));
     expect(stale, "entries for routes no longer mounted").to.deep.equal([]);
+  });
+
+  it("breaks no word in the middle on the DPO's pages at 1280 px and at 200 % zoom, in every language", async function () {
+    this.timeout(600_000);
+    const { page } = browsers.get("dpo")!;
+    const targets = ["/staff", `/staff/requests/${data.requestId}`, "/staff/complaints", `/staff/complaints/${data.complaintId}`, "/staff/dashboard"];
+    const broken: string[] = [];
+    for (const vp of [{ name: "1280", width: 1280, height: 800 }, viewports[1]]) {
+      await page.setViewportSize({ width: vp.width, height: vp.height });
+      for (const [target, locale] of targets.flatMap((t) => allLocales.map((l) => [t, l] as const))) {
+        await page.goto(`${portal.staffUrl}${target}?lang=${locale}`);
+        // A word of letters drawn on two lines was cut in the middle (overflow-wrap "anywhere", or a
+        // column too narrow for it); references, addresses and numbers may wrap where they must.
+        const cut = await page.evaluate(() => {
+          const out: string[] = [];
+          const walker = document.createTreeWalker(document.querySelector("main")!, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const text = node.textContent ?? "";
+            for (const m of text.matchAll(/(?<![\p{L}\p{N}@./_-])\p{L}{4,}(?![\p{L}\p{N}@./_-])/gu)) {
+              const range = document.createRange();
+              range.setStart(node, m.index!);
+              range.setEnd(node, m.index! + m[0].length);
+              const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+              const el = node.parentElement!;
+              if (tops.size > 1) out.push(`${m[0]} in <${el.tagName.toLowerCase()}${el.className ? "." + String(el.className).trim().replace(/\s+/g, ".") : ""}>`);
+            }
+          }
+          return out;
+        });
+        if (cut.length) broken.push(`${target} at ${vp.name} [${await page.evaluate(() => document.documentElement.lang)}]: ${[...new Set(cut)].slice(0, 8).join(", ")}`);
+      }
+    }
+    expect(broken, broken.join("\n")).to.deep.equal([]);
   });
 
   it("fits a 360 px phone and 200 % zoom, with no serious or critical axe violation, on every page", async function () {
